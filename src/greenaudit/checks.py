@@ -1,0 +1,56 @@
+"""The check record every validation stage emits and `checks.csv` publishes."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, fields
+
+SEVERITIES = ("error", "warning", "info")
+STATUSES = ("pass", "fail")
+
+
+@dataclass(frozen=True)
+class Check:
+    """One check run: a row of `checks.csv`.
+
+    `check_id` is stable across runs (no run ids, no timestamps) so that the
+    published table is byte-reproducible.
+    """
+
+    check_id: str
+    kind: str
+    severity: str
+    status: str
+    target: str
+    n_items: int
+    n_failed: int
+    message: str
+
+    def __post_init__(self) -> None:
+        if self.severity not in SEVERITIES:
+            raise ValueError(f"check {self.check_id}: severity {self.severity!r} not in {SEVERITIES}")
+        if self.status not in STATUSES:
+            raise ValueError(f"check {self.check_id}: status {self.status!r} not in {STATUSES}")
+
+    @property
+    def is_error(self) -> bool:
+        return self.status == "fail" and self.severity == "error"
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+CHECK_COLUMNS = tuple(f.name for f in fields(Check))
+
+
+def outcome(check_id: str, kind: str, severity: str, target: str, n_items: int,
+            failures: list[str], ok_message: str = "") -> Check:
+    """Build a check from the list of failure descriptions it found."""
+    n_failed = len(failures)
+    if n_failed:
+        shown = "; ".join(failures[:5])
+        more = f" (and {n_failed - 5} more)" if n_failed > 5 else ""
+        message = shown + more
+    else:
+        message = ok_message
+    return Check(check_id, kind, severity, "fail" if n_failed else "pass", target,
+                 n_items, n_failed, message)

@@ -1,0 +1,111 @@
+"""Read the project's hand-edited CSV files with located, readable errors."""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import InputError
+
+MAX_FIELD_CHARS = 10_000
+
+
+@dataclass(frozen=True)
+class Row:
+    """One data row and the physical line it starts on (1-based, header is line 1)."""
+
+    line: int
+    values: dict[str, str]
+
+    def __getitem__(self, key: str) -> str:
+        return self.values[key]
+
+    def get(self, key: str, default: str = "") -> str:
+        return self.values.get(key, default) or default
+
+
+def decode(path: Path, data: bytes) -> str:
+    """UTF-8 (a BOM is accepted); anything else is an error naming line and column."""
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        before = data[: exc.start]
+        line = before.count(b"\n") + 1
+        column = exc.start - (before.rfind(b"\n") + 1) + 1
+        guess = _guess_encoding(data)
+        raise InputError(
+            f"not valid UTF-8 (byte 0x{data[exc.start]:02x}){guess}; expected a UTF-8 file",
+            file=str(path), line=line, column=column) from None
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _guess_encoding(data: bytes) -> str:
+    for encoding in ("gb18030", "big5"):
+        try:
+            data.decode(encoding)
+            return f", looks like {encoding.upper()}; re-save it as UTF-8"
+        except UnicodeDecodeError:
+            continue
+    return ", looks like Latin-1 or another legacy encoding; re-save it as UTF-8"
+
+
+def read_rows(path: Path, required: tuple[str, ...], optional: tuple[str, ...] = (),
+              allow_empty: bool = False) -> list[Row]:
+    """Rows of a CSV file whose header must contain `required` (and may contain `optional`)."""
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise InputError("file not found", file=str(path)) from None
+    text = decode(path, data)
+    if not text.strip():
+        raise InputError(f"empty file; expected a header {','.join(required + optional)}",
+                         file=str(path), line=1)
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    try:
+        header = next(reader)
+    except csv.Error as exc:
+        raise InputError(f"malformed CSV header: {exc}", file=str(path), line=1) from None
+    header = [h.strip() for h in header]
+    missing = [c for c in required if c not in header]
+    if missing:
+        raise InputError(f"missing required column(s) {', '.join(missing)}; header is "
+                         f"{','.join(header)}, expected {','.join(required + optional)}",
+                         file=str(path), line=1)
+    unknown = [h for h in header if h not in required and h not in optional]
+    if unknown:
+        raise InputError(f"unknown column(s) {', '.join(unknown)}; expected "
+                         f"{','.join(required + optional)}", file=str(path), line=1,
+                         column=header.index(unknown[0]) + 1)
+    duplicated = sorted({h for h in header if header.count(h) > 1})
+    if duplicated:
+        raise InputError(f"column(s) {', '.join(duplicated)} appear twice in the header",
+                         file=str(path), line=1)
+    rows: list[Row] = []
+    line = reader.line_num + 1
+    while True:
+        try:
+            fields = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            raise InputError(f"malformed CSV ({exc}); check for an unbalanced double quote "
+                             f"starting on this line", file=str(path), line=line) from None
+        start, line = line, reader.line_num + 1
+        if not fields or fields == [""]:
+            continue
+        if len(fields) != len(header):
+            raise InputError(f"expected {len(header)} fields ({','.join(header)}), found "
+                             f"{len(fields)}", file=str(path), line=start,
+                             column=min(len(fields), len(header)) + 1)
+        for index, value in enumerate(fields):
+            if len(value) > MAX_FIELD_CHARS:
+                raise InputError(f"field is {len(value)} characters long; expected at most "
+                                 f"{MAX_FIELD_CHARS}", file=str(path), line=start,
+                                 column=index + 1, field=header[index])
+        rows.append(Row(start, {h: v.strip() for h, v in zip(header, fields)}))
+    if not rows and not allow_empty:
+        raise InputError("no data rows; expected at least one row after the header",
+                         file=str(path), line=2)
+    return rows

@@ -1,0 +1,217 @@
+"""Pandera models of the transcription, observation and indicator tables.
+
+The models build on each other: a transcription row is keyed like an
+observation, and an observation carries the values an indicator summarises.
+Validation is lazy, so every failure case is kept, published as an audit table
+under results/validation/pandera/, and summarised as checks.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import re
+
+import duckdb
+import numpy as np
+import pandas as pd
+import pandera.pandas as pa
+from pandera.typing import Series
+
+from .catalog import INDICATOR_ID, KINDS
+from .checks import Check
+from .database import AGREEMENTS
+from .evidence import EVIDENCE_STATUSES
+from .quantity import QUALIFIERS
+
+PERIOD_PATTERN = r"^\d{4}(-\d{2}|-\d{4})?$"
+BREAKDOWN_PATTERN = r"^$|^[a-z][a-z0-9_]*=[^;=]+(;[a-z][a-z0-9_]*=[^;=]+)*$"
+SOURCE_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]*$"
+NO_FORMULA = r"^[^=+\-@]"
+
+# Hard bounds every indicator of a kind must respect, whatever its catalog entry.
+KIND_BOUNDS: dict[str, tuple[float | None, float | None]] = {
+    "share": (0, 100), "change_pp": (-100, 100), "change_percent": (-100, None),
+    "growth_rate": (-100, None), "multiple": (0, None), "count": (0, None),
+    "amount": (0, None), "intensity": (0, None), "ratio": (0, None), "duration": (0, None),
+}
+
+
+class KeyedRow(pa.DataFrameModel):
+    """What identifies a statement: an indicator in a period, for a breakdown."""
+
+    indicator_id: Series[str] = pa.Field(str_matches=INDICATOR_ID.pattern,
+                                         description="id in schemas/indicators.yaml")
+    period: Series[str] = pa.Field(str_matches=PERIOD_PATTERN,
+                                   description="YYYY, YYYY-MM or YYYY-YYYY")
+    breakdown: Series[str] = pa.Field(str_matches=BREAKDOWN_PATTERN,
+                                      description="'' or sorted key=value pairs")
+
+
+class Transcription(KeyedRow):
+    """A row of raw/tables/<source_id>.csv as transcribed."""
+
+    source_id: Series[str] = pa.Field(str_matches=SOURCE_ID_PATTERN)
+    row_number: Series[np.int32] = pa.Field(ge=2, description="line in the CSV file")
+    quantity: Series[str] = pa.Field(str_length={"min_value": 1, "max_value": 64})
+    quote: Series[str] = pa.Field(str_length={"min_value": 1, "max_value": 10_000},
+                                  str_matches=NO_FORMULA,
+                                  description="verbatim, never starting a formula")
+    note: Series[str] = pa.Field(nullable=True)
+
+    class Config:
+        unique = ["source_id", "indicator_id", "period", "breakdown"]
+        strict = True
+
+
+class Observation(Transcription):
+    """A transcription parsed, converted and proven against its source."""
+
+    value: Series[float] = pa.Field(description="the number as written")
+    unit: Series[str] = pa.Field(description="the unit as written, '' if implied")
+    qualifier: Series[str] = pa.Field(isin=list(QUALIFIERS))
+    value_canonical: Series[float] = pa.Field(description="in unit_canonical")
+    unit_canonical: Series[str]
+    lower: Series[float] = pa.Field(nullable=True, description="NULL: unbounded below")
+    upper: Series[float] = pa.Field(nullable=True, description="NULL: unbounded above")
+    stated_lower: Series[float] = pa.Field(nullable=True)
+    stated_upper: Series[float] = pa.Field(nullable=True)
+    kind: Series[str] = pa.Field(isin=list(KINDS))
+    evidence: Series[str] = pa.Field(isin=list(EVIDENCE_STATUSES))
+    quote_start: Series[float] = pa.Field(nullable=True, ge=0)
+    quote_end: Series[float] = pa.Field(nullable=True, ge=0)
+    quantity_start: Series[float] = pa.Field(nullable=True, ge=0)
+    quantity_end: Series[float] = pa.Field(nullable=True, ge=0)
+    flags: Series[str]
+
+    @pa.dataframe_check(name="value_within_interval")
+    @classmethod
+    def value_within_interval(cls, df: pd.DataFrame) -> pd.Series:
+        above = df["lower"].isna() | (df["value_canonical"] >= df["lower"])
+        below = df["upper"].isna() | (df["value_canonical"] <= df["upper"])
+        # Qualified figures (超过40%) may sit on the edge of their own interval, never outside.
+        return above & below | ~df["qualifier"].isin(["exact", "approximate"])
+
+    @pa.dataframe_check(name="value_within_kind_bounds")
+    @classmethod
+    def value_within_kind_bounds(cls, df: pd.DataFrame) -> pd.Series:
+        low = df["kind"].map(lambda k: KIND_BOUNDS.get(k, (None, None))[0]).astype(float)
+        high = df["kind"].map(lambda k: KIND_BOUNDS.get(k, (None, None))[1]).astype(float)
+        return (low.isna() | (df["value_canonical"] >= low)) & (
+            high.isna() | (df["value_canonical"] <= high))
+
+    @pa.dataframe_check(name="quantity_inside_quote_span")
+    @classmethod
+    def quantity_inside_quote_span(cls, df: pd.DataFrame) -> pd.Series:
+        located = df["quantity_start"].notna()
+        inside = (df["quantity_start"] >= df["quote_start"]) & (df["quantity_end"] <= df["quote_end"])
+        return ~located | inside
+
+
+class IndicatorRow(KeyedRow):
+    """One (indicator, period, breakdown) with the sources' verdict."""
+
+    value: Series[float]
+    unit_canonical: Series[str]
+    lower: Series[float] = pa.Field(nullable=True)
+    upper: Series[float] = pa.Field(nullable=True)
+    n_sources: Series[np.int32] = pa.Field(ge=1)
+    sources: Series[str] = pa.Field(str_matches=r"^[^;]+(;[^;]+)*$")
+    agreement: Series[str] = pa.Field(isin=list(AGREEMENTS))
+    flags: Series[str]
+    value_source: Series[str]
+
+    @pa.dataframe_check(name="single_source_iff_one_source")
+    @classmethod
+    def single_source_iff_one_source(cls, df: pd.DataFrame) -> pd.Series:
+        return (df["agreement"] == "single_source") == (df["n_sources"] == 1)
+
+    @pa.dataframe_check(name="n_sources_matches_sources")
+    @classmethod
+    def n_sources_matches_sources(cls, df: pd.DataFrame) -> pd.Series:
+        return df["sources"].str.count(";") + 1 == df["n_sources"]
+
+    class Config:
+        unique = ["indicator_id", "period", "breakdown"]
+        strict = True
+
+
+MODELS = {"transcriptions": Transcription, "observations": Observation,
+          "indicators": IndicatorRow}
+FLOAT_COLUMNS = {"value", "value_canonical", "lower", "upper", "stated_lower", "stated_upper",
+                 "quote_start", "quote_end", "quantity_start", "quantity_end"}
+
+
+def _frame(con: duckdb.DuckDBPyConnection, table: str, model) -> pd.DataFrame:
+    columns = list(model.to_schema().columns)
+    frame = con.execute(f"SELECT {', '.join(columns)} FROM {table}").df()
+    for column in columns:
+        if column in FLOAT_COLUMNS:
+            frame[column] = pd.to_numeric(frame[column], errors="coerce").astype("float64")
+    return frame
+
+
+def _check_names(schema) -> list[tuple[str, str]]:
+    """(column, check) pairs the schema runs, named as pandera names failure cases."""
+    names: list[tuple[str, str]] = []
+    for column_name, column in schema.columns.items():
+        names.append((column_name, f"dtype('{column.dtype}')"))
+        if not column.nullable:
+            names.append((column_name, "not_nullable"))
+        names += [(column_name, check.error or check.name) for check in column.checks]
+    names += [("dataframe", check.name) for check in schema.checks]
+    if schema.unique:
+        names.append(("dataframe", "multiple_fields_uniqueness"))
+    return names
+
+
+def _short(check_name: str) -> str:
+    """A stable id part: "isin(['a', 'b'])" -> "isin", "dtype('int32')" -> "dtype"."""
+    return re.sub(r"\(.*\)$", "", check_name, flags=re.S)
+
+
+def validate_tables(db_path: Path, out_dir: Path) -> list[Check]:
+    """Validate the database tables; write failure cases; return one check per rule."""
+    con = duckdb.connect(str(db_path), read_only=True)
+    try:
+        frames = {name: _frame(con, name, model) for name, model in MODELS.items()}
+    finally:
+        con.close()
+    checks: list[Check] = []
+    cases: list[pd.DataFrame] = []
+    for name, model in MODELS.items():
+        frame = frames[name]
+        schema = model.to_schema()
+        try:
+            model.validate(frame, lazy=True)
+            failures = pd.DataFrame(columns=["column", "check", "failure_case", "index"])
+        except pa.errors.SchemaErrors as exc:
+            failures = exc.failure_cases.copy()
+        # Uniqueness and dataframe checks name one column per failing cell; count them
+        # once per row, under the dataframe.
+        frame_level = failures["check"].isin(["multiple_fields_uniqueness"]) | (
+            failures.get("schema_context", pd.Series(dtype=str)) == "DataFrameSchema")
+        failures["column"] = failures["column"].where(~frame_level, "dataframe").fillna("dataframe")
+        failures.insert(0, "table", name)
+        cases.append(failures)
+        grouped = failures.groupby(["column", "check"])
+        names = _check_names(schema)
+        names += sorted(set(grouped.groups) - set(names))  # e.g. column_in_dataframe
+        for column, check_name in dict.fromkeys(names):
+            key = (column, check_name)
+            bad = grouped.get_group(key) if key in grouped.groups else failures.iloc[0:0]
+            n_failed = len(set(bad["index"].dropna())) or len(bad)
+            examples = ", ".join(sorted({str(v) for v in bad["failure_case"]})[:5])
+            message = (f"{n_failed} row(s) of {name} fail {check_name} on {column}: {examples}"
+                       if n_failed else f"{name}.{column} passes {check_name}")
+            checks.append(Check(f"pandera.{name}.{column}.{_short(check_name)}", "pandera", "error",
+                                "fail" if n_failed else "pass", f"{name}.{column}",
+                                len(frame), n_failed, message))
+    all_cases = pd.concat(cases, ignore_index=True)
+    keep = ["table", "column", "check", "failure_case", "index"]
+    all_cases = all_cases[[c for c in keep if c in all_cases]].astype(str)
+    all_cases = all_cases.sort_values(keep).reset_index(drop=True)
+    from .publish import write_atomic
+
+    write_atomic(out_dir / "failure_cases.csv", all_cases.to_csv(index=False, lineterminator="\n"))
+    return checks

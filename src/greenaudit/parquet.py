@@ -1,0 +1,54 @@
+"""Typed Parquet files for the staging products (pyarrow only; no pandas)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from .checks import Check
+
+DEC = pa.decimal128(38, 10)
+
+TRANSCRIPTIONS = pa.schema([
+    ("source_id", pa.string()), ("row_number", pa.int32()), ("indicator_id", pa.string()),
+    ("period", pa.string()), ("quantity", pa.string()), ("quote", pa.string()),
+    ("breakdown", pa.string()), ("note", pa.string()),
+])
+
+OBSERVATIONS = pa.schema([
+    ("source_id", pa.string()), ("row_number", pa.int32()), ("indicator_id", pa.string()),
+    ("period", pa.string()), ("breakdown", pa.string()), ("quantity", pa.string()),
+    ("value", DEC), ("unit", pa.string()), ("qualifier", pa.string()),
+    ("value_canonical", DEC), ("unit_canonical", pa.string()),
+    ("lower", DEC), ("upper", DEC), ("stated_lower", DEC), ("stated_upper", DEC),
+    ("kind", pa.string()), ("quote", pa.string()), ("evidence", pa.string()),
+    ("quote_start", pa.int32()), ("quote_end", pa.int32()),
+    ("quantity_start", pa.int32()), ("quantity_end", pa.int32()),
+    ("flags", pa.string()), ("note", pa.string()),
+])
+
+CHECKS = pa.schema([
+    ("check_id", pa.string()), ("kind", pa.string()), ("severity", pa.string()),
+    ("status", pa.string()), ("target", pa.string()), ("n_items", pa.int64()),
+    ("n_failed", pa.int64()), ("message", pa.string()),
+])
+
+
+def write_table(rows: list[dict], schema: pa.Schema, path: Path) -> None:
+    """Write rows to Parquet atomically (temp file in the same directory, then rename)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    table = pa.Table.from_pylist(rows, schema=schema)
+    tmp = path.with_name(f".{path.name}.tmp")
+    pq.write_table(table, tmp)
+    os.replace(tmp, path)
+
+
+def write_checks(checks: list[Check], path: Path) -> None:
+    write_table([c.as_dict() for c in checks], CHECKS, path)
+
+
+def read_checks(path: Path) -> list[Check]:
+    return [Check(**row) for row in pq.read_table(path).to_pylist()]

@@ -1,0 +1,124 @@
+"""Assemble the audit tables, decide whether they may be published, publish them.
+
+The published CSVs are sorted, use plain positional decimals (never exponents,
+never float repr), and contain nothing run-dependent, so two rebuilds give the
+same bytes.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import shutil
+from decimal import Decimal
+from pathlib import Path
+
+import duckdb
+
+from .checks import CHECK_COLUMNS, Check
+
+OBSERVATION_COLUMNS = (
+    "source_id", "row_number", "indicator_id", "period", "breakdown", "quantity", "value",
+    "unit", "qualifier", "value_canonical", "unit_canonical", "lower", "upper", "quote",
+    "evidence", "quote_start", "quote_end", "quantity_start", "quantity_end", "flags", "note",
+)
+INDICATOR_COLUMNS = (
+    "indicator_id", "period", "breakdown", "value", "unit_canonical", "lower", "upper",
+    "n_sources", "sources", "agreement", "flags", "value_source",
+)
+AUDIT_FILES = ("observations.csv", "indicators.csv", "checks.csv")
+
+
+def format_cell(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, Decimal):
+        text = format(value.normalize(), "f")
+        return "0" if text in ("-0", "0.0") else text
+    if isinstance(value, float):  # pragma: no cover - every number here is Decimal or int
+        raise TypeError("floats are not published; use Decimal")
+    return str(value)
+
+
+def to_csv(columns: tuple[str, ...], rows: list[tuple]) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(columns)
+    for row in rows:
+        writer.writerow([format_cell(v) for v in row])
+    return buffer.getvalue()
+
+
+def write_atomic(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    with open(tmp, "w", encoding="utf-8", newline="") as handle:
+        handle.write(text)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(tmp, path)
+
+
+def assemble(db_path: Path, extra_checks: list[Check], out_dir: Path) -> dict:
+    """Write the would-be published tables and status.json under `out_dir`."""
+    con = duckdb.connect(str(db_path), read_only=True)
+    try:
+        observations = con.execute(
+            f"SELECT {', '.join(OBSERVATION_COLUMNS)} FROM observations "
+            "ORDER BY source_id, indicator_id, period, breakdown, row_number").fetchall()
+        indicators = con.execute(
+            f"SELECT {', '.join(INDICATOR_COLUMNS)} FROM indicators "
+            "ORDER BY indicator_id, period, breakdown").fetchall()
+        staged = [Check(*row) for row in con.execute(
+            f"SELECT {', '.join(CHECK_COLUMNS)} FROM checks").fetchall()]
+    finally:
+        con.close()
+    checks = sorted(staged + extra_checks, key=lambda c: c.check_id)
+    ids = [c.check_id for c in checks]
+    duplicated = sorted({i for i in ids if ids.count(i) > 1})
+    if duplicated:
+        raise ValueError(f"check ids are not unique: {', '.join(duplicated)}")
+    check_rows = [tuple(c.as_dict().values()) for c in checks]
+    tables = {
+        "observations.csv": to_csv(OBSERVATION_COLUMNS, observations),
+        "indicators.csv": to_csv(INDICATOR_COLUMNS, indicators),
+        "checks.csv": to_csv(CHECK_COLUMNS, check_rows),
+    }
+    for name, text in tables.items():
+        write_atomic(out_dir / "audit" / name, text)
+    errors = [c for c in checks if c.is_error]
+    status = {
+        "publishable": not errors,
+        "counts": _counts(checks),
+        "errors": [{"check_id": c.check_id, "message": c.message} for c in errors],
+        "warnings": [{"check_id": c.check_id, "message": c.message}
+                     for c in checks if c.status == "fail" and c.severity == "warning"],
+    }
+    write_atomic(out_dir / "status.json", json.dumps(status, ensure_ascii=False, indent=2,
+                                                     sort_keys=True) + "\n")
+    return status
+
+
+def _counts(checks: list[Check]) -> dict:
+    counts: dict[str, int] = {}
+    for c in checks:
+        key = f"{c.status}_{c.severity}"
+        counts[key] = counts.get(key, 0) + 1
+    return dict(sorted(counts.items()))
+
+
+def gate(status_path: Path) -> list[str]:
+    """The one-line messages of the errors that forbid publication (empty: publish)."""
+    status = json.loads(status_path.read_text(encoding="utf-8"))
+    return [f"{error['check_id']}: {error['message']}" for error in status["errors"]]
+
+
+def publish(staged_dir: Path, work_db: Path, audit_dir: Path, published_db: Path) -> None:
+    """Copy the validated tables and database into place, each atomically."""
+    for name in AUDIT_FILES:
+        write_atomic(audit_dir / name, (staged_dir / name).read_text(encoding="utf-8"))
+    tmp = published_db.with_name(f".{published_db.name}.tmp")
+    shutil.copyfile(work_db, tmp)
+    os.replace(tmp, published_db)

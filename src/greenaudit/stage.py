@@ -1,0 +1,253 @@
+"""Stage one source: verify it, parse its transcription table, prove every quote.
+
+Runs once per source, in parallel with the others. It never writes the database
+and never imports pandas: its products are Parquet files that one later job loads.
+Problems with the input become failing checks (with file, line and column) rather
+than exceptions, so that one bad row does not hide the others.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+
+from .catalog import Indicator, check_breakdown, check_period, load_catalog
+from .checks import Check, outcome
+from .csvfile import read_rows
+from .errors import GreenauditError, QuantityError, UnitError
+from .evidence import check_evidence
+from .manifest import Source, load_manifest, sha256_of
+from .normalise import normalise
+from .quantity import QuantityParser, intervals
+from .units import UnitSystem
+
+TABLE_COLUMNS = ("indicator_id", "period", "quantity", "quote")
+TABLE_OPTIONAL = ("breakdown", "note")
+FORMULA_PREFIXES = ("=", "+", "-", "@")
+
+
+@dataclass(frozen=True)
+class Settings:
+    approximate_band: Decimal = Decimal("0.05")
+    near_band: Decimal = Decimal("0.05")
+
+
+@dataclass
+class Staged:
+    """What staging one source produced."""
+
+    source_id: str
+    transcriptions: list[dict] = field(default_factory=list)
+    observations: list[dict] = field(default_factory=list)
+    checks: list[Check] = field(default_factory=list)
+    normalised_text: str = ""
+
+
+class _Findings:
+    """Failure lists per check, filled row by row."""
+
+    def __init__(self) -> None:
+        self.failures: dict[str, list[str]] = {}
+
+    def add(self, name: str, message: str) -> None:
+        self.failures.setdefault(name, []).append(message)
+
+    def get(self, name: str) -> list[str]:
+        return self.failures.get(name, [])
+
+
+def _fmt(value: Decimal | None) -> str:
+    return "" if value is None else format(value.normalize(), "f")
+
+
+def stage_source(workspace: Path, source_id: str, settings: Settings = Settings()) -> Staged:
+    staged = Staged(source_id)
+    schemas = workspace / "schemas"
+    units = UnitSystem.load(schemas)
+    catalog = load_catalog(schemas, units)
+    manifest = load_manifest(workspace)
+    source = manifest.get(source_id)
+    table_path = workspace / "raw" / "tables" / f"{source_id}.csv"
+    table_name = f"raw/tables/{source_id}.csv"
+    if source is None:
+        staged.checks.append(Check(f"manifest.listed.{source_id}", "manifest", "error", "fail",
+                                   source_id, 1, 1, f"{source_id} has no row in raw/sources.csv"))
+        return staged
+    text = _verify_source(workspace, source, staged)
+    normalised = normalise(text, source.cleaning) if text is not None else None
+    staged.normalised_text = normalised.text if normalised else ""
+    try:
+        rows = read_rows(table_path, TABLE_COLUMNS, TABLE_OPTIONAL)
+    except GreenauditError as exc:
+        staged.checks.append(Check(f"table.read.{source_id}", "table", "error", "fail",
+                                   table_name, 1, 1, exc.located()))
+        return staged
+    staged.checks.append(Check(f"table.read.{source_id}", "table", "error", "pass", table_name,
+                               len(rows), 0, f"{len(rows)} rows read"))
+    parser = QuantityParser.for_units(units.written)
+    findings = _Findings()
+    seen: dict[tuple[str, str, str], int] = {}
+    for row in rows:
+        record = {"source_id": source_id, "row_number": row.line,
+                  **{c: row.get(c) for c in TABLE_COLUMNS + TABLE_OPTIONAL}}
+        staged.transcriptions.append(record)
+        observation = _observe(row, record, source, table_name, catalog, units, parser,
+                               settings, normalised, text, findings)
+        key = (record["indicator_id"], record["period"], record["breakdown"])
+        if key in seen:
+            findings.add("key_unique", f"{table_name}:{row.line}: duplicate key "
+                         f"{'/'.join(k for k in key if k)} (first on line {seen[key]}); expected "
+                         f"one row per indicator_id, period and breakdown")
+        else:
+            seen[key] = row.line
+        if observation is not None:
+            staged.observations.append(observation)
+    n = len(rows)
+    n_obs = len(staged.observations)
+    staged.checks += [
+        outcome(f"table.indicator_known.{source_id}", "table", "error", table_name, n,
+                findings.get("indicator_known"), "every indicator_id is in schemas/indicators.yaml"),
+        outcome(f"table.period_format.{source_id}", "table", "error", table_name, n,
+                findings.get("period_format"), "periods are YYYY, YYYY-MM or YYYY-YYYY"),
+        outcome(f"table.breakdown_format.{source_id}", "table", "error", table_name, n,
+                findings.get("breakdown_format"), "breakdowns are sorted key=value pairs"),
+        outcome(f"table.quote_safe.{source_id}", "table", "error", table_name, n,
+                findings.get("quote_safe"), "quotes are present and cannot act as formulas"),
+        outcome(f"table.quantity_parse.{source_id}", "table", "error", table_name, n,
+                findings.get("quantity_parse"), "every quantity parses"),
+        outcome(f"table.unit_compatible.{source_id}", "unit", "error", table_name, n,
+                findings.get("unit_compatible"), "every unit fits its indicator's dimension"),
+        outcome(f"table.key_unique.{source_id}", "table", "error", table_name, n,
+                findings.get("key_unique"), "one row per indicator_id, period and breakdown"),
+        outcome(f"range.valid.{source_id}", "range", "error", table_name, n_obs,
+                findings.get("valid_range"), "every value lies in its indicator's valid range"),
+        outcome(f"range.plausible.{source_id}", "plausibility", "warning", table_name, n_obs,
+                findings.get("plausible_range"), "every value lies in its plausible range"),
+        outcome(f"evidence.{source_id}", "evidence", "error", table_name, n_obs,
+                findings.get("evidence"), "every quote and quantity is found in the source"),
+    ]
+    return staged
+
+
+def _verify_source(workspace: Path, source: Source, staged: Staged) -> str | None:
+    path = workspace / source.file
+    check_id = f"source.checksum.{source.source_id}"
+    if not path.is_file():
+        staged.checks.append(Check(check_id, "manifest", "error", "fail", source.file, 1, 1,
+                                   f"{source.file}: file not found (raw/sources.csv line "
+                                   f"{source.line} expects sha256 {source.sha256})"))
+        return None
+    actual = sha256_of(path)
+    if actual != source.sha256:
+        staged.checks.append(Check(check_id, "manifest", "error", "fail", source.file, 1, 1,
+                                   f"{source.file}: sha256 is {actual}, raw/sources.csv line "
+                                   f"{source.line} expects {source.sha256}"))
+    else:
+        staged.checks.append(Check(check_id, "manifest", "error", "pass", source.file, 1, 0,
+                                   f"sha256 {actual}"))
+    try:
+        return path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError as exc:
+        staged.checks.append(Check(f"source.encoding.{source.source_id}", "manifest", "error",
+                                   "fail", source.file, 1, 1,
+                                   f"{source.file}: not valid UTF-8 at byte {exc.start}"))
+        return None
+
+
+def _observe(row, record, source: Source, table_name: str, catalog: dict[str, Indicator],
+             units: UnitSystem, parser: QuantityParser, settings: Settings, normalised,
+             text: str | None, findings: _Findings) -> dict | None:
+    """Validate one row; return its observation, or None if it has no usable value."""
+    column = {name: i + 1 for i, name in enumerate(TABLE_COLUMNS + TABLE_OPTIONAL)}
+
+    def where(name: str) -> str:
+        return f"{table_name}:{row.line}:{column[name]} ({name})"
+
+    usable = True
+    indicator = catalog.get(record["indicator_id"])
+    if indicator is None:
+        findings.add("indicator_known", f"{where('indicator_id')}: unknown indicator_id "
+                     f"{record['indicator_id']!r}; expected an id of schemas/indicators.yaml")
+        usable = False
+    problem = check_period(record["period"])
+    if problem:
+        findings.add("period_format", f"{where('period')}: {problem}")
+        usable = False
+    problem = check_breakdown(record["breakdown"])
+    if problem:
+        findings.add("breakdown_format", f"{where('breakdown')}: {problem}")
+        usable = False
+    quote = record["quote"]
+    if not quote:
+        findings.add("quote_safe", f"{where('quote')}: empty quote; expected the sentence "
+                     f"that states the figure")
+        usable = False
+    elif quote.startswith(FORMULA_PREFIXES):
+        findings.add("quote_safe", f"{where('quote')}: quote starts with {quote[0]!r}, which a "
+                     f"spreadsheet would run as a formula; start the quote at a word")
+        usable = False
+    try:
+        # Parsed in the source's own normal form, so 超過40% reads like 超过40%.
+        quantity = parser.parse(normalise(record["quantity"], source.cleaning).text)
+    except QuantityError as exc:
+        findings.add("quantity_parse", f"{where('quantity')}: {exc.reason}")
+        return None
+    if not usable or indicator is None:
+        return None
+    flags: list[str] = []
+    if quantity.unit_text:
+        written_unit = units.project_unit(quantity.unit_text)
+    else:
+        written_unit = indicator.unit
+        flags.append("unit_implied")
+    try:
+        factor = units.factor(written_unit, indicator.unit)
+    except UnitError as exc:
+        findings.add("unit_compatible", f"{where('quantity')}: {quantity.unit or quantity.text}"
+                     f" for {indicator.indicator_id}: {exc.reason}")
+        return None
+    stated, allowed = intervals(quantity, settings.approximate_band, settings.near_band)
+    stated, allowed = stated.scaled(factor), allowed.scaled(factor)
+    value_canonical = quantity.scaled * factor
+    label = f"{where('quantity')}: {indicator.indicator_id} {record['period']} = {quantity.text}"
+    if not _within(value_canonical, indicator.valid_low, indicator.valid_high):
+        findings.add("valid_range", f"{label} is outside the valid range "
+                     f"[{_fmt(indicator.valid_low)}, {_fmt(indicator.valid_high)}] {indicator.unit}")
+        flags.append("outside_valid_range")
+    if not _within(value_canonical, indicator.plausible_low, indicator.plausible_high):
+        findings.add("plausible_range", f"{label} is outside the plausible range "
+                     f"[{_fmt(indicator.plausible_low)}, {_fmt(indicator.plausible_high)}] "
+                     f"{indicator.unit}: {indicator.plausible_reason}")
+        flags.append("implausible")
+    stated = stated.clamped(indicator.valid_low, indicator.valid_high)
+    allowed = allowed.clamped(indicator.valid_low, indicator.valid_high)
+    evidence_fields = {"evidence": "quote_not_found", "quote_start": None, "quote_end": None,
+                       "quantity_start": None, "quantity_end": None}
+    if normalised is not None and text is not None:
+        evidence = check_evidence(normalised, text, quote, record["quantity"], source.cleaning)
+        evidence_fields = {"evidence": evidence.status, "quote_start": evidence.quote_start,
+                           "quote_end": evidence.quote_end,
+                           "quantity_start": evidence.quantity_start,
+                           "quantity_end": evidence.quantity_end}
+        flags += evidence.flags
+        if not evidence.verified:
+            findings.add("evidence", f"{where('quote')}: {evidence.status}; nearest text in "
+                         f"{source.file}: {evidence.nearest!r}")
+    else:
+        findings.add("evidence", f"{where('quote')}: source text unavailable")
+    return {
+        "source_id": record["source_id"], "row_number": record["row_number"],
+        "indicator_id": indicator.indicator_id, "period": record["period"],
+        "breakdown": record["breakdown"], "quantity": quantity.text, "value": quantity.value,
+        "unit": quantity.unit, "qualifier": quantity.qualifier,
+        "value_canonical": value_canonical, "unit_canonical": indicator.unit,
+        "lower": allowed.lower, "upper": allowed.upper,
+        "stated_lower": stated.lower, "stated_upper": stated.upper,
+        "kind": indicator.kind, "quote": quote, **evidence_fields,
+        "flags": ";".join(flags), "note": record["note"],
+    }
+
+
+def _within(value: Decimal, low: Decimal | None, high: Decimal | None) -> bool:
+    return (low is None or value >= low) and (high is None or value <= high)

@@ -1,0 +1,79 @@
+"""Written units -> project units -> canonical units, through a pint registry.
+
+The registry (schemas/units.txt) is loaded into an *empty* pint registry, so that
+percent and percentage point, yuan and dollar, count and mass are each their own
+dimension: adding a percent to a count is an error, not a silent number.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from functools import cached_property
+from pathlib import Path
+
+import pint
+import yaml
+
+from .errors import UnitError
+
+
+@dataclass(frozen=True)
+class UnitSystem:
+    """The unit vocabulary of one workspace."""
+
+    written: dict[str, str]          # written unit (千瓦时) -> project unit (kWh)
+    registry_file: Path
+
+    @classmethod
+    def load(cls, schemas_dir: Path) -> "UnitSystem":
+        path = schemas_dir / "units.yaml"
+        try:
+            data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        except yaml.YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None)
+            raise UnitError(f"YAML syntax error: {getattr(exc, 'problem', exc)}", file=str(path),
+                            line=mark.line + 1 if mark else None,
+                            column=mark.column + 1 if mark else None) from None
+        written = (data or {}).get("written_units")
+        if not isinstance(written, dict) or not written:
+            raise UnitError("expected a mapping 'written_units: {written: project unit}'",
+                            file=str(path))
+        return cls({str(k): str(v) for k, v in written.items()}, schemas_dir / "units.txt")
+
+    @cached_property
+    def registry(self) -> pint.UnitRegistry:
+        registry = pint.UnitRegistry(None, non_int_type=Decimal, autoconvert_offset_to_baseunit=False)
+        registry.load_definitions(str(self.registry_file))
+        return registry
+
+    def project_unit(self, written: str) -> str:
+        """The project unit of a written unit (without magnitude words)."""
+        try:
+            return self.written[written]
+        except KeyError:
+            raise UnitError(f"unknown unit {written!r}; expected one of "
+                            f"{', '.join(sorted(self.written))} (schemas/units.yaml)") from None
+
+    def check_unit(self, unit: str) -> None:
+        """Raise unless `unit` is a unit of the registry."""
+        try:
+            self.registry.Unit(unit)
+        except (pint.errors.UndefinedUnitError, AttributeError, TypeError, ValueError) as exc:
+            raise UnitError(f"unit {unit!r} is not defined in {self.registry_file.name}") from exc
+
+    def factor(self, from_unit: str, to_unit: str) -> Decimal:
+        """The exact factor that converts `from_unit` into `to_unit`.
+
+        Raises UnitError naming both dimensions when they differ.
+        """
+        src, dst = self.registry.Unit(from_unit), self.registry.Unit(to_unit)
+        if src.dimensionality != dst.dimensionality:
+            raise UnitError(f"unit {from_unit} ({_dims(src)}) cannot express an indicator "
+                            f"measured in {to_unit} ({_dims(dst)})")
+        return Decimal(str(self.registry.Quantity(Decimal(1), src).to(dst).magnitude))
+
+
+def _dims(unit: pint.Unit) -> str:
+    dims = dict(unit.dimensionality)
+    return " ".join(f"{k.strip('[]')}^{v}" if v != 1 else k.strip("[]") for k, v in sorted(dims.items())) or "dimensionless"

@@ -1,0 +1,24 @@
+"""Checks over the workspace as a whole: every file accounted for in the manifest."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .checks import Check, outcome
+from .manifest import Source
+
+
+def workspace_checks(workspace: Path, sources: dict[str, Source]) -> list[Check]:
+    listed = set(sources)
+    texts = sorted((workspace / "raw" / "sources").glob("*.txt"))
+    tables = sorted((workspace / "raw" / "tables").glob("*.csv"))
+    unlisted_texts = [f"raw/sources/{p.name}: no row in raw/sources.csv; expected a manifest "
+                      f"row with its sha256" for p in texts if p.stem not in listed]
+    unlisted_tables = [f"raw/tables/{p.name}: no source {p.stem} in raw/sources.csv"
+                       for p in tables if p.stem not in listed]
+    return [
+        outcome("manifest.files_listed", "manifest", "error", "raw/sources", len(texts),
+                unlisted_texts, "every source file has a manifest row"),
+        outcome("manifest.tables_listed", "manifest", "error", "raw/tables", len(tables),
+                unlisted_tables, "every transcription table belongs to a listed source"),
+    ]

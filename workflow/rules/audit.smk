@@ -1,0 +1,59 @@
+rule assemble_audit:
+    """Write the tables a clean run would publish, and whether it may publish."""
+    input:
+        database=WORK_DB,
+        pandera=f"{VALIDATION}/pandera/checks.parquet",
+        gx=f"{VALIDATION}/gx/checks.parquet",
+    output:
+        tables=expand(f"{VALIDATION}/audit/{{table}}.csv", table=["observations", "indicators", "checks"]),
+        status=f"{VALIDATION}/status.json",
+    params:
+        out_dir=VALIDATION,
+    log:
+        "results/logs/assemble_audit.log",
+    benchmark:
+        "results/benchmarks/assemble_audit.tsv"
+    conda:
+        "../envs/greenaudit.yaml"
+    shell:
+        "greenaudit assemble --db {input.database} --checks {input.pandera} {input.gx}"
+        " --out-dir {params.out_dir} > {log} 2>&1"
+
+
+rule gate:
+    """Stop here, naming every error, unless the audit has no error-severity failure."""
+    input:
+        status=f"{VALIDATION}/status.json",
+    output:
+        ok=f"{VALIDATION}/publishable",
+    log:
+        "results/logs/gate.log",
+    benchmark:
+        "results/benchmarks/gate.tsv"
+    conda:
+        "../envs/greenaudit.yaml"
+    shell:
+        "greenaudit gate --status {input.status} --out {output.ok} 2>&1 | tee {log}"
+
+
+rule publish:
+    """Copy the validated tables and database into place (only after the gate passed)."""
+    input:
+        ok=f"{VALIDATION}/publishable",
+        tables=expand(f"{VALIDATION}/audit/{{table}}.csv", table=["observations", "indicators", "checks"]),
+        database=WORK_DB,
+    output:
+        tables=PUBLISHED,
+        database=PUBLISHED_DB,
+    params:
+        staged=f"{VALIDATION}/audit",
+        audit_dir="results/audit",
+    log:
+        "results/logs/publish.log",
+    benchmark:
+        "results/benchmarks/publish.tsv"
+    conda:
+        "../envs/greenaudit.yaml"
+    shell:
+        "greenaudit publish --staged {params.staged} --db {input.database}"
+        " --audit-dir {params.audit_dir} --published-db {output.database} > {log} 2>&1"

@@ -1,0 +1,41 @@
+rule validate_pandera:
+    """Pandera models of transcriptions, observations and indicators (lazy, all failures kept)."""
+    input:
+        database=WORK_DB,
+    output:
+        failure_cases=f"{VALIDATION}/pandera/failure_cases.csv",
+        checks=f"{VALIDATION}/pandera/checks.parquet",
+    params:
+        out_dir=f"{VALIDATION}/pandera",
+    log:
+        "results/logs/validate_pandera.log",
+    benchmark:
+        "results/benchmarks/validate_pandera.tsv"
+    conda:
+        "../envs/greenaudit.yaml"
+    shell:
+        "greenaudit validate-pandera --db {input.database} --out-dir {params.out_dir}"
+        " --checks {output.checks} > {log} 2>&1"
+
+
+rule validate_gx:
+    """Great Expectations suites over the database tables (the only job importing GX)."""
+    input:
+        database=WORK_DB,
+        catalog=WORKSPACE / "schemas/indicators.yaml",
+    output:
+        results=f"{VALIDATION}/gx/gx_results.json",
+        data_docs=directory(f"{VALIDATION}/gx/data_docs"),
+        checks=f"{VALIDATION}/gx/checks.parquet",
+    params:
+        workspace=WORKSPACE,
+        out_dir=f"{VALIDATION}/gx",
+    log:
+        "results/logs/validate_gx.log",
+    benchmark:
+        "results/benchmarks/validate_gx.tsv"
+    conda:
+        "../envs/greenaudit.yaml"
+    shell:
+        "greenaudit validate-gx --workspace {params.workspace:q} --db {input.database}"
+        " --out-dir {params.out_dir} --checks {output.checks} > {log} 2>&1"
