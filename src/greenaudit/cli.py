@@ -59,7 +59,7 @@ def _validate_pandera(args: argparse.Namespace) -> int:
     from .pandera_schemas import validate_tables
     from .parquet import write_checks
 
-    checks = validate_tables(args.db, args.out_dir)
+    checks = validate_tables(args.db, args.failure_cases)
     write_checks(checks, args.checks)
     log.info("pandera: %d checks, %d failing", len(checks),
              sum(c.status == "fail" for c in checks))
@@ -77,7 +77,10 @@ def _validate_gx(args: argparse.Namespace) -> int:
     entries = {i.indicator_id: {"kind": i.kind, "unit": i.unit,
                                 "valid_range": [i.valid_low, i.valid_high]}
                for i in catalog.values()}
-    checks = run_gx_validation(args.db, args.out_dir, entries)
+    out_dir = args.results.parent
+    if args.data_docs.parent != out_dir or args.results.name != "gx_results.json":
+        raise SystemExit("validate-gx: --results must be DIR/gx_results.json beside --data-docs")
+    checks = run_gx_validation(args.db, out_dir, entries)
     write_checks(checks, args.checks)
     log.info("great expectations: %d checks, %d failing", len(checks),
              sum(c.status == "fail" for c in checks))
@@ -86,10 +89,14 @@ def _validate_gx(args: argparse.Namespace) -> int:
 
 def _assemble(args: argparse.Namespace) -> int:
     from .parquet import read_checks
-    from .publish import assemble
+    from .publish import AUDIT_FILES, assemble
 
     extra = [c for path in args.checks for c in read_checks(path)]
-    status = assemble(args.db, extra, args.out_dir)
+    out_dir = args.status.parent
+    expected = sorted(out_dir / "audit" / name for name in AUDIT_FILES)
+    if sorted(args.tables) != expected:
+        raise SystemExit(f"assemble: --tables must be {' '.join(map(str, expected))}")
+    status = assemble(args.db, extra, out_dir)
     log.info("checks: %s; publishable: %s", status["counts"], status["publishable"])
     return 0
 
@@ -111,8 +118,10 @@ def _gate(args: argparse.Namespace) -> int:
 def _publish(args: argparse.Namespace) -> int:
     from .publish import publish
 
-    publish(args.staged, args.db, args.audit_dir, args.published_db)
-    log.info("published %s and %s", args.audit_dir, args.published_db)
+    if [p.name for p in args.staged] != [p.name for p in args.published]:
+        raise SystemExit("publish: --staged and --published must name the same files in order")
+    publish(dict(zip(args.staged, args.published)), args.db, args.published_db)
+    log.info("published %s and %s", " ".join(map(str, args.published)), args.published_db)
     return 0
 
 
@@ -139,21 +148,23 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("validate-pandera", help="validate the database tables with pandera")
     p.add_argument("--db", type=Path, required=True)
-    p.add_argument("--out-dir", type=Path, required=True)
+    p.add_argument("--failure-cases", type=Path, required=True)
     p.add_argument("--checks", type=Path, required=True)
     p.set_defaults(func=_validate_pandera)
 
     p = sub.add_parser("validate-gx", help="run the Great Expectations suites")
     p.add_argument("--workspace", type=Path, default=Path("."))
     p.add_argument("--db", type=Path, required=True)
-    p.add_argument("--out-dir", type=Path, required=True)
+    p.add_argument("--results", type=Path, required=True)
+    p.add_argument("--data-docs", type=Path, required=True)
     p.add_argument("--checks", type=Path, required=True)
     p.set_defaults(func=_validate_gx)
 
     p = sub.add_parser("assemble", help="write the would-be published tables and status")
     p.add_argument("--db", type=Path, required=True)
     p.add_argument("--checks", type=Path, nargs="*", default=[])
-    p.add_argument("--out-dir", type=Path, required=True)
+    p.add_argument("--status", type=Path, required=True)
+    p.add_argument("--tables", type=Path, nargs="+", required=True)
     p.set_defaults(func=_assemble)
 
     p = sub.add_parser("gate", help="fail, naming every error, unless the audit may publish")
@@ -162,9 +173,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_gate)
 
     p = sub.add_parser("publish", help="copy the validated tables and database into place")
-    p.add_argument("--staged", type=Path, required=True)
+    p.add_argument("--staged", type=Path, nargs="+", required=True)
+    p.add_argument("--published", type=Path, nargs="+", required=True)
     p.add_argument("--db", type=Path, required=True)
-    p.add_argument("--audit-dir", type=Path, required=True)
     p.add_argument("--published-db", type=Path, required=True)
     p.set_defaults(func=_publish)
     return parser

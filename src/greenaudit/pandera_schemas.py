@@ -170,7 +170,7 @@ def _short(check_name: str) -> str:
     return re.sub(r"\(.*\)$", "", check_name, flags=re.S)
 
 
-def validate_tables(db_path: Path, out_dir: Path) -> list[Check]:
+def validate_tables(db_path: Path, failure_cases_path: Path) -> list[Check]:
     """Validate the database tables; write failure cases; return one check per rule."""
     con = duckdb.connect(str(db_path), read_only=True)
     try:
@@ -213,5 +213,5 @@ def validate_tables(db_path: Path, out_dir: Path) -> list[Check]:
     all_cases = all_cases.sort_values(keep).reset_index(drop=True)
     from .publish import write_atomic
 
-    write_atomic(out_dir / "failure_cases.csv", all_cases.to_csv(index=False, lineterminator="\n"))
+    write_atomic(failure_cases_path, all_cases.to_csv(index=False, lineterminator="\n"))
     return checks

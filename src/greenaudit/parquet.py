@@ -21,7 +21,7 @@ TRANSCRIPTIONS = pa.schema([
 OBSERVATIONS = pa.schema([
     ("source_id", pa.string()), ("row_number", pa.int32()), ("indicator_id", pa.string()),
     ("period", pa.string()), ("breakdown", pa.string()), ("quantity", pa.string()),
-    ("value", DEC), ("unit", pa.string()), ("qualifier", pa.string()),
+    ("value", DEC), ("value_text", pa.string()), ("unit", pa.string()), ("qualifier", pa.string()),
     ("value_canonical", DEC), ("unit_canonical", pa.string()),
     ("lower", DEC), ("upper", DEC), ("stated_lower", DEC), ("stated_upper", DEC),
     ("kind", pa.string()), ("quote", pa.string()), ("evidence", pa.string()),
@@ -40,7 +40,10 @@ CHECKS = pa.schema([
 def write_table(rows: list[dict], schema: pa.Schema, path: Path) -> None:
     """Write rows to Parquet atomically (temp file in the same directory, then rename)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    table = pa.Table.from_pylist(rows, schema=schema)
+    # Column by column: Table.from_pylist would import pandas (~0.4 s per job).
+    table = pa.Table.from_arrays(
+        [pa.array([row.get(name) for row in rows], type=schema.field(name).type)
+         for name in schema.names], schema=schema)
     tmp = path.with_name(f".{path.name}.tmp")
     pq.write_table(table, tmp)
     os.replace(tmp, path)

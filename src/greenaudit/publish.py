@@ -65,8 +65,10 @@ def assemble(db_path: Path, extra_checks: list[Check], out_dir: Path) -> dict:
     """Write the would-be published tables and status.json under `out_dir`."""
     con = duckdb.connect(str(db_path), read_only=True)
     try:
+        # `value` is published as written (34.0 stays 34.0), not as a normalised decimal.
+        selected = [("value_text AS value" if c == "value" else c) for c in OBSERVATION_COLUMNS]
         observations = con.execute(
-            f"SELECT {', '.join(OBSERVATION_COLUMNS)} FROM observations "
+            f"SELECT {', '.join(selected)} FROM observations "
             "ORDER BY source_id, indicator_id, period, breakdown, row_number").fetchall()
         indicators = con.execute(
             f"SELECT {', '.join(INDICATOR_COLUMNS)} FROM indicators "
@@ -115,10 +117,10 @@ def gate(status_path: Path) -> list[str]:
     return [f"{error['check_id']}: {error['message']}" for error in status["errors"]]
 
 
-def publish(staged_dir: Path, work_db: Path, audit_dir: Path, published_db: Path) -> None:
-    """Copy the validated tables and database into place, each atomically."""
-    for name in AUDIT_FILES:
-        write_atomic(audit_dir / name, (staged_dir / name).read_text(encoding="utf-8"))
+def publish(tables: dict[Path, Path], work_db: Path, published_db: Path) -> None:
+    """Copy the validated tables ({staged: published}) and database into place, atomically."""
+    for staged, published in tables.items():
+        write_atomic(published, staged.read_text(encoding="utf-8"))
     tmp = published_db.with_name(f".{published_db.name}.tmp")
     shutil.copyfile(work_db, tmp)
     os.replace(tmp, published_db)

@@ -240,6 +240,7 @@ def _observe(row, record, source: Source, table_name: str, catalog: dict[str, In
         "source_id": record["source_id"], "row_number": record["row_number"],
         "indicator_id": indicator.indicator_id, "period": record["period"],
         "breakdown": record["breakdown"], "quantity": quantity.text, "value": quantity.value,
+        "value_text": format(quantity.value, "f"),
         "unit": quantity.unit, "qualifier": quantity.qualifier,
         "value_canonical": value_canonical, "unit_canonical": indicator.unit,
         "lower": allowed.lower, "upper": allowed.upper,

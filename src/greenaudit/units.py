@@ -29,7 +29,8 @@ class UnitSystem:
     def load(cls, schemas_dir: Path) -> "UnitSystem":
         path = schemas_dir / "units.yaml"
         try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8"))
+            data = yaml.load(path.read_text(encoding="utf-8"),
+                             Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
         except yaml.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None)
             raise UnitError(f"YAML syntax error: {getattr(exc, 'problem', exc)}", file=str(path),

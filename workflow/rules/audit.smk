@@ -7,8 +7,6 @@ rule assemble_audit:
     output:
         tables=expand(f"{VALIDATION}/audit/{{table}}.csv", table=["observations", "indicators", "checks"]),
         status=f"{VALIDATION}/status.json",
-    params:
-        out_dir=VALIDATION,
     log:
         "results/logs/assemble_audit.log",
     benchmark:
@@ -17,7 +15,7 @@ rule assemble_audit:
         "../envs/greenaudit.yaml"
     shell:
         "greenaudit assemble --db {input.database} --checks {input.pandera} {input.gx}"
-        " --out-dir {params.out_dir} > {log} 2>&1"
+        " --status {output.status} --tables {output.tables} > {log} 2>&1"
 
 
 rule gate:
@@ -45,9 +43,6 @@ rule publish:
     output:
         tables=PUBLISHED,
         database=PUBLISHED_DB,
-    params:
-        staged=f"{VALIDATION}/audit",
-        audit_dir="results/audit",
     log:
         "results/logs/publish.log",
     benchmark:
@@ -55,5 +50,5 @@ rule publish:
     conda:
         "../envs/greenaudit.yaml"
     shell:
-        "greenaudit publish --staged {params.staged} --db {input.database}"
-        " --audit-dir {params.audit_dir} --published-db {output.database} > {log} 2>&1"
+        "greenaudit publish --staged {input.tables} --published {output.tables}"
+        " --db {input.database} --published-db {output.database} > {log} 2>&1"

@@ -5,8 +5,6 @@ rule validate_pandera:
     output:
         failure_cases=f"{VALIDATION}/pandera/failure_cases.csv",
         checks=f"{VALIDATION}/pandera/checks.parquet",
-    params:
-        out_dir=f"{VALIDATION}/pandera",
     log:
         "results/logs/validate_pandera.log",
     benchmark:
@@ -14,7 +12,7 @@ rule validate_pandera:
     conda:
         "../envs/greenaudit.yaml"
     shell:
-        "greenaudit validate-pandera --db {input.database} --out-dir {params.out_dir}"
+        "greenaudit validate-pandera --db {input.database} --failure-cases {output.failure_cases}"
         " --checks {output.checks} > {log} 2>&1"
 
 
@@ -29,7 +27,6 @@ rule validate_gx:
         checks=f"{VALIDATION}/gx/checks.parquet",
     params:
         workspace=WORKSPACE,
-        out_dir=f"{VALIDATION}/gx",
     log:
         "results/logs/validate_gx.log",
     benchmark:
@@ -38,4 +35,5 @@ rule validate_gx:
         "../envs/greenaudit.yaml"
     shell:
         "greenaudit validate-gx --workspace {params.workspace:q} --db {input.database}"
-        " --out-dir {params.out_dir} --checks {output.checks} > {log} 2>&1"
+        " --results {output.results} --data-docs {output.data_docs} --checks {output.checks}"
+        " > {log} 2>&1"

@@ -1,0 +1,33 @@
+"""Shared fixtures: the repository root, its real unit vocabulary and a parser for it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from greenaudit.quantity import QuantityParser
+from greenaudit.units import UnitSystem
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="session")
+def repo_root() -> Path:
+    return REPO_ROOT
+
+
+@pytest.fixture(scope="session")
+def schemas_dir(repo_root: Path) -> Path:
+    return repo_root / "schemas"
+
+
+@pytest.fixture(scope="session")
+def units(schemas_dir: Path) -> UnitSystem:
+    """The real vocabulary of schemas/units.yaml and registry of schemas/units.txt."""
+    return UnitSystem.load(schemas_dir)
+
+
+@pytest.fixture(scope="session")
+def parser(units: UnitSystem) -> QuantityParser:
+    return QuantityParser.for_units(units.written)

@@ -1,0 +1,238 @@
+"""Tests of cross-source agreement computed in DuckDB (greenaudit.database.AGREEMENT_SQL)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from greenaudit.catalog import Discrepancy, load_catalog
+from greenaudit.checks import Check
+from greenaudit.database import AGREEMENTS, build_database
+from greenaudit.manifest import load_manifest
+from greenaudit.parquet import CHECKS, OBSERVATIONS, TRANSCRIPTIONS, write_table
+from greenaudit.quantity import intervals
+from greenaudit.stage import Settings
+
+D = Decimal
+A = "000_451eeb3f8d9b8ea0"
+B = "003_1a3b190ec270dc4e"
+C = "004_2e0697a374659b7e"
+INDICATOR = "equip_mfg_share"      # percent, valid [0, 100]
+
+
+# The real manifest rows and catalog entry, restricted to what these tests use: inserting
+# the whole catalog row by row would dominate the run time.
+@pytest.fixture(scope="module")
+def sources(repo_root):
+    manifest = load_manifest(repo_root)
+    return {sid: manifest[sid] for sid in (A, B, C)}
+
+
+@pytest.fixture(scope="module")
+def catalog(schemas_dir, units):
+    return {INDICATOR: load_catalog(schemas_dir, units)[INDICATOR]}
+
+
+@pytest.fixture
+def observe(parser):
+    """An observation row as staging writes it, for a quantity in percent."""
+    settings = Settings()
+
+    def make(source_id: str, quantity: str, *, period: str = "2012", breakdown: str = "",
+             indicator_id: str = INDICATOR, row_number: int = 2) -> dict:
+        q = parser.parse(quantity)
+        stated, allowed = intervals(q, settings.approximate_band, settings.near_band)
+        return {
+            "source_id": source_id, "row_number": row_number, "indicator_id": indicator_id,
+            "period": period, "breakdown": breakdown, "quantity": q.text, "value": q.value,
+            "unit": q.unit, "qualifier": q.qualifier, "value_canonical": q.scaled,
+            "unit_canonical": "percent", "lower": allowed.lower, "upper": allowed.upper,
+            "stated_lower": stated.lower, "stated_upper": stated.upper, "kind": "share",
+            "quote": f"比重为{quantity}", "evidence": "verified", "quote_start": 0,
+            "quote_end": 10, "quantity_start": 3, "quantity_end": 6, "flags": "", "note": "",
+        }
+    return make
+
+
+class Built:
+    def __init__(self, path: Path, checks: list[Check]):
+        self.path = path
+        self.checks = {c.check_id: c for c in checks}
+        con = duckdb.connect(str(path), read_only=True)
+        try:
+            cursor = con.execute("SELECT * FROM indicators ORDER BY ALL")
+            names = [d[0] for d in cursor.description]
+            self.rows = [dict(zip(names, r)) for r in cursor.fetchall()]
+            self.all_checks = con.execute("SELECT check_id, status FROM checks").fetchall()
+        finally:
+            con.close()
+
+    def row(self, period: str = "2012", breakdown: str = "") -> dict:
+        [match] = [r for r in self.rows if r["period"] == period and r["breakdown"] == breakdown]
+        return match
+
+
+@pytest.fixture
+def build(tmp_path, sources, catalog):
+    def run(observations: list[dict], discrepancies: list[Discrepancy] = (),
+            staged_checks: list[Check] = ()) -> Built:
+        stage = tmp_path / "stage"
+        obs_files = []
+        for source_id in sorted({o["source_id"] for o in observations}):
+            path = stage / f"{source_id}.observations.parquet"
+            write_table([o for o in observations if o["source_id"] == source_id],
+                        OBSERVATIONS, path)
+            obs_files.append(path)
+        transcriptions = stage / "transcriptions.parquet"
+        write_table([], TRANSCRIPTIONS, transcriptions)
+        checks = stage / "checks.parquet"
+        write_table([c.as_dict() for c in staged_checks], CHECKS, checks)
+        out = tmp_path / "results" / "greenaudit.duckdb"
+        result = build_database(out, sources, catalog, list(discrepancies), [transcriptions],
+                                obs_files, [checks], [])
+        assert not (out.parent / f".{out.name}.tmp").exists()
+        return Built(out, result)
+    return run
+
+
+# ------------------------------------------------------------------ verdicts
+
+def test_identical_figures_agree(build, observe):
+    built = build([observe(A, "15.5%"), observe(B, "15.5%")])
+    row = built.row()
+    assert row["agreement"] == "agree"
+    assert row["value"] == D("15.5")
+    assert (row["lower"], row["upper"]) == (D("15.45"), D("15.55"))
+    assert row["n_sources"] == 2
+    assert row["sources"] == f"{A};{B}"
+    assert row["flags"] == ""
+
+
+@pytest.mark.parametrize("precise, rounded", [(A, B), (B, A)])
+def test_rounded_figure_agrees_within_rounding(build, observe, precise, rounded):
+    built = build([observe(rounded, "28%"), observe(precise, "28.2%")])
+    row = built.row()
+    assert row["agreement"] == "agree_within_rounding"
+    # The representative value is the most precise one, whichever source states it.
+    assert row["value"] == D("28.2")
+    assert row["value_source"] == precise
+    assert (row["lower"], row["upper"]) == (D("28.15"), D("28.25"))
+    assert built.checks["agreement.conflicts_declared"].status == "pass"
+
+
+def test_different_figures_conflict_and_fail_unless_declared(build, observe):
+    observations = [observe(A, "28%"), observe(B, "30%")]
+    built = build(observations)
+    row = built.row()
+    assert row["agreement"] == "conflict"
+    assert "interval_is_hull" in row["flags"].split(";")
+    assert "declared_discrepancy" not in row["flags"]
+    assert (row["lower"], row["upper"]) == (D("27.5"), D("30.5"))
+    check = built.checks["agreement.conflicts_declared"]
+    assert (check.status, check.severity, check.n_failed) == ("fail", "error", 1)
+    assert f"{A} says 28%" in check.message and f"{B} says 30%" in check.message
+    assert (check.check_id, "fail") in built.all_checks
+
+    declared = build(observations, [Discrepancy(INDICATOR, "2012", "", (A, B), "known")])
+    assert declared.row()["agreement"] == "conflict"
+    assert "declared_discrepancy" in declared.row()["flags"].split(";")
+    assert declared.checks["agreement.conflicts_declared"].status == "pass"
+    assert declared.checks["agreement.declarations_current"].status == "pass"
+
+
+def test_declaration_for_another_period_does_not_cover_a_conflict(build, observe):
+    built = build([observe(A, "28%"), observe(B, "30%")],
+                  [Discrepancy(INDICATOR, "2022", "", (A, B), "known")])
+    assert built.checks["agreement.conflicts_declared"].status == "fail"
+    stale = built.checks["agreement.declarations_current"]
+    assert (stale.status, stale.severity) == ("fail", "warning")
+
+
+def test_declaration_of_agreeing_sources_is_stale(build, observe):
+    built = build([observe(A, "15.5%"), observe(B, "15.5%")],
+                  [Discrepancy(INDICATOR, "2012", "", (A, B), "was a conflict")])
+    stale = built.checks["agreement.declarations_current"]
+    assert (stale.status, stale.n_failed) == ("fail", 1)
+    assert "no longer conflict" in stale.message
+
+
+def test_one_source_is_single_source(build, observe):
+    built = build([observe(C, "31.8%")])
+    row = built.row()
+    assert row["agreement"] == "single_source"
+    assert row["n_sources"] == 1 and row["sources"] == C
+    assert row["value"] == D("31.8")
+    assert (row["lower"], row["upper"]) == (D("31.75"), D("31.85"))
+    check = built.checks["agreement.conflicts_declared"]
+    assert (check.status, check.n_items) == ("pass", 0)
+
+
+def test_same_lower_bounds_agree(build, observe):
+    row = build([observe(A, "超过40%"), observe(B, "超过40%")]).row()
+    assert row["agreement"] == "agree"
+    assert row["lower"] == D(40)
+    assert row["upper"] is None
+
+
+def test_exact_figure_inside_an_open_bound_agrees(build, observe):
+    row = build([observe(A, "超过40%"), observe(B, "45%")]).row()
+    assert row["agreement"] == "agree"
+    assert row["value"] == D(45)            # the bounded figure is the more precise one
+    assert (row["lower"], row["upper"]) == (D(44.5), D(45.5))
+
+
+def test_exact_figure_below_an_open_bound_conflicts_with_open_hull(build, observe):
+    row = build([observe(A, "超过40%"), observe(B, "35%")]).row()
+    assert row["agreement"] == "conflict"
+    assert row["lower"] == D("34.5")
+    assert row["upper"] is None             # the hull stays open above
+
+
+def test_trailing_zero_agrees(build, observe):
+    row = build([observe(A, "34"), observe(B, "34.0")]).row()
+    assert row["agreement"] == "agree"
+    assert row["value"] == D(34)
+    assert row["value_source"] == B         # 34.0 is stated more precisely than 34
+    assert (row["lower"], row["upper"]) == (D("33.95"), D("34.05"))
+
+
+def test_three_sources_are_compared_together(build, observe):
+    # 28 and 28.2 agree within rounding, but 30 conflicts with both.
+    row = build([observe(A, "28%"), observe(B, "28.2%"), observe(C, "30%")]).row()
+    assert row["agreement"] == "conflict"
+    assert row["n_sources"] == 3
+
+
+def test_groups_are_per_period_and_breakdown(build, observe):
+    built = build([
+        observe(A, "28%", period="2012"), observe(B, "30%", period="2022"),
+        observe(A, "10%", period="2022", breakdown="sector=steel", row_number=3),
+        observe(B, "10.0%", period="2022", breakdown="sector=steel", row_number=3),
+    ])
+    assert built.row("2012")["agreement"] == "single_source"
+    assert built.row("2022")["agreement"] == "single_source"
+    assert built.row("2022", "sector=steel")["agreement"] == "agree"
+    assert len(built.rows) == 3
+    assert built.checks["agreement.conflicts_declared"].n_items == 1
+
+
+def test_every_verdict_is_a_declared_agreement(build, observe):
+    built = build([observe(A, "28%"), observe(B, "28.2%"),
+                   observe(A, "1%", period="2020"), observe(B, "3%", period="2020"),
+                   observe(A, "5%", period="2021"), observe(B, "5%", period="2021"),
+                   observe(C, "7%", period="2023")])
+    verdicts = {r["period"]: r["agreement"] for r in built.rows}
+    assert verdicts == {"2012": "agree_within_rounding", "2020": "conflict", "2021": "agree",
+                        "2023": "single_source"}
+    assert set(verdicts.values()) == set(AGREEMENTS)
+
+
+def test_staged_checks_are_carried_into_the_database(build, observe):
+    staged = Check("table.read.x", "table", "error", "pass", "raw/tables/x.csv", 1, 0, "ok")
+    built = build([observe(A, "15.5%")], staged_checks=[staged])
+    assert ("table.read.x", "pass") in built.all_checks
+    assert ("agreement.conflicts_declared", "pass") in built.all_checks
+    assert ("agreement.declarations_current", "pass") in built.all_checks

@@ -1,0 +1,170 @@
+"""Tests of quote and quantity proof against a source (greenaudit.evidence)."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from greenaudit.evidence import EVIDENCE_STATUSES, check_evidence, nearest_text
+from greenaudit.manifest import load_manifest
+from greenaudit.normalise import Cleaning, normalise
+
+PLAIN = Cleaning()
+
+
+def prove(raw: str, quote: str, quantity: str, cleaning: Cleaning = PLAIN):
+    return check_evidence(normalise(raw, cleaning), raw, quote, quantity, cleaning)
+
+
+@pytest.fixture(scope="module")
+def manifest(repo_root):
+    return load_manifest(repo_root)
+
+
+def real_source(repo_root, manifest, source_id):
+    source = manifest[source_id]
+    text = (repo_root / source.file).read_text(encoding="utf-8")
+    return source, text, normalise(text, source.cleaning)
+
+
+# ------------------------------------------------------------------ verified
+
+def test_verified_with_offsets_into_the_original():
+    raw = "据统计，我国高技术制造业增加值占比达到15.5%。"
+    e = prove(raw, "高技术制造业增加值占比达到15.5%", "15.5%")
+    assert e.status == "verified" and e.verified
+    assert raw[e.quote_start:e.quote_end] == "高技术制造业增加值占比达到15.5%"
+    assert raw[e.quantity_start:e.quantity_end] == "15.5%"
+    assert e.flags == ()
+
+
+def test_verified_through_full_width_forms_and_line_breaks():
+    raw = "占规模以上工业\n增加值比重为１５．５％，"
+    e = prove(raw, "占规模以上工业 增加值比重为15.5%", "15.5%")
+    assert e.status == "verified"
+    assert raw[e.quote_start:e.quote_end] == "占规模以上工业\n增加值比重为１５．５％"
+    assert raw[e.quantity_start:e.quantity_end] == "１５．５％"
+
+
+def test_verified_across_an_injected_string_in_the_real_source(repo_root, manifest):
+    source, text, n = real_source(repo_root, manifest, "001_b7300798bfbf6ce6")
+    e = check_evidence(n, text, "到2030年，绿色工厂产值占制造业总产值比重超过40%", "超过40%",
+                       source.cleaning)
+    assert e.status == "verified"
+    assert text[e.quantity_start:e.quantity_end] == "超OD体育app手机登陆过40%"
+    assert text[e.quote_start:e.quote_end].startswith("到2030年")
+    assert normalise(text[e.quantity_start:e.quantity_end], source.cleaning).text == "超过40%"
+
+
+def test_verified_in_traditional_script_with_pinyin(repo_root, manifest):
+    source, text, n = real_source(repo_root, manifest, "002_07a3eed86aa5b575")
+    quote = "到2030年,各級綠色工廠產值占制造業總產值比重超過40%"
+    e = check_evidence(n, text, quote, "超過40%", source.cleaning)
+    assert e.status == "verified"
+    assert text[e.quantity_start:e.quantity_end] == "超過40%"
+    assert text[e.quote_start:e.quote_end] == \
+        "到2030年,各級綠色工廠產(chǎn)值占制造業(yè)總產(chǎn)值比重超過40%"
+    # The quote may also be written in simplified script.
+    e2 = check_evidence(n, text, "各级绿色工厂产值占制造业总产值比重超过40%", "超过40%",
+                        source.cleaning)
+    assert (e2.status, e2.quantity_start, e2.quantity_end) == \
+        ("verified", e.quantity_start, e.quantity_end)
+
+
+def test_later_occurrence_is_used_when_the_first_is_another_number():
+    raw = "比重从28.2%提高到28%以上"
+    e = prove(raw, raw, "28")
+    assert e.status == "verified"
+    assert (e.quantity_start, e.quantity_end) == (raw.index("28%"), raw.index("28%") + 2)
+
+
+# ------------------------------------------------------------------ failures
+
+def test_quote_not_found_reports_nearest_text():
+    raw = "我国高技术制造业增加值占比达到15.5%。"
+    e = prove(raw, "高技术制造业增加值占比达到16.5%", "16.5%")
+    assert e.status == "quote_not_found" and not e.verified
+    assert e.quote_start is None and e.quantity_start is None
+    assert "高技术制造业增加值占比达到" in e.nearest
+
+
+def test_empty_quote_is_not_found():
+    assert prove("比重为28%", "  ", "28%").status == "quote_not_found"
+
+
+def test_quantity_not_in_quote():
+    raw = "比重为28%，产量为30万吨"
+    e = prove(raw, "比重为28%", "30万吨")
+    assert e.status == "quantity_not_in_quote"
+    assert raw[e.quote_start:e.quote_end] == "比重为28%"
+    assert e.quantity_start is None
+
+
+def test_value_mismatch_28_inside_28_point_2():
+    raw = "装备制造业增加值占比从28.2%提高到31.8%"
+    e = prove(raw, raw, "28")
+    assert e.status == "value_mismatch"
+    assert e.nearest == "28.2"
+    assert raw[e.quantity_start:e.quantity_end] == "28"
+
+
+def test_value_mismatch_digit_inside_a_longer_integer():
+    e = prove("共有128家企业", "共有128家企业", "28家")
+    assert e.status == "value_mismatch"
+    assert e.nearest == "128"
+
+
+# ------------------------------------------------------------------ garbled slide labels
+
+@pytest.mark.parametrize("quantity", ["6.29", "6.10"])
+def test_garbled_slide_labels_in_the_real_deck(repo_root, manifest, quantity):
+    source, text, n = real_source(repo_root, manifest, "004_2e0697a374659b7e")
+    assert "6.296.10" in text
+    e = check_evidence(n, text, "2020年 德国 6.296.10 8.05 12.07 12.93", quantity,
+                       source.cleaning)
+    assert e.status == "verified"
+    assert e.flags == ("garbled_number_in_source",)
+    assert text[e.quantity_start:e.quantity_end] == quantity
+    label = text.index("6.296.10")
+    assert e.quantity_start == label + {"6.29": 0, "6.10": 4}[quantity]
+
+
+def test_a_clean_label_next_to_garbled_ones_has_no_flag(repo_root, manifest):
+    source, text, n = real_source(repo_root, manifest, "004_2e0697a374659b7e")
+    e = check_evidence(n, text, "6.296.10 8.05 12.07", "8.05", source.cleaning)
+    assert e.status == "verified"
+    assert e.flags == ()
+
+
+def test_statuses_are_the_declared_ones():
+    assert set(EVIDENCE_STATUSES) == {"verified", "quote_not_found", "quantity_not_in_quote",
+                                      "value_mismatch"}
+
+
+def test_nearest_text():
+    assert nearest_text("", "x") == ""
+    assert nearest_text("abcdef", "") == ""
+    assert nearest_text("我国比重为15.5%的产业", "比重为16.5%") == "比重为15.5%"
+
+
+# ------------------------------------------------------------------ property
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.text(alphabet=st.sampled_from(list("比重超过产量为万吨.%0123456789１．， \n")),
+               min_size=1, max_size=40), st.data())
+def test_a_substring_of_the_source_is_always_found(raw, data):
+    n = normalise(raw)
+    if not n.text:
+        return
+    i = data.draw(st.integers(0, len(n.text) - 1), label="i")
+    j = data.draw(st.integers(i + 1, len(n.text)), label="j")
+    quote = n.text[i:j]
+    k = data.draw(st.integers(0, len(quote) - 1), label="k")
+    quantity = quote[k:data.draw(st.integers(k + 1, len(quote)), label="l")]
+    e = check_evidence(n, raw, quote, quantity, PLAIN)
+    assert e.status in EVIDENCE_STATUSES
+    assert e.status not in ("quote_not_found", "quantity_not_in_quote")
+    assert quote in normalise(raw[e.quote_start:e.quote_end]).text
+    assert quantity in normalise(raw[e.quantity_start:e.quantity_end]).text
+    assert e.quote_start <= e.quantity_start < e.quantity_end <= e.quote_end
