@@ -12,7 +12,7 @@ from greenaudit.catalog import Discrepancy, load_catalog
 from greenaudit.checks import Check
 from greenaudit.database import AGREEMENTS, build_database
 from greenaudit.manifest import load_manifest
-from greenaudit.parquet import CHECKS, OBSERVATIONS, TRANSCRIPTIONS, write_table
+from greenaudit.parquet import CHECKS, FINDINGS, OBSERVATIONS, TRANSCRIPTIONS, write_table
 from greenaudit.quantity import intervals
 from greenaudit.stage import Settings
 
@@ -67,6 +67,8 @@ class Built:
             names = [d[0] for d in cursor.description]
             self.rows = [dict(zip(names, r)) for r in cursor.fetchall()]
             self.all_checks = con.execute("SELECT check_id, status FROM checks").fetchall()
+            self.findings = con.execute(
+                "SELECT check_id, source_id, row_number FROM findings ORDER BY ALL").fetchall()
         finally:
             con.close()
 
@@ -90,9 +92,11 @@ def build(tmp_path, sources, catalog):
         write_table([], TRANSCRIPTIONS, transcriptions)
         checks = stage / "checks.parquet"
         write_table([c.as_dict() for c in staged_checks], CHECKS, checks)
+        findings = stage / "findings.parquet"
+        write_table([], FINDINGS, findings)
         out = tmp_path / "results" / "greenaudit.duckdb"
         result = build_database(out, sources, catalog, list(discrepancies), [transcriptions],
-                                obs_files, [checks], [])
+                                obs_files, [checks], [findings], [])
         assert not (out.parent / f".{out.name}.tmp").exists()
         return Built(out, result)
     return run
@@ -135,12 +139,15 @@ def test_different_figures_conflict_and_fail_unless_declared(build, observe):
     assert (check.status, check.severity, check.n_failed) == ("fail", "error", 1)
     assert f"{A} says 28%" in check.message and f"{B} says 30%" in check.message
     assert (check.check_id, "fail") in built.all_checks
+    rows = {(o["source_id"], o["row_number"]) for o in observations}
+    assert set(built.findings) == {(check.check_id, *r) for r in rows}
 
     declared = build(observations, [Discrepancy(INDICATOR, "2012", "", (A, B), "known")])
     assert declared.row()["agreement"] == "conflict"
     assert "declared_discrepancy" in declared.row()["flags"].split(";")
     assert declared.checks["agreement.conflicts_declared"].status == "pass"
     assert declared.checks["agreement.declarations_current"].status == "pass"
+    assert declared.findings == []
 
 
 def test_declaration_for_another_period_does_not_cover_a_conflict(build, observe):

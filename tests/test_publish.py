@@ -56,8 +56,8 @@ def test_format_cell_is_plain_positional(value):
 
 @settings(max_examples=200, deadline=None)
 @given(st.integers(min_value=-10**18, max_value=10**18), st.integers(min_value=0, max_value=10))
-def test_format_cell_keeps_decimal128_38_10_values(unscaled, places):
-    # Values as DuckDB returns them from DECIMAL(38, 10) columns: at most 28 digits here.
+def test_format_cell_round_trips_typical_values(unscaled, places):
+    # Typical published values (up to 19 significant digits, 10 places) round-trip exactly.
     value = D(unscaled).scaleb(-places)
     assert D(format_cell(value)) == value
 

@@ -12,7 +12,7 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 COPIED = ("Snakefile", "config", "workflow", "raw", "schemas")
-AUDIT = ("observations.csv", "indicators.csv", "checks.csv")
+AUDIT = ("observations.csv", "indicators.csv", "checks.csv", "findings.csv")
 
 pytestmark = pytest.mark.slow
 
@@ -126,6 +126,11 @@ def test_changed_value_is_a_conflict_and_nothing_is_published(built: Path, tmp_p
     checks = _rows(workdir / "results" / "validation" / "audit" / "checks.csv")
     conflict = next(c for c in checks if c["check_id"] == "agreement.conflicts_declared")
     assert (conflict["status"], conflict["n_failed"]) == ("fail", "1")
+    findings = _rows(workdir / "results" / "validation" / "audit" / "findings.csv")
+    disputed = {(f["source_id"], f["indicator_id"], f["period"]) for f in findings
+                if f["check_id"] == "agreement.conflicts_declared"}
+    assert disputed == {(s, "equip_mfg_share", "2022") for s in
+                        ("000_451eeb3f8d9b8ea0", "003_1a3b190ec270dc4e", "004_2e0697a374659b7e")}
 
 
 def test_changed_source_byte_is_a_checksum_error(built: Path, tmp_path: Path) -> None:

@@ -18,15 +18,16 @@ log = logging.getLogger("greenaudit")
 
 
 def _stage(args: argparse.Namespace) -> int:
-    from .parquet import OBSERVATIONS, TRANSCRIPTIONS, write_checks, write_table
+    from .parquet import FINDINGS, OBSERVATIONS, TRANSCRIPTIONS, write_checks, write_table
     from .publish import write_atomic
-    from .stage import Settings, stage_source
+    from .stage import Settings, all_findings, stage_source
 
     settings = Settings(Decimal(args.approximate_band), Decimal(args.near_band))
     staged = stage_source(args.workspace, args.source_id, settings)
     write_table(staged.transcriptions, TRANSCRIPTIONS, args.transcriptions)
     write_table(staged.observations, OBSERVATIONS, args.observations)
     write_checks(staged.checks, args.checks)
+    write_table(all_findings(staged), FINDINGS, args.findings)
     write_atomic(args.normalised, staged.normalised_text)
     failed = [c for c in staged.checks if c.status == "fail"]
     log.info("%s: %d rows, %d observations, %d failing checks", args.source_id,
@@ -49,7 +50,7 @@ def _build_db(args: argparse.Namespace) -> int:
     discrepancies = load_discrepancies(schemas, catalog)
     extra = workspace_checks(args.workspace, sources)
     checks = build_database(args.out, sources, catalog, discrepancies, args.transcriptions,
-                            args.observations, args.checks, extra)
+                            args.observations, args.checks, args.findings, extra)
     for check in checks:
         log.info("%s: %s %s", check.check_id, check.status, check.message)
     return 0
@@ -135,14 +136,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--workspace", type=Path, default=Path("."))
     p.add_argument("--approximate-band", default="0.05")
     p.add_argument("--near-band", default="0.05")
-    for name in ("transcriptions", "observations", "checks", "normalised"):
+    for name in ("transcriptions", "observations", "checks", "findings", "normalised"):
         p.add_argument(f"--{name}", type=Path, required=True)
     p.set_defaults(func=_stage)
 
     p = sub.add_parser("build-db", help="load the staged sources into DuckDB, compare sources")
     p.add_argument("--workspace", type=Path, default=Path("."))
     p.add_argument("--out", type=Path, required=True)
-    for name in ("transcriptions", "observations", "checks"):
+    for name in ("transcriptions", "observations", "checks", "findings"):
         p.add_argument(f"--{name}", type=Path, nargs="+", required=True)
     p.set_defaults(func=_build_db)
 

@@ -71,6 +71,19 @@ ORDER BY v.indicator_id, v.period, v.breakdown
 """
 
 
+# One finding per observation of an undeclared conflict, so each disputed row is named.
+CONFLICT_FINDINGS_SQL = """
+INSERT INTO findings
+SELECT 'agreement.conflicts_declared', 'error', o.source_id, o.row_number, o.indicator_id,
+       o.period, o.breakdown,
+       'raw/tables/' || o.source_id || '.csv:' || o.row_number || ': ' || o.indicator_id || ' '
+       || o.period || ' = ' || o.quantity || ' conflicts with ' || i.sources
+FROM observations o
+JOIN indicators i USING (indicator_id, period, breakdown)
+WHERE i.agreement = 'conflict' AND NOT list_contains(string_split(i.flags, ';'), 'declared_discrepancy')
+"""
+
+
 def _insert(con: duckdb.DuckDBPyConnection, table: str, rows: list) -> None:
     if rows:
         marks = ",".join("?" * len(rows[0]))
@@ -89,7 +102,7 @@ def _create_empty(con: duckdb.DuckDBPyConnection, name: str, parquet_glob: list[
 
 def build_database(out_path: Path, sources: dict[str, Source], catalog: dict[str, Indicator],
                    discrepancies: list[Discrepancy], transcriptions: list[Path],
-                   observations: list[Path], checks: list[Path],
+                   observations: list[Path], checks: list[Path], findings: list[Path],
                    extra_checks: list[Check]) -> list[Check]:
     """Write the database to a temp file and rename it into place; return agreement checks."""
     out_path.parent.mkdir(parents=True, exist_ok=True)
@@ -120,8 +133,10 @@ def build_database(out_path: Path, sources: dict[str, Source], catalog: dict[str
         _create_empty(con, "transcriptions", transcriptions, "")
         _create_empty(con, "observations", observations, "")
         _create_empty(con, "staged_checks", checks, "")
+        _create_empty(con, "findings", findings, "")
         con.execute(AGREEMENT_SQL)
         agreement_checks = _agreement_checks(con, discrepancies)
+        con.execute(CONFLICT_FINDINGS_SQL)
         all_checks = sorted([*con.execute("SELECT * FROM staged_checks").fetchall()], key=str)
         con.execute("DROP TABLE staged_checks")
         con.execute("""CREATE TABLE checks (check_id VARCHAR, kind VARCHAR, severity VARCHAR,

@@ -30,6 +30,9 @@ from pathlib import Path
 from typing import Any
 
 from greenaudit.checks import Check
+from greenaudit.database import AGREEMENTS
+from greenaudit.evidence import EVIDENCE_STATUSES
+from greenaudit.manifest import SCRIPTS
 
 log = logging.getLogger(__name__)
 
@@ -38,9 +41,9 @@ DATA_DOCS_DIR = "data_docs"
 DATASOURCE_NAME = "greenaudit"
 DATA_DOCS_SITE_NAME = "greenaudit_site"
 
-EVIDENCE_VALUES = ("verified", "quote_not_found", "quantity_not_in_quote", "value_mismatch")
-AGREEMENT_VALUES = ("agree", "agree_within_rounding", "conflict", "single_source", "derived")
-SCRIPT_VALUES = ("Hans", "Hant")
+EVIDENCE_VALUES = EVIDENCE_STATUSES
+AGREEMENT_VALUES = AGREEMENTS
+SCRIPT_VALUES = SCRIPTS
 SHA256_REGEX = r"^[0-9a-f]{64}$"
 
 OBSERVATIONS_NOT_NULL = ("source_id", "indicator_id", "period", "quantity", "value",

@@ -30,6 +30,12 @@ OBSERVATIONS = pa.schema([
     ("flags", pa.string()), ("note", pa.string()),
 ])
 
+FINDINGS = pa.schema([
+    ("check_id", pa.string()), ("severity", pa.string()), ("source_id", pa.string()),
+    ("row_number", pa.int32()), ("indicator_id", pa.string()), ("period", pa.string()),
+    ("breakdown", pa.string()), ("message", pa.string()),
+])
+
 CHECKS = pa.schema([
     ("check_id", pa.string()), ("kind", pa.string()), ("severity", pa.string()),
     ("status", pa.string()), ("target", pa.string()), ("n_items", pa.int64()),

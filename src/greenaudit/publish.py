@@ -28,7 +28,11 @@ INDICATOR_COLUMNS = (
     "indicator_id", "period", "breakdown", "value", "unit_canonical", "lower", "upper",
     "n_sources", "sources", "agreement", "flags", "value_source",
 )
-AUDIT_FILES = ("observations.csv", "indicators.csv", "checks.csv")
+FINDING_COLUMNS = (
+    "check_id", "severity", "source_id", "row_number", "indicator_id", "period", "breakdown",
+    "message",
+)
+AUDIT_FILES = ("observations.csv", "indicators.csv", "checks.csv", "findings.csv")
 
 
 def format_cell(value) -> str:
@@ -73,6 +77,9 @@ def assemble(db_path: Path, extra_checks: list[Check], out_dir: Path) -> dict:
         indicators = con.execute(
             f"SELECT {', '.join(INDICATOR_COLUMNS)} FROM indicators "
             "ORDER BY indicator_id, period, breakdown").fetchall()
+        findings = con.execute(
+            f"SELECT {', '.join(FINDING_COLUMNS)} FROM findings ORDER BY source_id, row_number, "
+            "check_id, indicator_id, period, breakdown, message").fetchall()
         staged = [Check(*row) for row in con.execute(
             f"SELECT {', '.join(CHECK_COLUMNS)} FROM checks").fetchall()]
     finally:
@@ -87,6 +94,7 @@ def assemble(db_path: Path, extra_checks: list[Check], out_dir: Path) -> dict:
         "observations.csv": to_csv(OBSERVATION_COLUMNS, observations),
         "indicators.csv": to_csv(INDICATOR_COLUMNS, indicators),
         "checks.csv": to_csv(CHECK_COLUMNS, check_rows),
+        "findings.csv": to_csv(FINDING_COLUMNS, findings),
     }
     for name, text in tables.items():
         write_atomic(out_dir / "audit" / name, text)

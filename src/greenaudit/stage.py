@@ -42,19 +42,49 @@ class Staged:
     observations: list[dict] = field(default_factory=list)
     checks: list[Check] = field(default_factory=list)
     normalised_text: str = ""
+    findings: list[dict] = field(default_factory=list)
 
 
 class _Findings:
-    """Failure lists per check, filled row by row."""
+    """Failure lists per check, filled row by row, with the table line of each."""
 
     def __init__(self) -> None:
-        self.failures: dict[str, list[str]] = {}
+        self.failures: dict[str, list[tuple[int, str]]] = {}
 
-    def add(self, name: str, message: str) -> None:
-        self.failures.setdefault(name, []).append(message)
+    def add(self, name: str, line: int, message: str) -> None:
+        self.failures.setdefault(name, []).append((line, message))
 
     def get(self, name: str) -> list[str]:
+        return [message for _, message in self.failures.get(name, [])]
+
+    def rows(self, name: str) -> list[tuple[int, str]]:
         return self.failures.get(name, [])
+
+
+# (finding name, check id prefix, kind, severity, message when nothing fails)
+ROW_CHECKS = (
+    ("indicator_known", "table.indicator_known", "table", "error",
+     "every indicator_id is in schemas/indicators.yaml"),
+    ("period_format", "table.period_format", "table", "error",
+     "periods are YYYY, YYYY-MM or YYYY-YYYY"),
+    ("breakdown_format", "table.breakdown_format", "table", "error",
+     "breakdowns are sorted key=value pairs"),
+    ("quote_safe", "table.quote_safe", "table", "error",
+     "quotes are present and cannot act as formulas"),
+    ("quantity_parse", "table.quantity_parse", "table", "error", "every quantity parses"),
+    ("unit_compatible", "table.unit_compatible", "unit", "error",
+     "every unit fits its indicator's dimension"),
+    ("key_unique", "table.key_unique", "table", "error",
+     "one row per indicator_id, period and breakdown"),
+    ("valid_range", "range.valid", "range", "error",
+     "every value lies in its indicator's valid range"),
+    ("plausible_range", "range.plausible", "plausibility", "warning",
+     "every value lies in its plausible range"),
+    ("evidence", "evidence", "evidence", "error",
+     "every quote and quantity is found in the source"),
+)
+# Checks over observations count observations; the others count table rows.
+OBSERVATION_CHECKS = ("valid_range", "plausible_range", "evidence")
 
 
 def _fmt(value: Decimal | None) -> str:
@@ -96,7 +126,7 @@ def stage_source(workspace: Path, source_id: str, settings: Settings = Settings(
                                settings, normalised, text, findings)
         key = (record["indicator_id"], record["period"], record["breakdown"])
         if key in seen:
-            findings.add("key_unique", f"{table_name}:{row.line}: duplicate key "
+            findings.add("key_unique", row.line, f"{table_name}:{row.line}: duplicate key "
                          f"{'/'.join(k for k in key if k)} (first on line {seen[key]}); expected "
                          f"one row per indicator_id, period and breakdown")
         else:
@@ -105,29 +135,29 @@ def stage_source(workspace: Path, source_id: str, settings: Settings = Settings(
             staged.observations.append(observation)
     n = len(rows)
     n_obs = len(staged.observations)
-    staged.checks += [
-        outcome(f"table.indicator_known.{source_id}", "table", "error", table_name, n,
-                findings.get("indicator_known"), "every indicator_id is in schemas/indicators.yaml"),
-        outcome(f"table.period_format.{source_id}", "table", "error", table_name, n,
-                findings.get("period_format"), "periods are YYYY, YYYY-MM or YYYY-YYYY"),
-        outcome(f"table.breakdown_format.{source_id}", "table", "error", table_name, n,
-                findings.get("breakdown_format"), "breakdowns are sorted key=value pairs"),
-        outcome(f"table.quote_safe.{source_id}", "table", "error", table_name, n,
-                findings.get("quote_safe"), "quotes are present and cannot act as formulas"),
-        outcome(f"table.quantity_parse.{source_id}", "table", "error", table_name, n,
-                findings.get("quantity_parse"), "every quantity parses"),
-        outcome(f"table.unit_compatible.{source_id}", "unit", "error", table_name, n,
-                findings.get("unit_compatible"), "every unit fits its indicator's dimension"),
-        outcome(f"table.key_unique.{source_id}", "table", "error", table_name, n,
-                findings.get("key_unique"), "one row per indicator_id, period and breakdown"),
-        outcome(f"range.valid.{source_id}", "range", "error", table_name, n_obs,
-                findings.get("valid_range"), "every value lies in its indicator's valid range"),
-        outcome(f"range.plausible.{source_id}", "plausibility", "warning", table_name, n_obs,
-                findings.get("plausible_range"), "every value lies in its plausible range"),
-        outcome(f"evidence.{source_id}", "evidence", "error", table_name, n_obs,
-                findings.get("evidence"), "every quote and quantity is found in the source"),
-    ]
+    by_line = {record["row_number"]: record for record in staged.transcriptions}
+    for name, prefix, kind, severity, ok_message in ROW_CHECKS:
+        check = outcome(f"{prefix}.{source_id}", kind, severity, table_name,
+                        n_obs if name in OBSERVATION_CHECKS else n, findings.get(name), ok_message)
+        staged.checks.append(check)
+        for line, message in findings.rows(name):
+            record = by_line.get(line, {})
+            staged.findings.append({
+                "check_id": check.check_id, "severity": severity, "source_id": source_id,
+                "row_number": line, "indicator_id": record.get("indicator_id", ""),
+                "period": record.get("period", ""), "breakdown": record.get("breakdown", ""),
+                "message": message})
     return staged
+
+
+def all_findings(staged: Staged) -> list[dict]:
+    """Row-level findings, plus one finding for each failing check that has no rows."""
+    with_rows = {f["check_id"] for f in staged.findings}
+    whole = [{"check_id": c.check_id, "severity": c.severity, "source_id": staged.source_id,
+              "row_number": None, "indicator_id": "", "period": "", "breakdown": "",
+              "message": c.message}
+             for c in staged.checks if c.status == "fail" and c.check_id not in with_rows]
+    return staged.findings + whole
 
 
 def _verify_source(workspace: Path, source: Source, staged: Staged) -> str | None:
@@ -167,31 +197,31 @@ def _observe(row, record, source: Source, table_name: str, catalog: dict[str, In
     usable = True
     indicator = catalog.get(record["indicator_id"])
     if indicator is None:
-        findings.add("indicator_known", f"{where('indicator_id')}: unknown indicator_id "
+        findings.add("indicator_known", row.line, f"{where('indicator_id')}: unknown indicator_id "
                      f"{record['indicator_id']!r}; expected an id of schemas/indicators.yaml")
         usable = False
     problem = check_period(record["period"])
     if problem:
-        findings.add("period_format", f"{where('period')}: {problem}")
+        findings.add("period_format", row.line, f"{where('period')}: {problem}")
         usable = False
     problem = check_breakdown(record["breakdown"])
     if problem:
-        findings.add("breakdown_format", f"{where('breakdown')}: {problem}")
+        findings.add("breakdown_format", row.line, f"{where('breakdown')}: {problem}")
         usable = False
     quote = record["quote"]
     if not quote:
-        findings.add("quote_safe", f"{where('quote')}: empty quote; expected the sentence "
+        findings.add("quote_safe", row.line, f"{where('quote')}: empty quote; expected the sentence "
                      f"that states the figure")
         usable = False
     elif quote.startswith(FORMULA_PREFIXES):
-        findings.add("quote_safe", f"{where('quote')}: quote starts with {quote[0]!r}, which a "
+        findings.add("quote_safe", row.line, f"{where('quote')}: quote starts with {quote[0]!r}, which a "
                      f"spreadsheet would run as a formula; start the quote at a word")
         usable = False
     try:
         # Parsed in the source's own normal form, so 超過40% reads like 超过40%.
         quantity = parser.parse(normalise(record["quantity"], source.cleaning).text)
     except QuantityError as exc:
-        findings.add("quantity_parse", f"{where('quantity')}: {exc.reason}")
+        findings.add("quantity_parse", row.line, f"{where('quantity')}: {exc.reason}")
         return None
     if not usable or indicator is None:
         return None
@@ -204,7 +234,7 @@ def _observe(row, record, source: Source, table_name: str, catalog: dict[str, In
     try:
         factor = units.factor(written_unit, indicator.unit)
     except UnitError as exc:
-        findings.add("unit_compatible", f"{where('quantity')}: {quantity.unit or quantity.text}"
+        findings.add("unit_compatible", row.line, f"{where('quantity')}: {quantity.unit or quantity.text}"
                      f" for {indicator.indicator_id}: {exc.reason}")
         return None
     stated, allowed = intervals(quantity, settings.approximate_band, settings.near_band)
@@ -212,11 +242,11 @@ def _observe(row, record, source: Source, table_name: str, catalog: dict[str, In
     value_canonical = quantity.scaled * factor
     label = f"{where('quantity')}: {indicator.indicator_id} {record['period']} = {quantity.text}"
     if not _within(value_canonical, indicator.valid_low, indicator.valid_high):
-        findings.add("valid_range", f"{label} is outside the valid range "
+        findings.add("valid_range", row.line, f"{label} is outside the valid range "
                      f"[{_fmt(indicator.valid_low)}, {_fmt(indicator.valid_high)}] {indicator.unit}")
         flags.append("outside_valid_range")
     if not _within(value_canonical, indicator.plausible_low, indicator.plausible_high):
-        findings.add("plausible_range", f"{label} is outside the plausible range "
+        findings.add("plausible_range", row.line, f"{label} is outside the plausible range "
                      f"[{_fmt(indicator.plausible_low)}, {_fmt(indicator.plausible_high)}] "
                      f"{indicator.unit}: {indicator.plausible_reason}")
         flags.append("implausible")
@@ -232,10 +262,10 @@ def _observe(row, record, source: Source, table_name: str, catalog: dict[str, In
                            "quantity_end": evidence.quantity_end}
         flags += evidence.flags
         if not evidence.verified:
-            findings.add("evidence", f"{where('quote')}: {evidence.status}; nearest text in "
+            findings.add("evidence", row.line, f"{where('quote')}: {evidence.status}; nearest text in "
                          f"{source.file}: {evidence.nearest!r}")
     else:
-        findings.add("evidence", f"{where('quote')}: source text unavailable")
+        findings.add("evidence", row.line, f"{where('quote')}: source text unavailable")
     return {
         "source_id": record["source_id"], "row_number": record["row_number"],
         "indicator_id": indicator.indicator_id, "period": record["period"],

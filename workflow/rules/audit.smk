@@ -5,7 +5,7 @@ rule assemble_audit:
         pandera=f"{VALIDATION}/pandera/checks.parquet",
         gx=f"{VALIDATION}/gx/checks.parquet",
     output:
-        tables=expand(f"{VALIDATION}/audit/{{table}}.csv", table=["observations", "indicators", "checks"]),
+        tables=expand(f"{VALIDATION}/audit/{{table}}.csv", table=AUDIT_TABLES),
         status=f"{VALIDATION}/status.json",
     log:
         "results/logs/assemble_audit.log",
@@ -38,7 +38,7 @@ rule publish:
     """Copy the validated tables and database into place (only after the gate passed)."""
     input:
         ok=f"{VALIDATION}/publishable",
-        tables=expand(f"{VALIDATION}/audit/{{table}}.csv", table=["observations", "indicators", "checks"]),
+        tables=expand(f"{VALIDATION}/audit/{{table}}.csv", table=AUDIT_TABLES),
         database=WORK_DB,
     output:
         tables=PUBLISHED,

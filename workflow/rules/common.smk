@@ -6,6 +6,7 @@ WORKSPACE = Path(config["workspace"])
 SOURCE_IDS = source_ids(WORKSPACE)
 STAGING = "results/staging"
 VALIDATION = "results/validation"
-PUBLISHED = expand("results/audit/{table}.csv", table=["observations", "indicators", "checks"])
+AUDIT_TABLES = ["observations", "indicators", "checks", "findings"]
+PUBLISHED = expand("results/audit/{table}.csv", table=AUDIT_TABLES)
 PUBLISHED_DB = "results/greenaudit.duckdb"
 WORK_DB = "results/work/greenaudit.duckdb"

@@ -4,6 +4,7 @@ rule build_database:
         transcriptions=expand(f"{STAGING}/{{source_id}}/transcriptions.parquet", source_id=SOURCE_IDS),
         observations=expand(f"{STAGING}/{{source_id}}/observations.parquet", source_id=SOURCE_IDS),
         checks=expand(f"{STAGING}/{{source_id}}/checks.parquet", source_id=SOURCE_IDS),
+        findings=expand(f"{STAGING}/{{source_id}}/findings.parquet", source_id=SOURCE_IDS),
         manifest=WORKSPACE / "raw/sources.csv",
         catalog=WORKSPACE / "schemas/indicators.yaml",
         discrepancies=WORKSPACE / "schemas/known_discrepancies.yaml",
@@ -20,4 +21,4 @@ rule build_database:
     shell:
         "greenaudit build-db --workspace {params.workspace:q} --out {output.database}"
         " --transcriptions {input.transcriptions} --observations {input.observations}"
-        " --checks {input.checks} > {log} 2>&1"
+        " --checks {input.checks} --findings {input.findings} > {log} 2>&1"

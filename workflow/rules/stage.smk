@@ -10,6 +10,7 @@ rule stage_source:
         transcriptions=f"{STAGING}/{{source_id}}/transcriptions.parquet",
         observations=f"{STAGING}/{{source_id}}/observations.parquet",
         checks=f"{STAGING}/{{source_id}}/checks.parquet",
+        findings=f"{STAGING}/{{source_id}}/findings.parquet",
         normalised=f"{STAGING}/{{source_id}}/normalised.txt",
     params:
         workspace=WORKSPACE,
@@ -25,4 +26,4 @@ rule stage_source:
         "greenaudit stage {wildcards.source_id} --workspace {params.workspace:q}"
         " --approximate-band {params.approximate_band} --near-band {params.near_band}"
         " --transcriptions {output.transcriptions} --observations {output.observations}"
-        " --checks {output.checks} --normalised {output.normalised} > {log} 2>&1"
+        " --checks {output.checks} --findings {output.findings} --normalised {output.normalised} > {log} 2>&1"
