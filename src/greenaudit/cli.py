@@ -20,20 +20,24 @@ log = logging.getLogger("greenaudit")
 def _stage(args: argparse.Namespace) -> int:
     from .parquet import FINDINGS, OBSERVATIONS, TRANSCRIPTIONS, write_checks, write_table
     from .publish import write_atomic
-    from .stage import Settings, all_findings, stage_source
+    from .stage import Context, Settings, Staged, all_findings, stage_source
 
     settings = Settings(Decimal(args.approximate_band), Decimal(args.near_band))
-    staged = stage_source(args.workspace, args.source_id, settings)
-    write_table(staged.transcriptions, TRANSCRIPTIONS, args.transcriptions)
-    write_table(staged.observations, OBSERVATIONS, args.observations)
-    write_checks(staged.checks, args.checks)
-    write_table(all_findings(staged), FINDINGS, args.findings)
-    write_atomic(args.normalised, staged.normalised_text)
-    failed = [c for c in staged.checks if c.status == "fail"]
-    log.info("%s: %d rows, %d observations, %d failing checks", args.source_id,
-             len(staged.transcriptions), len(staged.observations), len(failed))
-    for check in failed:
-        log.info("%s (%s): %s", check.check_id, check.severity, check.message)
+    context = Context.load(args.workspace, settings)
+    batch: list[Staged] = []
+    for source_id in args.source_ids:
+        staged = stage_source(args.workspace, source_id, context=context)
+        write_atomic(args.normalised_dir / f"{source_id}.txt", staged.normalised_text)
+        failed = [c for c in staged.checks if c.status == "fail"]
+        log.info("%s: %d rows, %d observations, %d failing checks", source_id,
+                 len(staged.transcriptions), len(staged.observations), len(failed))
+        for check in failed:
+            log.info("%s (%s): %s", check.check_id, check.severity, check.message)
+        batch.append(staged)
+    write_table([r for s in batch for r in s.transcriptions], TRANSCRIPTIONS, args.transcriptions)
+    write_table([r for s in batch for r in s.observations], OBSERVATIONS, args.observations)
+    write_checks([c for s in batch for c in s.checks], args.checks)
+    write_table([f for s in batch for f in all_findings(s)], FINDINGS, args.findings)
     return 0
 
 
@@ -131,12 +135,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("-v", "--verbose", action="store_true")
     sub = parser.add_subparsers(dest="command", required=True)
 
-    p = sub.add_parser("stage", help="verify, parse and prove one source's transcription")
-    p.add_argument("source_id")
+    p = sub.add_parser("stage", help="verify, parse and prove the transcriptions of a batch of sources")
+    p.add_argument("source_ids", nargs="+", metavar="source_id")
     p.add_argument("--workspace", type=Path, default=Path("."))
     p.add_argument("--approximate-band", default="0.05")
     p.add_argument("--near-band", default="0.05")
-    for name in ("transcriptions", "observations", "checks", "findings", "normalised"):
+    for name in ("transcriptions", "observations", "checks", "findings", "normalised-dir"):
         p.add_argument(f"--{name}", type=Path, required=True)
     p.set_defaults(func=_stage)
 

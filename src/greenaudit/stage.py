@@ -91,12 +91,32 @@ def _fmt(value: Decimal | None) -> str:
     return "" if value is None else format(value.normalize(), "f")
 
 
-def stage_source(workspace: Path, source_id: str, settings: Settings = Settings()) -> Staged:
+@dataclass(frozen=True)
+class Context:
+    """What every source of a workspace is staged against, loaded once per job."""
+
+    workspace: Path
+    units: UnitSystem
+    catalog: dict[str, Indicator]
+    manifest: dict[str, Source]
+    parser: QuantityParser
+    settings: Settings
+
+    @classmethod
+    def load(cls, workspace: Path, settings: Settings = Settings()) -> "Context":
+        schemas = workspace / "schemas"
+        units = UnitSystem.load(schemas)
+        return cls(workspace, units, load_catalog(schemas, units), load_manifest(workspace),
+                   QuantityParser.for_units(units.written), settings)
+
+
+def stage_source(workspace: Path, source_id: str, settings: Settings = Settings(),
+                 context: Context | None = None) -> Staged:
+    """Stage one source; pass a loaded `context` to stage many sources in one process."""
+    context = context or Context.load(workspace, settings)
+    workspace, settings = context.workspace, context.settings
+    units, catalog, manifest = context.units, context.catalog, context.manifest
     staged = Staged(source_id)
-    schemas = workspace / "schemas"
-    units = UnitSystem.load(schemas)
-    catalog = load_catalog(schemas, units)
-    manifest = load_manifest(workspace)
     source = manifest.get(source_id)
     table_path = workspace / "raw" / "tables" / f"{source_id}.csv"
     table_name = f"raw/tables/{source_id}.csv"
@@ -115,7 +135,7 @@ def stage_source(workspace: Path, source_id: str, settings: Settings = Settings(
         return staged
     staged.checks.append(Check(f"table.read.{source_id}", "table", "error", "pass", table_name,
                                len(rows), 0, f"{len(rows)} rows read"))
-    parser = QuantityParser.for_units(units.written)
+    parser = context.parser
     findings = _Findings()
     seen: dict[tuple[str, str, str], int] = {}
     for row in rows:

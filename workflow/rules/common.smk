@@ -1,12 +1,35 @@
 from pathlib import Path
 
 from greenaudit.manifest import source_ids
+from greenaudit.shards import plan_shards
 
 WORKSPACE = Path(config["workspace"])
-SOURCE_IDS = source_ids(WORKSPACE)
+SHARDS = plan_shards(source_ids(WORKSPACE), config["sources_per_shard"])
 STAGING = "results/staging"
 VALIDATION = "results/validation"
 AUDIT_TABLES = ["observations", "indicators", "checks", "findings"]
 PUBLISHED = expand("results/audit/{table}.csv", table=AUDIT_TABLES)
 PUBLISHED_DB = "results/greenaudit.duckdb"
 WORK_DB = "results/work/greenaudit.duckdb"
+
+
+wildcard_constraints:
+    shard=r"shard\d+",
+
+
+def staged(product):
+    """One staged Parquet product of every shard."""
+    return expand(f"{STAGING}/{{shard}}/{product}.parquet", shard=SHARDS)
+
+
+def shard_files(wildcards):
+    """The source texts and transcription tables a staging shard reads."""
+    ids = SHARDS[wildcards.shard]
+    return {
+        "texts": [WORKSPACE / "raw/sources" / f"{i}.txt" for i in ids],
+        "tables": [WORKSPACE / "raw/tables" / f"{i}.csv" for i in ids],
+    }
+
+
+def shard_source_ids(wildcards):
+    return " ".join(SHARDS[wildcards.shard])

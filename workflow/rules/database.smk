@@ -1,10 +1,10 @@
 rule build_database:
     """The single writer: load every staged source into DuckDB and compare sources."""
     input:
-        transcriptions=expand(f"{STAGING}/{{source_id}}/transcriptions.parquet", source_id=SOURCE_IDS),
-        observations=expand(f"{STAGING}/{{source_id}}/observations.parquet", source_id=SOURCE_IDS),
-        checks=expand(f"{STAGING}/{{source_id}}/checks.parquet", source_id=SOURCE_IDS),
-        findings=expand(f"{STAGING}/{{source_id}}/findings.parquet", source_id=SOURCE_IDS),
+        transcriptions=staged("transcriptions"),
+        observations=staged("observations"),
+        checks=staged("checks"),
+        findings=staged("findings"),
         manifest=WORKSPACE / "raw/sources.csv",
         catalog=WORKSPACE / "schemas/indicators.yaml",
         discrepancies=WORKSPACE / "schemas/known_discrepancies.yaml",

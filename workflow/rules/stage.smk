@@ -1,29 +1,30 @@
-rule stage_source:
-    """Verify one source, parse its transcription, prove every quote (no DB writes)."""
+rule stage_shard:
+    """Verify a batch of sources, parse their transcriptions, prove every quote (no DB writes)."""
     input:
-        text=WORKSPACE / "raw/sources/{source_id}.txt",
-        table=WORKSPACE / "raw/tables/{source_id}.csv",
+        unpack(shard_files),
         manifest=WORKSPACE / "raw/sources.csv",
         catalog=WORKSPACE / "schemas/indicators.yaml",
         units=WORKSPACE / "schemas/units.yaml",
     output:
-        transcriptions=f"{STAGING}/{{source_id}}/transcriptions.parquet",
-        observations=f"{STAGING}/{{source_id}}/observations.parquet",
-        checks=f"{STAGING}/{{source_id}}/checks.parquet",
-        findings=f"{STAGING}/{{source_id}}/findings.parquet",
-        normalised=f"{STAGING}/{{source_id}}/normalised.txt",
+        transcriptions=f"{STAGING}/{{shard}}/transcriptions.parquet",
+        observations=f"{STAGING}/{{shard}}/observations.parquet",
+        checks=f"{STAGING}/{{shard}}/checks.parquet",
+        findings=f"{STAGING}/{{shard}}/findings.parquet",
+        normalised=directory(f"{STAGING}/{{shard}}/normalised"),
     params:
         workspace=WORKSPACE,
+        source_ids=shard_source_ids,
         approximate_band=config["approximate_band"],
         near_band=config["near_band"],
     log:
-        "results/logs/stage_source/{source_id}.log",
+        "results/logs/stage_shard/{shard}.log",
     benchmark:
-        "results/benchmarks/stage_source/{source_id}.tsv"
+        "results/benchmarks/stage_shard/{shard}.tsv"
     conda:
         "../envs/greenaudit.yaml"
     shell:
-        "greenaudit stage {wildcards.source_id} --workspace {params.workspace:q}"
+        "greenaudit stage {params.source_ids} --workspace {params.workspace:q}"
         " --approximate-band {params.approximate_band} --near-band {params.near_band}"
         " --transcriptions {output.transcriptions} --observations {output.observations}"
-        " --checks {output.checks} --findings {output.findings} --normalised {output.normalised} > {log} 2>&1"
+        " --checks {output.checks} --findings {output.findings}"
+        " --normalised-dir {output.normalised} > {log} 2>&1"
