@@ -107,3 +107,28 @@ def test_gate(tmp_path):
                             "agreement.conflicts_declared: sources disagree"]
     status.write_text(json.dumps({"publishable": True, "errors": []}), encoding="utf-8")
     assert gate(status) == []
+
+
+@given(st.lists(st.decimals(min_value=D("-1e27"), max_value=D("1e27"), places=10,
+                            allow_nan=False, allow_infinity=False) | st.none(),
+                min_size=1, max_size=30))
+@settings(max_examples=40, deadline=None)
+def test_database_decimals_are_written_as_format_cell_writes_them(values) -> None:
+    import duckdb
+
+    from greenaudit.publish import write_table_csv
+
+    con = duckdb.connect()
+    con.execute("CREATE TABLE t (id INTEGER, x DECIMAL(38,10), label VARCHAR)")
+    rows = [(i, v, None if i % 2 else "a,\"b\"") for i, v in enumerate(values)]
+    # Inserted as text: the exact decimal, whatever the Python binding converts through.
+    con.executemany("INSERT INTO t VALUES (?, CAST(? AS DECIMAL(38,10)), ?)",
+                    [(i, None if v is None else str(v), label) for i, v, label in rows])
+    columns = ("id", "x", "label")
+    import tempfile
+    from pathlib import Path
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "t.csv"
+        assert write_table_csv(con, "t", columns, ("id",), path) == len(values)
+        written = path.read_text(encoding="utf-8")
+    assert written == to_csv(columns, rows)

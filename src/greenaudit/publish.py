@@ -12,6 +12,7 @@ import io
 import json
 import os
 import shutil
+from collections import Counter
 from decimal import Decimal
 from pathlib import Path
 
@@ -65,39 +66,76 @@ def write_atomic(path: Path, text: str) -> None:
     os.replace(tmp, path)
 
 
+# DECIMAL as a plain positional decimal without trailing zeros, as format_cell writes it.
+_DECIMAL_SQL = ("CASE WHEN contains(CAST({c} AS VARCHAR), '.') THEN "
+                "rtrim(rtrim(CAST({c} AS VARCHAR), '0'), '.') ELSE CAST({c} AS VARCHAR) END")
+_BATCH_ROWS = 50_000
+
+
+def _as_text(con: duckdb.DuckDBPyConnection, table: str, columns: tuple[str, ...],
+             renamed: dict[str, str]) -> list[str]:
+    """SQL expressions giving each column as the text the published CSV holds."""
+    types = dict(con.execute(f"SELECT column_name, column_type FROM (DESCRIBE {table})").fetchall())
+    expressions = []
+    for column in columns:
+        source = f"src.{renamed.get(column, column)}"
+        if types[renamed.get(column, column)].startswith("DECIMAL"):
+            text = _DECIMAL_SQL.format(c=source)
+        else:
+            text = f"CAST({source} AS VARCHAR)"
+        expressions.append(f"coalesce({text}, '') AS {column}")
+    return expressions
+
+
+def write_table_csv(con: duckdb.DuckDBPyConnection, table: str, columns: tuple[str, ...],
+                    order_by: tuple[str, ...], path: Path, renamed: dict[str, str] = {}) -> int:
+    """Stream a table, as published text, into a CSV atomically; return the number of rows.
+
+    Sorted on the stored values (row 9 before row 10), not on their text.
+    """
+    select = ", ".join(_as_text(con, table, columns, renamed))
+    order = ", ".join(f"src.{c}" for c in order_by)
+    query = f"SELECT {select} FROM {table} AS src ORDER BY {order}"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    count = 0
+    with open(tmp, "w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle, lineterminator="\n")
+        writer.writerow(columns)
+        cursor = con.execute(query)
+        while batch := cursor.fetchmany(_BATCH_ROWS):
+            writer.writerows(batch)
+            count += len(batch)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(tmp, path)
+    return count
+
+
 def assemble(db_path: Path, extra_checks: list[Check], out_dir: Path) -> dict:
     """Write the would-be published tables and status.json under `out_dir`."""
+    audit = out_dir / "audit"
     con = duckdb.connect(str(db_path), read_only=True)
     try:
         # `value` is published as written (34.0 stays 34.0), not as a normalised decimal.
-        selected = [("value_text AS value" if c == "value" else c) for c in OBSERVATION_COLUMNS]
-        observations = con.execute(
-            f"SELECT {', '.join(selected)} FROM observations "
-            "ORDER BY source_id, indicator_id, period, breakdown, row_number").fetchall()
-        indicators = con.execute(
-            f"SELECT {', '.join(INDICATOR_COLUMNS)} FROM indicators "
-            "ORDER BY indicator_id, period, breakdown").fetchall()
-        findings = con.execute(
-            f"SELECT {', '.join(FINDING_COLUMNS)} FROM findings ORDER BY source_id, row_number, "
-            "check_id, indicator_id, period, breakdown, message").fetchall()
+        write_table_csv(con, "observations", OBSERVATION_COLUMNS,
+                        ("source_id", "indicator_id", "period", "breakdown", "row_number"),
+                        audit / "observations.csv", {"value": "value_text"})
+        write_table_csv(con, "indicators", INDICATOR_COLUMNS,
+                        ("indicator_id", "period", "breakdown"), audit / "indicators.csv")
+        write_table_csv(con, "findings", FINDING_COLUMNS,
+                        ("source_id", "row_number", "check_id", "indicator_id", "period",
+                         "breakdown", "message"), audit / "findings.csv")
         staged = [Check(*row) for row in con.execute(
             f"SELECT {', '.join(CHECK_COLUMNS)} FROM checks").fetchall()]
     finally:
         con.close()
     checks = sorted(staged + extra_checks, key=lambda c: c.check_id)
-    ids = [c.check_id for c in checks]
-    duplicated = sorted({i for i in ids if ids.count(i) > 1})
+    duplicated = sorted(i for i, n in Counter(c.check_id for c in checks).items() if n > 1)
     if duplicated:
         raise ValueError(f"check ids are not unique: {', '.join(duplicated)}")
-    check_rows = [tuple(c.as_dict().values()) for c in checks]
-    tables = {
-        "observations.csv": to_csv(OBSERVATION_COLUMNS, observations),
-        "indicators.csv": to_csv(INDICATOR_COLUMNS, indicators),
-        "checks.csv": to_csv(CHECK_COLUMNS, check_rows),
-        "findings.csv": to_csv(FINDING_COLUMNS, findings),
-    }
-    for name, text in tables.items():
-        write_atomic(out_dir / "audit" / name, text)
+    write_atomic(audit / "checks.csv", to_csv(CHECK_COLUMNS, [tuple(c.as_dict().values())
+                                                             for c in checks]))
     errors = [c for c in checks if c.is_error]
     status = {
         "publishable": not errors,
@@ -128,7 +166,10 @@ def gate(status_path: Path) -> list[str]:
 def publish(tables: dict[Path, Path], work_db: Path, published_db: Path) -> None:
     """Copy the validated tables ({staged: published}) and database into place, atomically."""
     for staged, published in tables.items():
-        write_atomic(published, staged.read_text(encoding="utf-8"))
+        tmp = published.with_name(f".{published.name}.tmp")
+        published.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(staged, tmp)
+        os.replace(tmp, published)
     tmp = published_db.with_name(f".{published_db.name}.tmp")
     shutil.copyfile(work_db, tmp)
     os.replace(tmp, published_db)
