@@ -17,6 +17,7 @@ from pathlib import Path
 
 import duckdb
 
+from . import datapackage
 from .checks import CHECK_COLUMNS, Check
 
 OBSERVATION_COLUMNS = (
@@ -32,12 +33,23 @@ FINDING_COLUMNS = (
     "check_id", "severity", "source_id", "row_number", "indicator_id", "period", "breakdown",
     "message",
 )
-AUDIT_FILES = ("observations.csv", "indicators.csv", "checks.csv", "findings.csv")
+SOURCE_COLUMNS = ("source_id", "file", "sha256", "title", "publisher", "published", "script",
+                  "kind", "drop_strings", "strip_patterns")
+CATALOG_COLUMNS = (
+    "indicator_id", "name_en", "name_zh", "kind", "unit", "valid_low", "valid_high",
+    "plausible_low", "plausible_high", "plausible_reason", "target", "description",
+)
+AUDIT_TABLES = ("observations.csv", "indicators.csv", "checks.csv", "findings.csv",
+                "sources.csv", "catalog.csv")
+# Written last: it describes (and hashes) the tables above.
+AUDIT_FILES = AUDIT_TABLES + ("datapackage.json",)
 
 
 def format_cell(value) -> str:
     if value is None:
         return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
     if isinstance(value, Decimal):
         text = format(value.normalize(), "f")
         return "0" if text in ("-0", "0.0") else text
@@ -82,6 +94,10 @@ def assemble(db_path: Path, extra_checks: list[Check], out_dir: Path) -> dict:
             "check_id, indicator_id, period, breakdown, message").fetchall()
         staged = [Check(*row) for row in con.execute(
             f"SELECT {', '.join(CHECK_COLUMNS)} FROM checks").fetchall()]
+        sources = con.execute(
+            f"SELECT {', '.join(SOURCE_COLUMNS)} FROM sources ORDER BY source_id").fetchall()
+        catalog = con.execute(
+            f"SELECT {', '.join(CATALOG_COLUMNS)} FROM catalog ORDER BY indicator_id").fetchall()
     finally:
         con.close()
     checks = sorted(staged + extra_checks, key=lambda c: c.check_id)
@@ -95,9 +111,14 @@ def assemble(db_path: Path, extra_checks: list[Check], out_dir: Path) -> dict:
         "indicators.csv": to_csv(INDICATOR_COLUMNS, indicators),
         "checks.csv": to_csv(CHECK_COLUMNS, check_rows),
         "findings.csv": to_csv(FINDING_COLUMNS, findings),
+        "sources.csv": to_csv(SOURCE_COLUMNS, sources),
+        "catalog.csv": to_csv(CATALOG_COLUMNS, catalog),
     }
     for name, text in tables.items():
         write_atomic(out_dir / "audit" / name, text)
+    package = datapackage.descriptor(out_dir / "audit", list(tables),
+                                     [dict(zip(SOURCE_COLUMNS, row)) for row in sources])
+    write_atomic(out_dir / "audit" / datapackage.DESCRIPTOR_NAME, datapackage.to_json(package))
     errors = [c for c in checks if c.is_error]
     status = {
         "publishable": not errors,
@@ -128,7 +149,9 @@ def gate(status_path: Path) -> list[str]:
 def publish(tables: dict[Path, Path], work_db: Path, published_db: Path) -> None:
     """Copy the validated tables ({staged: published}) and database into place, atomically."""
     for staged, published in tables.items():
-        write_atomic(published, staged.read_text(encoding="utf-8"))
+        # newline="": copy the text exactly, so datapackage.json's hashes still hold.
+        with open(staged, encoding="utf-8", newline="") as handle:
+            write_atomic(published, handle.read())
     tmp = published_db.with_name(f".{published_db.name}.tmp")
     shutil.copyfile(work_db, tmp)
     os.replace(tmp, published_db)
