@@ -4,15 +4,20 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import json
+import os
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
+from greenaudit.publish import AUDIT_FILES
+
 REPO = Path(__file__).resolve().parents[1]
 COPIED = ("Snakefile", "config", "workflow", "raw", "schemas")
-AUDIT = ("observations.csv", "indicators.csv", "checks.csv", "findings.csv")
+AUDIT = AUDIT_FILES
 
 pytestmark = pytest.mark.slow
 
@@ -56,6 +61,13 @@ def test_rebuild_reproduces_committed_tables(built: Path) -> None:
         produced = (built / "results" / "audit" / name).read_bytes()
         committed = (REPO / "results" / "audit" / name).read_bytes()
         assert produced == committed, f"{name} differs from the committed table"
+
+
+def test_fresh_rebuild_is_a_valid_data_package(built: Path) -> None:
+    result = subprocess.run([sys.executable, "-m", "frictionless", "validate",
+                             str(built / "results" / "audit" / "datapackage.json")],
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
 
 
 def test_headline_agreements(built: Path) -> None:
@@ -147,3 +159,70 @@ def test_changed_source_byte_is_a_checksum_error(built: Path, tmp_path: Path) ->
     assert "raw/sources/003_1a3b190ec270dc4e.txt: sha256 is " in output
     assert "expects d4b6b07f" in output
     assert _digests(workdir / "results" / "audit") == before
+
+
+def _git(workdir: Path, *args: str) -> str:
+    env = {**os.environ, "GIT_AUTHOR_NAME": "a", "GIT_AUTHOR_EMAIL": "a@example.org",
+           "GIT_COMMITTER_NAME": "a", "GIT_COMMITTER_EMAIL": "a@example.org"}
+    return subprocess.run(["git", *args], cwd=workdir, env=env, check=True, capture_output=True,
+                          text=True).stdout.strip()
+
+
+def _greenaudit(workdir: Path, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(["greenaudit", *args], cwd=workdir, capture_output=True, text=True,
+                          timeout=120)
+
+
+def test_edited_figure_is_exactly_what_diff_reports(built: Path, tmp_path: Path) -> None:
+    workdir = _failing_copy(built, tmp_path)
+    _git(workdir, "init", "-q")
+    _git(workdir, "add", *COPIED, "results/audit")
+    _git(workdir, "commit", "-q", "-m", "Published seeds")
+    # A single-source figure: the 2022 numerical control rate of key processes, stated
+    # once in source 000. Edit the document and its transcription alike and re-pin the
+    # checksum, so that the audit still passes and publishes.
+    source = workdir / "raw" / "sources" / "000_451eeb3f8d9b8ea0.txt"
+    source_text = source.read_text(encoding="utf-8")
+    assert source_text.count("58.6%") == 1
+    source.write_text(source_text.replace("58.6%", "59.6%"), encoding="utf-8")
+    table = workdir / "raw" / "tables" / "000_451eeb3f8d9b8ea0.csv"
+    table.write_text(table.read_text(encoding="utf-8").replace("58.6%", "59.6%"), encoding="utf-8")
+    manifest = workdir / "raw" / "sources.csv"
+    old_sha = hashlib.sha256(source_text.encode("utf-8")).hexdigest()
+    new_sha = hashlib.sha256(source.read_bytes()).hexdigest()
+    manifest.write_text(manifest.read_text(encoding="utf-8").replace(old_sha, new_sha),
+                        encoding="utf-8")
+
+    result = _run(workdir)
+    assert result.returncode == 0, result.stderr[-3000:]
+    shown = _greenaudit(workdir, "diff", "--json")
+    assert shown.returncode == 0, shown.stderr
+    diff = json.loads(shown.stdout)
+    assert diff["indicators"] == {
+        "added": [], "removed": [], "verdicts_changed": [], "other_changed": [],
+        "values_changed": [{"indicator_id": "nc_rate_key_processes", "period": "2022",
+                            "breakdown": "", "changes": {
+                                "value": {"old": "58.6", "new": "59.6"},
+                                "lower": {"old": "58.55", "new": "59.55"},
+                                "upper": {"old": "58.65", "new": "59.65"}}}]}
+    assert diff["observations"] == {"added": [], "removed": [], "changed": [{
+        "source_id": "000_451eeb3f8d9b8ea0", "indicator_id": "nc_rate_key_processes",
+        "period": "2022", "breakdown": "", "changes": {
+            "quantity": {"old": "58.6%", "new": "59.6%"},
+            "value": {"old": "58.6", "new": "59.6"},
+            "value_canonical": {"old": "58.6", "new": "59.6"},
+            "lower": {"old": "58.55", "new": "59.55"},
+            "upper": {"old": "58.65", "new": "59.65"}}}]}
+    assert diff["checks"] == {"newly_failing": [], "fixed": []}
+    assert diff["sources"] == {"added": [], "removed": [], "changed": [{
+        "source_id": "000_451eeb3f8d9b8ea0", "old_sha256": old_sha, "new_sha256": new_sha}]}
+
+    # Committed, the change becomes an entry of CHANGES.md under the commit's subject.
+    _git(workdir, "add", *COPIED, "results/audit")
+    _git(workdir, "commit", "-q", "-m", "Correct the 2022 numerical control rate")
+    appended = _greenaudit(workdir, "diff", "--append", "HEAD~1", "HEAD")
+    assert appended.returncode == 0, appended.stderr
+    changes = (workdir / "results" / "audit" / "CHANGES.md").read_text(encoding="utf-8")
+    assert "\n## Correct the 2022 numerical control rate\n" in changes
+    assert ("- `nc_rate_key_processes` 2022: value 58.6 → 59.6; lower 58.55 → 59.55; "
+            "upper 58.65 → 59.65") in changes.splitlines()

@@ -130,6 +130,36 @@ def _publish(args: argparse.Namespace) -> int:
     return 0
 
 
+def _diff(args: argparse.Namespace) -> int:
+    import json
+
+    from . import datadiff
+
+    if args.new and not args.old:
+        raise SystemExit("diff: name OLD_REF before NEW_REF")
+    old = datadiff.snapshot_at(args.repo, args.old or datadiff.last_published(args.repo).commit)
+    new = datadiff.snapshot_at(args.repo, args.new)
+    result = datadiff.diff(old, new)
+    if args.json:
+        print(json.dumps(result, ensure_ascii=False, indent=2, sort_keys=True))
+    else:
+        print(datadiff.to_markdown(result), end="")
+    if args.append:
+        changes = args.repo / datadiff.CHANGES
+        if datadiff.append_changes(changes, result):
+            log.info("added an entry to %s", changes)
+        else:
+            log.info("nothing changed; %s left as it was", changes)
+    return 0
+
+
+def _summary(args: argparse.Namespace) -> int:
+    from .summary import summary
+
+    print(summary(args.repo, args.validation, args.old or None), end="")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="greenaudit", description=__doc__.splitlines()[0])
     parser.add_argument("-v", "--verbose", action="store_true")
@@ -183,6 +213,27 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--db", type=Path, required=True)
     p.add_argument("--published-db", type=Path, required=True)
     p.set_defaults(func=_publish)
+
+    p = sub.add_parser("diff", help="what changed in the published data between two versions",
+                       description="Compare the published tables and source manifest of two "
+                       "versions. OLD_REF defaults to the last commit that changed "
+                       "results/audit/, NEW_REF to the working tree.")
+    p.add_argument("old", nargs="?", metavar="OLD_REF")
+    p.add_argument("new", nargs="?", metavar="NEW_REF")
+    p.add_argument("--json", action="store_true", help="print JSON instead of Markdown")
+    p.add_argument("--append", action="store_true",
+                   help="also put the entry first in results/audit/CHANGES.md")
+    p.add_argument("--repo", type=Path, default=Path("."),
+                   help="the workspace inside a git repository (default: .)")
+    p.set_defaults(func=_diff)
+
+    p = sub.add_parser("summary", help="Markdown summary of the last rebuild (CI job summary)")
+    p.add_argument("--old", metavar="REF", default="",
+                   help="compare with this revision (default, or when it cannot be read: "
+                   "the last commit that changed results/audit/)")
+    p.add_argument("--repo", type=Path, default=Path("."))
+    p.add_argument("--validation", type=Path, default=Path("results/validation"))
+    p.set_defaults(func=_summary)
     return parser
 
 

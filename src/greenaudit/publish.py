@@ -8,6 +8,7 @@ same bytes.
 from __future__ import annotations
 
 import csv
+import decimal
 import io
 import json
 import os
@@ -18,6 +19,7 @@ from pathlib import Path
 
 import duckdb
 
+from . import datapackage
 from .checks import CHECK_COLUMNS, Check
 
 OBSERVATION_COLUMNS = (
@@ -33,14 +35,29 @@ FINDING_COLUMNS = (
     "check_id", "severity", "source_id", "row_number", "indicator_id", "period", "breakdown",
     "message",
 )
-AUDIT_FILES = ("observations.csv", "indicators.csv", "checks.csv", "findings.csv")
+SOURCE_COLUMNS = ("source_id", "file", "sha256", "title", "publisher", "published", "script",
+                  "kind", "drop_strings", "strip_patterns")
+CATALOG_COLUMNS = (
+    "indicator_id", "name_en", "name_zh", "kind", "unit", "valid_low", "valid_high",
+    "plausible_low", "plausible_high", "plausible_reason", "target", "description",
+)
+AUDIT_TABLES = ("observations.csv", "indicators.csv", "checks.csv", "findings.csv",
+                "sources.csv", "catalog.csv")
+# Written last: it describes (and hashes) the tables above.
+AUDIT_FILES = AUDIT_TABLES + ("datapackage.json",)
+
+
+_EXACT = decimal.Context(prec=80)
 
 
 def format_cell(value) -> str:
     if value is None:
         return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
     if isinstance(value, Decimal):
-        text = format(value.normalize(), "f")
+        # A wide context: the default 28 digits would round DECIMAL(38,10) values.
+        text = format(value.normalize(_EXACT), "f")
         return "0" if text in ("-0", "0.0") else text
     if isinstance(value, float):  # pragma: no cover - every number here is Decimal or int
         raise TypeError("floats are not published; use Decimal")
@@ -128,14 +145,27 @@ def assemble(db_path: Path, extra_checks: list[Check], out_dir: Path) -> dict:
                          "breakdown", "message"), audit / "findings.csv")
         staged = [Check(*row) for row in con.execute(
             f"SELECT {', '.join(CHECK_COLUMNS)} FROM checks").fetchall()]
+        sources = con.execute(
+            f"SELECT {', '.join(SOURCE_COLUMNS)} FROM sources ORDER BY source_id").fetchall()
+        catalog = con.execute(
+            f"SELECT {', '.join(CATALOG_COLUMNS)} FROM catalog ORDER BY indicator_id").fetchall()
     finally:
         con.close()
     checks = sorted(staged + extra_checks, key=lambda c: c.check_id)
     duplicated = sorted(i for i, n in Counter(c.check_id for c in checks).items() if n > 1)
     if duplicated:
         raise ValueError(f"check ids are not unique: {', '.join(duplicated)}")
-    write_atomic(audit / "checks.csv", to_csv(CHECK_COLUMNS, [tuple(c.as_dict().values())
-                                                             for c in checks]))
+    small = {
+        "checks.csv": to_csv(CHECK_COLUMNS, [tuple(c.as_dict().values()) for c in checks]),
+        "sources.csv": to_csv(SOURCE_COLUMNS, sources),
+        "catalog.csv": to_csv(CATALOG_COLUMNS, catalog),
+    }
+    for name, text in small.items():
+        write_atomic(audit / name, text)
+    streamed = ["observations.csv", "indicators.csv", "findings.csv"]
+    package = datapackage.descriptor(audit, streamed + list(small),
+                                     [dict(zip(SOURCE_COLUMNS, row)) for row in sources])
+    write_atomic(audit / datapackage.DESCRIPTOR_NAME, datapackage.to_json(package))
     errors = [c for c in checks if c.is_error]
     status = {
         "publishable": not errors,
@@ -166,6 +196,7 @@ def gate(status_path: Path) -> list[str]:
 def publish(tables: dict[Path, Path], work_db: Path, published_db: Path) -> None:
     """Copy the validated tables ({staged: published}) and database into place, atomically."""
     for staged, published in tables.items():
+        # A byte copy, so datapackage.json's hashes still hold.
         tmp = published.with_name(f".{published.name}.tmp")
         published.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(staged, tmp)

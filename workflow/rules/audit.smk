@@ -1,11 +1,11 @@
 rule assemble_audit:
-    """Write the tables a clean run would publish, and whether it may publish."""
+    """Write the tables a clean run would publish, their data package, and whether it may publish."""
     input:
         database=WORK_DB,
         pandera=f"{VALIDATION}/pandera/checks.parquet",
         gx=f"{VALIDATION}/gx/checks.parquet",
     output:
-        tables=expand(f"{VALIDATION}/audit/{{table}}.csv", table=AUDIT_TABLES),
+        tables=expand(f"{VALIDATION}/audit/{{file}}", file=AUDIT_FILES),
         status=f"{VALIDATION}/status.json",
     log:
         "results/logs/assemble_audit.log",
@@ -38,7 +38,7 @@ rule publish:
     """Copy the validated tables and database into place (only after the gate passed)."""
     input:
         ok=f"{VALIDATION}/publishable",
-        tables=expand(f"{VALIDATION}/audit/{{table}}.csv", table=AUDIT_TABLES),
+        tables=expand(f"{VALIDATION}/audit/{{file}}", file=AUDIT_FILES),
         database=WORK_DB,
     output:
         tables=PUBLISHED,
