@@ -10,6 +10,7 @@ import pytest
 from greenaudit.catalog import load_catalog
 from greenaudit.errors import GreenauditError, RuleError
 from greenaudit.rules import SCOPES, load_rules
+from greenaudit.stage import stage_source
 
 
 @pytest.fixture(scope="module")
@@ -218,3 +219,19 @@ def test_file_level_problems(load, tmp_path, catalog, units):
     assert "YAML syntax error" in str(syntax) and syntax.line is not None
     with pytest.raises(GreenauditError, match="file not found"):
         load_rules(tmp_path / "nowhere", catalog, units)
+
+
+# ---------------------------------------------------------------- plausibility ranges
+
+def test_every_plausible_range_has_a_reason_and_the_slide_value_is_caught(catalog, repo_root):
+    ranged = [i for i in catalog.values()
+              if i.plausible_low is not None or i.plausible_high is not None]
+    assert len(ranged) >= 80
+    assert all(len(i.plausible_reason.split()) >= 5 for i in ranged), [
+        i.indicator_id for i in ranged if len(i.plausible_reason.split()) < 5]
+    staged = stage_source(repo_root, "004_2e0697a374659b7e")
+    flagged = [(o["indicator_id"], o["breakdown"], o["quantity"]) for o in staged.observations
+               if "implausible" in o["flags"].split(";")]
+    assert flagged == [("residential_electricity_per_capita", "country=us", "380千瓦时")]
+    check = next(c for c in staged.checks if c.check_id.startswith("range.plausible."))
+    assert (check.kind, check.severity, check.status) == ("plausibility", "warning", "fail")
