@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import shutil
 import textwrap
 from pathlib import Path
 
@@ -235,3 +237,24 @@ def test_every_plausible_range_has_a_reason_and_the_slide_value_is_caught(catalo
     assert flagged == [("residential_electricity_per_capita", "country=us", "380千瓦时")]
     check = next(c for c in staged.checks if c.check_id.startswith("range.plausible."))
     assert (check.kind, check.severity, check.status) == ("plausibility", "warning", "fail")
+
+
+def test_build_db_reports_a_bad_rule_as_one_located_line(tmp_path, repo_root, capsys):
+    from greenaudit.cli import main
+
+    shutil.copytree(repo_root / "schemas", tmp_path / "schemas")
+    (tmp_path / "raw").mkdir()
+    shutil.copy2(repo_root / "raw" / "sources.csv", tmp_path / "raw" / "sources.csv")
+    rules = tmp_path / "schemas" / "rules.yaml"
+    text = rules.read_text(encoding="utf-8")
+    rules.write_text(text.replace("hi_tech_mfg_share@2022 - hi_tech_mfg_share_change",
+                                  "hi_tech_mfg_share@2022 - green_factories@2022 - hi_tech_mfg_share_change"),
+                     encoding="utf-8")
+    out = tmp_path / "db.duckdb"
+    code = main(["build-db", "--workspace", str(tmp_path), "--out", str(out),
+                 "--transcriptions", "t", "--observations", "o", "--checks", "c",
+                 "--findings", "f"])
+    assert code == 2 and not out.exists()
+    [line] = capsys.readouterr().err.strip().splitlines()
+    assert re.match(rf"greenaudit: error: {re.escape(str(rules))}:\d+:\d+: rule "
+                    rf"hi_tech_mfg_share_2012: unit mismatch between the operands of -", line)
