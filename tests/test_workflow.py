@@ -88,12 +88,47 @@ def test_headline_agreements(built: Path) -> None:
 def test_every_observation_is_verified_and_implausible_value_flagged(built: Path) -> None:
     observations = _rows(built / "results" / "audit" / "observations.csv")
     assert len(observations) >= 170
-    assert {r["evidence"] for r in observations} == {"verified"}
+    transcribed = [r for r in observations if not r["source_id"].startswith("derived:")]
+    assert {r["evidence"] for r in transcribed} == {"verified"}
     flagged = [r for r in observations if "implausible" in r["flags"].split(";")]
     assert [(r["source_id"], r["quantity"]) for r in flagged] == [("004_2e0697a374659b7e", "380千瓦时")]
     checks = _rows(built / "results" / "audit" / "checks.csv")
     assert not [c for c in checks if c["status"] == "fail" and c["severity"] == "error"]
     assert {c["kind"] for c in checks} >= {"evidence", "pandera", "gx", "agreement", "manifest"}
+
+
+def test_rules_pass_and_derived_rows_are_published(built: Path) -> None:
+    audit = built / "results" / "audit"
+    checks = {c["check_id"]: c for c in _rows(audit / "checks.csv")}
+    rule_checks = [c for c in checks.values() if c["check_id"].startswith("rule.")]
+    assert len(rule_checks) >= 12
+    assert all(c["status"] == "pass" for c in rule_checks), [
+        c["message"] for c in rule_checks if c["status"] != "pass"]
+    assert {c["kind"] for c in rule_checks} == {"derived", "plausibility"}
+    indicators = {(r["indicator_id"], r["period"], r["breakdown"]): r
+                  for r in _rows(audit / "indicators.csv")}
+    digital = indicators[("digital_rd_tool_penetration", "2012", "")]
+    assert (digital["sources"], digital["agreement"], digital["value"]) == (
+        "derived:digital_rd_tool_penetration_2012", "derived", "48.8")
+    equipment = indicators[("equip_mfg_share", "2012", "")]
+    assert equipment["sources"] == ("003_1a3b190ec270dc4e;004_2e0697a374659b7e;"
+                                    "derived:equip_mfg_share_2012")
+    assert equipment["value_source"] == "004_2e0697a374659b7e"
+    derived = [r for r in _rows(audit / "observations.csv") if r["source_id"].startswith("derived:")]
+    assert derived and all(r["evidence"] == "derived" and "derived" in r["flags"].split(";")
+                           for r in derived)
+
+
+def test_implausible_slide_value_is_flagged_and_the_build_succeeds(built: Path) -> None:
+    audit = built / "results" / "audit"
+    check = next(c for c in _rows(audit / "checks.csv")
+                 if c["check_id"] == "range.plausible.004_2e0697a374659b7e")
+    assert (check["kind"], check["severity"], check["status"]) == (
+        "plausibility", "warning", "fail")
+    assert "residential_electricity_per_capita 2021 = 380千瓦时" in check["message"]
+    finding = [f for f in _rows(audit / "findings.csv") if f["check_id"] == check["check_id"]]
+    assert [(f["indicator_id"], f["breakdown"]) for f in finding] == [
+        ("residential_electricity_per_capita", "country=us")]
 
 
 def test_noop_rerun_does_nothing(built: Path) -> None:
@@ -226,3 +261,43 @@ def test_edited_figure_is_exactly_what_diff_reports(built: Path, tmp_path: Path)
     assert "\n## Correct the 2022 numerical control rate\n" in changes
     assert ("- `nc_rate_key_processes` 2022: value 58.6 → 59.6; lower 58.55 → 59.55; "
             "upper 58.65 → 59.65") in changes.splitlines()
+
+
+def test_changed_rise_fails_the_derived_identity(built: Path, tmp_path: Path) -> None:
+    """000's 6.1-point rise of the high-tech share read as 6.3, in the document, its table
+    and its checksum alike, so that only the rule can object."""
+    workdir = _failing_copy(built, tmp_path)
+    before = _digests(workdir / "results" / "audit")
+    source = workdir / "raw" / "sources" / "000_451eeb3f8d9b8ea0.txt"
+    source_text = source.read_text(encoding="utf-8")
+    assert source_text.count("6.1和3.6") == 1
+    source.write_text(source_text.replace("6.1和3.6", "6.3和3.6"), encoding="utf-8")
+    table = workdir / "raw" / "tables" / "000_451eeb3f8d9b8ea0.csv"
+    text = table.read_text(encoding="utf-8")
+    assert text.count("hi_tech_mfg_share_change,2012-2022,6.1,") == 1
+    text = text.replace("hi_tech_mfg_share_change,2012-2022,6.1,",
+                        "hi_tech_mfg_share_change,2012-2022,6.3,")
+    table.write_text(text.replace("6.1和3.6", "6.3和3.6"), encoding="utf-8")
+    manifest = workdir / "raw" / "sources.csv"
+    old = hashlib.sha256(source_text.encode("utf-8")).hexdigest()
+    new = hashlib.sha256(source.read_bytes()).hexdigest()
+    manifest.write_text(manifest.read_text(encoding="utf-8").replace(old, new), encoding="utf-8")
+
+    result = _run(workdir)
+    output = result.stdout + result.stderr
+    assert result.returncode != 0
+    assert "rule.hi_tech_mfg_share_2012" in output
+    checks = {c["check_id"]: c for c in _rows(workdir / "results" / "validation" / "audit" /
+                                               "checks.csv")}
+    rule = checks["rule.hi_tech_mfg_share_2012"]
+    assert (rule["status"], rule["severity"], rule["kind"]) == ("fail", "error", "derived")
+    # Both sides, with their intervals: what 003/004 state and what 000 now implies.
+    assert "hi_tech_mfg_share@2012 = [9.35, 9.45] percent == " in rule["message"]
+    assert "hi_tech_mfg_share_change@2012-2022 = [9.1, 9.3] percent: violated" in rule["message"]
+    assert rule["message"] in output
+    # Nothing else objects but the rules and the comparison the derived value joins.
+    errors = {c["check_id"] for c in checks.values()
+              if c["status"] == "fail" and c["severity"] == "error"}
+    assert errors == {"rule.hi_tech_mfg_share_2012", "agreement.conflicts_declared"}
+    assert checks["rule.hi_tech_mfg_share_rises"]["status"] == "pass"
+    assert _digests(workdir / "results" / "audit") == before

@@ -45,16 +45,19 @@ def _build_db(args: argparse.Namespace) -> int:
     from .catalog import load_catalog, load_discrepancies
     from .database import build_database
     from .manifest import load_manifest
+    from .rules import load_rules
     from .units import UnitSystem
     from .workspace import workspace_checks
 
     schemas = args.workspace / "schemas"
-    catalog = load_catalog(schemas, UnitSystem.load(schemas))
+    units = UnitSystem.load(schemas)
+    catalog = load_catalog(schemas, units)
     sources = load_manifest(args.workspace)
     discrepancies = load_discrepancies(schemas, catalog)
+    rules = load_rules(schemas, catalog, units)
     extra = workspace_checks(args.workspace, sources)
     checks = build_database(args.out, sources, catalog, discrepancies, args.transcriptions,
-                            args.observations, args.checks, args.findings, extra)
+                            args.observations, args.checks, args.findings, extra, rules, units)
     for check in checks:
         log.info("%s: %s %s", check.check_id, check.status, check.message)
     return 0
@@ -174,7 +177,8 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument(f"--{name}", type=Path, required=True)
     p.set_defaults(func=_stage)
 
-    p = sub.add_parser("build-db", help="load the staged sources into DuckDB, compare sources")
+    p = sub.add_parser("build-db", help="load the staged sources into DuckDB, apply the rules, "
+                                        "compare sources")
     p.add_argument("--workspace", type=Path, default=Path("."))
     p.add_argument("--out", type=Path, required=True)
     for name in ("transcriptions", "observations", "checks", "findings"):

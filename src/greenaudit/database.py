@@ -14,18 +14,29 @@ import pyarrow as pa
 
 from .catalog import Discrepancy, Indicator
 from .checks import Check, outcome
+from .derivation import apply_rules
+from .evidence import EVIDENCE_STATUSES
 from .manifest import Source
+from .rules import DERIVED, RULES_LABEL, Rule
+from .units import UnitSystem
 
-AGREEMENTS = ("agree", "agree_within_rounding", "conflict", "single_source")
+# `derived`: the only statement of the (indicator, period, breakdown) is a value a
+# rule of schemas/rules.yaml derived; no source states it.
+AGREEMENTS = ("agree", "agree_within_rounding", "conflict", "single_source", DERIVED)
+# Evidence of an observation: how its quote was proven, or `derived` (computed by a rule).
+EVIDENCE_VALUES = (*EVIDENCE_STATUSES, DERIVED)
 
 # A NULL bound is an open end: max() and min() skip NULLs, which is what an open
 # end means for an intersection (and an all-NULL side stays unbounded).
-AGREEMENT_SQL = """
+# Derived values join the comparison like sources, but the published value is a
+# source's whenever one states it: a derived value is shown only where none does.
+AGREEMENT_SQL = f"""
 CREATE TABLE indicators AS
 WITH ranked AS (
     SELECT *, row_number() OVER (
         PARTITION BY indicator_id, period, breakdown
-        ORDER BY (upper - lower) ASC NULLS LAST, source_id, row_number) AS precision_rank
+        ORDER BY evidence = '{DERIVED}', (upper - lower) ASC NULLS LAST, source_id, row_number
+        ) AS precision_rank
     FROM observations
 ),
 grouped AS (
@@ -37,13 +48,15 @@ grouped AS (
            max(stated_lower) AS stated_lo, min(stated_upper) AS stated_hi,
            max(lower) AS lo, min(upper) AS hi,
            min(lower) AS hull_lo, max(upper) AS hull_hi,
-           bool_or(lower IS NULL) AS any_open_lo, bool_or(upper IS NULL) AS any_open_hi
+           bool_or(lower IS NULL) AS any_open_lo, bool_or(upper IS NULL) AS any_open_hi,
+           bool_and(evidence = '{DERIVED}') AS all_derived
     FROM observations
     GROUP BY indicator_id, period, breakdown
 ),
 verdicts AS (
     SELECT g.*,
         CASE
+            WHEN n_sources = 1 AND all_derived THEN '{DERIVED}'
             WHEN n_sources = 1 THEN 'single_source'
             WHEN stated_lo IS NULL OR stated_hi IS NULL OR stated_lo <= stated_hi THEN 'agree'
             WHEN lo IS NULL OR hi IS NULL OR lo <= hi THEN 'agree_within_rounding'
@@ -72,12 +85,15 @@ ORDER BY v.indicator_id, v.period, v.breakdown
 """
 
 
-# One finding per observation of an undeclared conflict, so each disputed row is named.
-CONFLICT_FINDINGS_SQL = """
+# One finding per observation of an undeclared conflict, so each disputed row is named
+# (a derived row by the line of its rule).
+CONFLICT_FINDINGS_SQL = f"""
 INSERT INTO findings
 SELECT 'agreement.conflicts_declared', 'error', o.source_id, o.row_number, o.indicator_id,
        o.period, o.breakdown,
-       'raw/tables/' || o.source_id || '.csv:' || o.row_number || ': ' || o.indicator_id || ' '
+       CASE WHEN o.evidence = '{DERIVED}' THEN '{RULES_LABEL}:'
+            ELSE 'raw/tables/' || o.source_id || '.csv:' END
+       || o.row_number || ': ' || o.indicator_id || ' '
        || o.period || ' = ' || o.quantity || ' conflicts with ' || i.sources
 FROM observations o
 JOIN indicators i USING (indicator_id, period, breakdown)
@@ -112,8 +128,15 @@ def _create_empty(con: duckdb.DuckDBPyConnection, name: str, parquet_glob: list[
 def build_database(out_path: Path, sources: dict[str, Source], catalog: dict[str, Indicator],
                    discrepancies: list[Discrepancy], transcriptions: list[Path],
                    observations: list[Path], checks: list[Path], findings: list[Path],
-                   extra_checks: list[Check]) -> list[Check]:
-    """Write the database to a temp file and rename it into place; return agreement checks."""
+                   extra_checks: list[Check], rules: list[Rule] = (),
+                   units: UnitSystem | None = None) -> list[Check]:
+    """Write the database to a temp file and rename it into place.
+
+    Returns the checks computed here: the rules' (which also add derived
+    observations, before agreement is computed) and the agreement checks.
+    """
+    if rules and units is None:
+        raise ValueError("rules need the unit system they were typed with")
     out_path.parent.mkdir(parents=True, exist_ok=True)
     tmp = out_path.with_name(f".{out_path.name}.tmp")
     for leftover in (tmp, tmp.with_name(tmp.name + ".wal")):
@@ -144,14 +167,15 @@ def build_database(out_path: Path, sources: dict[str, Source], catalog: dict[str
         _create_empty(con, "observations", observations, "")
         _create_empty(con, "staged_checks", checks, "")
         _create_empty(con, "findings", findings, "")
+        rule_checks = apply_rules(con, list(rules), catalog, units) if rules else []
         con.execute(AGREEMENT_SQL)
-        agreement_checks = _agreement_checks(con, discrepancies)
+        computed = rule_checks + _agreement_checks(con, discrepancies)
         con.execute(CONFLICT_FINDINGS_SQL)
         con.execute("""CREATE TABLE computed_checks (check_id VARCHAR, kind VARCHAR,
             severity VARCHAR, status VARCHAR, target VARCHAR, n_items BIGINT, n_failed BIGINT,
             message VARCHAR)""")
         _insert(con, "computed_checks", [tuple(c.as_dict().values())
-                                         for c in extra_checks + agreement_checks])
+                                         for c in extra_checks + computed])
         con.execute("""CREATE TABLE checks AS SELECT * FROM (
             SELECT * FROM staged_checks UNION ALL SELECT * FROM computed_checks) ORDER BY ALL""")
         con.execute("DROP TABLE staged_checks")
@@ -160,7 +184,7 @@ def build_database(out_path: Path, sources: dict[str, Source], catalog: dict[str
     finally:
         con.close()
     os.replace(tmp, out_path)
-    return agreement_checks
+    return computed
 
 
 def _agreement_checks(con: duckdb.DuckDBPyConnection,

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from .catalog import KINDS
 from .checks import SEVERITIES, STATUSES
-from .database import AGREEMENTS
+from .database import AGREEMENTS, DERIVED
 from .manifest import SCRIPTS
 from .quantity import QUALIFIERS
 
@@ -120,7 +120,8 @@ RESOURCES: tuple[Resource, ...] = (
                   empty_is_value=True),
             Field("qualifier", "string", "How the figure bounds the true value: exact, "
                   "lower_bound (超过/以上/余/多), upper_bound (不到/以下), approximate (约/左右), "
-                  "near (近/接近), range (a-b) or two_digit (两位数).", _enum(QUALIFIERS)),
+                  "near (近/接近), range (a-b) or two_digit (两位数); derived for a value a rule "
+                  "of schemas/rules.yaml derived.", _enum([*QUALIFIERS, DERIVED])),
             Field("value_canonical", "number", "The figure in the project unit "
                   "`unit_canonical` after magnitude and unit conversion "
                   "(22030000000000 for 22.03万亿元, unit CNY).", _required()),
@@ -132,7 +133,8 @@ RESOURCES: tuple[Resource, ...] = (
             Field("quote", "string", "Verbatim quote of the source containing the quantity.",
                   _required()),
             Field("evidence", "string", "verified when the quote was found in the cleaned "
-                  "source and the quantity inside the quote.", _enum(["verified"])),
+                  "source and the quantity inside the quote; derived for a value a rule derived "
+                  "(its quote is the rule).", _enum(["verified", DERIVED])),
             Field("quote_start", "integer", "Offset of the quote's first character in the "
                   "original source file, in characters (0-based).", {"minimum": 0}),
             Field("quote_end", "integer", "Offset one past the quote's last character in the "
@@ -230,20 +232,23 @@ RESOURCES: tuple[Resource, ...] = (
     Resource(
         "sources", "Sources",
         "The source manifest (raw/sources.csv): each document, its pinned checksum and the "
-        "cleaning declared for it.",
+        "cleaning declared for it; plus each rule that derived a value (kind derived).",
         (
             SOURCE_ID,
-            Field("file", "string", "Path of the document in the repository.", _required()),
-            Field("sha256", "string", "SHA-256 of the document's bytes (hex).",
-                  _required(pattern="[0-9a-f]{64}")),
+            Field("file", "string", "Path of the document in the repository (for a derived "
+                  "source, schemas/rules.yaml).", _required()),
+            Field("sha256", "string", "SHA-256 of the document's bytes (hex); empty for a "
+                  "derived source.", {"pattern": "[0-9a-f]{64}"}),
             Field("title", "string", "Title of the document.", _required()),
             Field("publisher", "string", "Who published it.", _required()),
-            Field("published", "string", "When it was published (YYYY or YYYY-MM).",
-                  _required()),
+            Field("published", "string", "When it was published (YYYY or YYYY-MM); empty for "
+                  "a derived source.", {}),
             Field("script", "string", "Writing system: Hans (simplified) or Hant "
-                  "(traditional, converted before matching quotes).", _enum(SCRIPTS)),
+                  "(traditional, converted before matching quotes); empty for a derived "
+                  "source.", {"enum": list(SCRIPTS)}),
             Field("kind", "string", "Kind of document (news_report, research_article, "
-                  "slides, ...).", _required()),
+                  "slides, ...), or derived: a rule of schemas/rules.yaml that derived a value "
+                  "(source_id derived:<rule_id>).", _required()),
             Field("drop_strings", "string", "Injected strings removed before matching quotes, "
                   "joined by '|'; empty when none.", empty_is_value=True),
             Field("strip_patterns", "string", "Regular expressions removed before matching "

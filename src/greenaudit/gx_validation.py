@@ -30,8 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from greenaudit.checks import Check
-from greenaudit.database import AGREEMENTS
-from greenaudit.evidence import EVIDENCE_STATUSES
+from greenaudit.database import AGREEMENTS, EVIDENCE_VALUES
 from greenaudit.manifest import SCRIPTS
 
 log = logging.getLogger(__name__)
@@ -41,7 +40,6 @@ DATA_DOCS_DIR = "data_docs"
 DATASOURCE_NAME = "greenaudit"
 DATA_DOCS_SITE_NAME = "greenaudit_site"
 
-EVIDENCE_VALUES = EVIDENCE_STATUSES
 AGREEMENT_VALUES = AGREEMENTS
 SCRIPT_VALUES = SCRIPTS
 SHA256_REGEX = r"^[0-9a-f]{64}$"

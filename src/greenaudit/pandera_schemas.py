@@ -20,13 +20,14 @@ from pandera.typing import Series
 
 from .catalog import INDICATOR_ID, KINDS
 from .checks import Check
-from .database import AGREEMENTS
-from .evidence import EVIDENCE_STATUSES
+from .database import AGREEMENTS, EVIDENCE_VALUES
 from .quantity import QUALIFIERS
+from .rules import DERIVED, DERIVED_SOURCE_PREFIX
 
 PERIOD_PATTERN = r"^\d{4}(-\d{2}|-\d{4})?$"
 BREAKDOWN_PATTERN = r"^$|^[a-z][a-z0-9_]*=[^;=]+(;[a-z][a-z0-9_]*=[^;=]+)*$"
-SOURCE_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]*$"
+# A document's id, or derived:<rule_id> for a value a rule of schemas/rules.yaml derived.
+SOURCE_ID_PATTERN = rf"^(?:[A-Za-z0-9][A-Za-z0-9_.-]*|{DERIVED_SOURCE_PREFIX}[a-z][a-z0-9_]*)$"
 NO_FORMULA = r"^[^=+\-@]"
 
 # Hard bounds every indicator of a kind must respect, whatever its catalog entry.
@@ -69,7 +70,7 @@ class Observation(Transcription):
 
     value: Series[float] = pa.Field(description="the number as written")
     unit: Series[str] = pa.Field(description="the unit as written, '' if implied")
-    qualifier: Series[str] = pa.Field(isin=list(QUALIFIERS))
+    qualifier: Series[str] = pa.Field(isin=[*QUALIFIERS, DERIVED])
     value_canonical: Series[float] = pa.Field(description="in unit_canonical")
     unit_canonical: Series[str]
     lower: Series[float] = pa.Field(nullable=True, description="NULL: unbounded below")
@@ -77,7 +78,7 @@ class Observation(Transcription):
     stated_lower: Series[float] = pa.Field(nullable=True)
     stated_upper: Series[float] = pa.Field(nullable=True)
     kind: Series[str] = pa.Field(isin=list(KINDS))
-    evidence: Series[str] = pa.Field(isin=list(EVIDENCE_STATUSES))
+    evidence: Series[str] = pa.Field(isin=list(EVIDENCE_VALUES))
     quote_start: Series[float] = pa.Field(nullable=True, ge=0)
     quote_end: Series[float] = pa.Field(nullable=True, ge=0)
     quantity_start: Series[float] = pa.Field(nullable=True, ge=0)
@@ -90,7 +91,16 @@ class Observation(Transcription):
         above = df["lower"].isna() | (df["value_canonical"] >= df["lower"])
         below = df["upper"].isna() | (df["value_canonical"] <= df["upper"])
         # Qualified figures (超过40%) may sit on the edge of their own interval, never outside.
-        return above & below | ~df["qualifier"].isin(["exact", "approximate"])
+        return above & below | ~df["qualifier"].isin(["exact", "approximate", DERIVED])
+
+    @pa.dataframe_check(name="derived_rows_are_marked")
+    @classmethod
+    def derived_rows_are_marked(cls, df: pd.DataFrame) -> pd.Series:
+        """A derived row says so everywhere: source id, evidence, qualifier and flag."""
+        derived = df["source_id"].str.startswith(DERIVED_SOURCE_PREFIX)
+        marks = [df["evidence"] == DERIVED, df["qualifier"] == DERIVED,
+                 df["flags"].str.split(";").map(lambda flags: DERIVED in flags)]
+        return pd.concat([m == derived for m in marks], axis=1).all(axis=1)
 
     @pa.dataframe_check(name="value_within_kind_bounds")
     @classmethod
@@ -124,7 +134,15 @@ class IndicatorRow(KeyedRow):
     @pa.dataframe_check(name="single_source_iff_one_source")
     @classmethod
     def single_source_iff_one_source(cls, df: pd.DataFrame) -> pd.Series:
-        return (df["agreement"] == "single_source") == (df["n_sources"] == 1)
+        # One statement is single_source, or derived when a rule made it.
+        return df["agreement"].isin(["single_source", DERIVED]) == (df["n_sources"] == 1)
+
+    @pa.dataframe_check(name="derived_verdict_iff_only_derived")
+    @classmethod
+    def derived_verdict_iff_only_derived(cls, df: pd.DataFrame) -> pd.Series:
+        only_derived = df["sources"].str.split(";").map(
+            lambda sources: all(s.startswith(DERIVED_SOURCE_PREFIX) for s in sources))
+        return (df["agreement"] == DERIVED) == (only_derived & (df["n_sources"] == 1))
 
     @pa.dataframe_check(name="n_sources_matches_sources")
     @classmethod

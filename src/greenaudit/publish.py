@@ -37,6 +37,15 @@ FINDING_COLUMNS = (
 )
 SOURCE_COLUMNS = ("source_id", "file", "sha256", "title", "publisher", "published", "script",
                   "kind", "drop_strings", "strip_patterns")
+# Rules that derived a value are published as sources too, so that every source_id
+# of the observations and indicators tables resolves (the data package's foreign keys).
+DERIVED_SOURCES_SQL = """
+SELECT DISTINCT source_id, 'schemas/rules.yaml' AS file, '' AS sha256,
+       'rule ' || substr(source_id, 9) || ' of schemas/rules.yaml' AS title,
+       'greenaudit rules' AS publisher, '' AS published, '' AS script, 'derived' AS kind,
+       '' AS drop_strings, '' AS strip_patterns
+FROM observations WHERE source_id LIKE 'derived:%'
+"""
 CATALOG_COLUMNS = (
     "indicator_id", "name_en", "name_zh", "kind", "unit", "valid_low", "valid_high",
     "plausible_low", "plausible_high", "plausible_reason", "target", "description",
@@ -145,8 +154,9 @@ def assemble(db_path: Path, extra_checks: list[Check], out_dir: Path) -> dict:
                          "breakdown", "message"), audit / "findings.csv")
         staged = [Check(*row) for row in con.execute(
             f"SELECT {', '.join(CHECK_COLUMNS)} FROM checks").fetchall()]
-        sources = con.execute(
-            f"SELECT {', '.join(SOURCE_COLUMNS)} FROM sources ORDER BY source_id").fetchall()
+        sources = con.execute(f"""SELECT * FROM (
+            SELECT {', '.join(SOURCE_COLUMNS)} FROM sources
+            UNION ALL {DERIVED_SOURCES_SQL}) ORDER BY source_id""").fetchall()
         catalog = con.execute(
             f"SELECT {', '.join(CATALOG_COLUMNS)} FROM catalog ORDER BY indicator_id").fetchall()
     finally:
