@@ -126,6 +126,18 @@ def _publish(args: argparse.Namespace) -> int:
     return 0
 
 
+def _report(args: argparse.Namespace) -> int:
+    from .report import ReportPaths, build_report
+
+    view = build_report(ReportPaths(
+        workspace=args.workspace, tables=args.tables, status=args.status,
+        normalised=args.normalised, out=args.out, failure_cases=args.failure_cases,
+        data_docs=args.data_docs, charts_dir=args.charts_dir))
+    log.info("report: %s (%d indicator-periods, %d failing checks)", args.out,
+             len(view.indicators), len(view.attention))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="greenaudit", description=__doc__.splitlines()[0])
     parser.add_argument("-v", "--verbose", action="store_true")
@@ -179,6 +191,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--db", type=Path, required=True)
     p.add_argument("--published-db", type=Path, required=True)
     p.set_defaults(func=_publish)
+
+    p = sub.add_parser("report", help="write the self-contained HTML audit report")
+    p.add_argument("--workspace", type=Path, default=Path("."))
+    p.add_argument("--tables", type=Path, nargs="+", required=True,
+                   help="the would-be published tables (checks, findings, indicators, "
+                        "observations; coverage if present)")
+    p.add_argument("--status", type=Path, required=True)
+    p.add_argument("--normalised", type=Path, nargs="+", required=True,
+                   help="the normalised source texts (each path names its source_id)")
+    p.add_argument("--failure-cases", type=Path, help="pandera failure cases CSV (linked)")
+    p.add_argument("--data-docs", type=Path, help="Great Expectations Data Docs directory (linked)")
+    p.add_argument("--charts-dir", type=Path, help="also write each chart as an SVG file here")
+    p.add_argument("--out", type=Path, required=True)
+    p.set_defaults(func=_report)
     return parser
 
 
