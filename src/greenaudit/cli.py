@@ -132,7 +132,7 @@ def _report(args: argparse.Namespace) -> int:
     view = build_report(ReportPaths(
         workspace=args.workspace, tables=args.tables, status=args.status,
         normalised=args.normalised, out=args.out, failure_cases=args.failure_cases,
-        data_docs=args.data_docs, charts_dir=args.charts_dir))
+        data_docs=args.data_docs, charts=args.charts))
     log.info("report: %s (%d indicator-periods, %d failing checks)", args.out,
              len(view.indicators), len(view.attention))
     return 0
@@ -202,7 +202,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="the normalised source texts (each path names its source_id)")
     p.add_argument("--failure-cases", type=Path, help="pandera failure cases CSV (linked)")
     p.add_argument("--data-docs", type=Path, help="Great Expectations Data Docs directory (linked)")
-    p.add_argument("--charts-dir", type=Path, help="also write each chart as an SVG file here")
+    p.add_argument("--charts", type=Path, nargs="*", default=[],
+                   help="also write the charts as SVG files, named matrix.svg, series.svg, "
+                        "checks.svg (any directory)")
     p.add_argument("--out", type=Path, required=True)
     p.set_defaults(func=_report)
     return parser

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import base64
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..errors import InputError
 from ..publish import write_atomic
 from .data import load
 from .model import VERDICTS, ReportView, build_view
@@ -25,7 +26,7 @@ class ReportPaths:
     out: Path
     failure_cases: Path | None = None
     data_docs: Path | None = None
-    charts_dir: Path | None = None
+    charts: list[Path] = field(default_factory=list)
 
 
 def script_hash(script: str) -> str:
@@ -57,9 +58,11 @@ def build_report(paths: ReportPaths) -> ReportView:
     charts = [agreement_matrix(view.indicators, source_ids),
               time_series(view.indicators, observations, source_ids),
               checks_by_kind(data.checks)]
-    if paths.charts_dir is not None:
-        for chart in charts:
-            write_atomic(paths.charts_dir / f"{chart.name.removeprefix('chart-')}.svg",
-                         chart.standalone())
+    by_file = {f"{chart.name.removeprefix('chart-')}.svg": chart for chart in charts}
+    unknown = [str(p) for p in paths.charts if p.name not in by_file]
+    if unknown:
+        raise InputError(f"chart files must be named {', '.join(by_file)}; got {', '.join(unknown)}")
+    for path in paths.charts:
+        write_atomic(path, by_file[path.name].standalone())
     write_atomic(paths.out, render(view, charts))
     return view
