@@ -14,6 +14,8 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal
 
+from markupsafe import escape
+
 from .model import VERDICTS, IndicatorRow, ObservationRow
 
 RC = {
@@ -77,8 +79,6 @@ def _svg(fig, name: str, title: str, description: str) -> Chart:
     # ids must be unique in the page: prefix them, and every reference to them.
     text = re.sub(r'\bid="', f'id="{name}-', text)
     text = text.replace("url(#", f"url(#{name}-").replace('href="#', f'href="#{name}-')
-    from markupsafe import escape
-
     head = (f'<svg role="img" aria-labelledby="{name}-title {name}-desc" class="chart" ')
     text = text.replace("<svg ", head, 1)
     opening_end = text.index(">") + 1
@@ -172,11 +172,11 @@ def _year(period: str) -> float | None:
 
 
 def time_series_keys(rows: list[IndicatorRow]) -> list[tuple[str, str]]:
-    """(indicator_id, breakdown) pairs stated for at least two points in time."""
+    """(indicator_id, breakdown) pairs with a value for at least two points in time."""
     years: dict[tuple[str, str], set[float]] = {}
     for row in rows:
         year = _year(row.period)
-        if year is not None:
+        if year is not None and row.value:
             years.setdefault((row.indicator_id, row.breakdown), set()).add(year)
     return sorted(key for key, found in years.items() if len(found) >= 2)
 
@@ -285,10 +285,6 @@ def _scale(largest: float, unit: str) -> tuple[float, str]:
         if largest >= factor:
             return (1e3 if word == "thousand" else factor), f"{unit}, {word}"
     return 1.0, unit
-
-
-def rows_unit(rows: list[IndicatorRow], indicator_id: str) -> str:
-    return next((r.unit for r in rows if r.indicator_id == indicator_id), "")
 
 
 # --------------------------------------------------------------- (c) checks
