@@ -178,6 +178,10 @@ def test_changed_value_is_a_conflict_and_nothing_is_published(built: Path, tmp_p
                 if f["check_id"] == "agreement.conflicts_declared"}
     assert disputed == {(s, "equip_mfg_share", "2022") for s in
                         ("000_451eeb3f8d9b8ea0", "003_1a3b190ec270dc4e", "004_2e0697a374659b7e")}
+    # The report is written before the gate, so the failing run explains itself.
+    report = (workdir / "results" / "report" / "index.html").read_text(encoding="utf-8")
+    assert 'data-publishable="false"' in report
+    assert 'id="fail-agreement.conflicts_declared"' in report
 
 
 def test_changed_source_byte_is_a_checksum_error(built: Path, tmp_path: Path) -> None:

@@ -163,6 +163,18 @@ def _summary(args: argparse.Namespace) -> int:
     return 0
 
 
+def _report(args: argparse.Namespace) -> int:
+    from .report import ReportPaths, build_report
+
+    view = build_report(ReportPaths(
+        workspace=args.workspace, tables=args.tables, status=args.status,
+        normalised=args.normalised, out=args.out, failure_cases=args.failure_cases,
+        data_docs=args.data_docs, charts=args.charts))
+    log.info("report: %s (%d indicator-periods, %d failing checks)", args.out,
+             len(view.indicators), len(view.attention))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="greenaudit", description=__doc__.splitlines()[0])
     parser.add_argument("-v", "--verbose", action="store_true")
@@ -238,6 +250,22 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--repo", type=Path, default=Path("."))
     p.add_argument("--validation", type=Path, default=Path("results/validation"))
     p.set_defaults(func=_summary)
+
+    p = sub.add_parser("report", help="write the self-contained HTML audit report")
+    p.add_argument("--workspace", type=Path, default=Path("."))
+    p.add_argument("--tables", type=Path, nargs="+", required=True,
+                   help="the would-be published tables (checks, findings, indicators, "
+                        "observations; coverage if present)")
+    p.add_argument("--status", type=Path, required=True)
+    p.add_argument("--normalised", type=Path, nargs="+", required=True,
+                   help="the normalised source texts (each path names its source_id)")
+    p.add_argument("--failure-cases", type=Path, help="pandera failure cases CSV (linked)")
+    p.add_argument("--data-docs", type=Path, help="Great Expectations Data Docs directory (linked)")
+    p.add_argument("--charts", type=Path, nargs="*", default=[],
+                   help="also write the charts as SVG files, named matrix.svg, series.svg, "
+                        "checks.svg (any directory)")
+    p.add_argument("--out", type=Path, required=True)
+    p.set_defaults(func=_report)
     return parser
 
 

@@ -22,6 +22,8 @@ rule gate:
     """Stop here, naming every error, unless the audit has no error-severity failure."""
     input:
         status=f"{VALIDATION}/status.json",
+        # The report comes first: Snakemake schedules nothing after a failed job.
+        report=REPORT,
     output:
         ok=f"{VALIDATION}/publishable",
     log:

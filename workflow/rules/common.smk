@@ -13,6 +13,10 @@ AUDIT_FILES = [f"{table}.csv" for table in AUDIT_TABLES] + ["datapackage.json"]
 PUBLISHED = expand("results/audit/{file}", file=AUDIT_FILES)
 PUBLISHED_DB = "results/greenaudit.duckdb"
 WORK_DB = "results/work/greenaudit.duckdb"
+# The normalised source texts: one directory of <source_id>.txt per staging shard.
+NORMALISED = expand(f"{STAGING}/{{shard}}/normalised", shard=SHARDS)
+REPORT = "results/report/index.html"
+REPORT_CHARTS = "results/report/charts"
 
 
 wildcard_constraints:
