@@ -98,15 +98,15 @@ class Observation(Transcription):
     def derived_rows_are_marked(cls, df: pd.DataFrame) -> pd.Series:
         """A derived row says so everywhere: source id, evidence, qualifier and flag."""
         derived = df["source_id"].str.startswith(DERIVED_SOURCE_PREFIX)
-        marks = [df["evidence"] == DERIVED, df["qualifier"] == DERIVED,
-                 df["flags"].str.split(";").map(lambda flags: DERIVED in flags)]
+        flagged = (";" + df["flags"] + ";").str.contains(f";{DERIVED};", regex=False)
+        marks = [df["evidence"] == DERIVED, df["qualifier"] == DERIVED, flagged]
         return pd.concat([m == derived for m in marks], axis=1).all(axis=1)
 
     @pa.dataframe_check(name="value_within_kind_bounds")
     @classmethod
     def value_within_kind_bounds(cls, df: pd.DataFrame) -> pd.Series:
-        low = df["kind"].map(lambda k: KIND_BOUNDS.get(k, (None, None))[0]).astype(float)
-        high = df["kind"].map(lambda k: KIND_BOUNDS.get(k, (None, None))[1]).astype(float)
+        low = df["kind"].map({k: b[0] for k, b in KIND_BOUNDS.items()}).astype(float)
+        high = df["kind"].map({k: b[1] for k, b in KIND_BOUNDS.items()}).astype(float)
         return (low.isna() | (df["value_canonical"] >= low)) & (
             high.isna() | (df["value_canonical"] <= high))
 
@@ -190,15 +190,15 @@ def _short(check_name: str) -> str:
 
 def validate_tables(db_path: Path, failure_cases_path: Path) -> list[Check]:
     """Validate the database tables; write failure cases; return one check per rule."""
-    con = duckdb.connect(str(db_path), read_only=True)
-    try:
-        frames = {name: _frame(con, name, model) for name, model in MODELS.items()}
-    finally:
-        con.close()
     checks: list[Check] = []
     cases: list[pd.DataFrame] = []
     for name, model in MODELS.items():
-        frame = frames[name]
+        # One table in memory at a time: a million observations take ~1 GB as pandas objects.
+        con = duckdb.connect(str(db_path), read_only=True)
+        try:
+            frame = _frame(con, name, model)
+        finally:
+            con.close()
         schema = model.to_schema()
         try:
             model.validate(frame, lazy=True)
@@ -225,6 +225,7 @@ def validate_tables(db_path: Path, failure_cases_path: Path) -> list[Check]:
             checks.append(Check(f"pandera.{name}.{column}.{_short(check_name)}", "pandera", "error",
                                 "fail" if n_failed else "pass", f"{name}.{column}",
                                 len(frame), n_failed, message))
+        del frame
     all_cases = pd.concat(cases, ignore_index=True)
     keep = ["table", "column", "check", "failure_case", "index"]
     all_cases = all_cases[[c for c in keep if c in all_cases]].astype(str)
