@@ -57,7 +57,8 @@ def _build_db(args: argparse.Namespace) -> int:
     rules = load_rules(schemas, catalog, units)
     extra = workspace_checks(args.workspace, sources)
     checks = build_database(args.out, sources, catalog, discrepancies, args.transcriptions,
-                            args.observations, args.checks, args.findings, extra, rules, units)
+                            args.observations, args.checks, args.findings, extra, rules, units,
+                            threads=args.threads)
     for check in checks:
         log.info("%s: %s %s", check.check_id, check.status, check.message)
     return 0
@@ -195,6 +196,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", type=Path, required=True)
     for name in ("transcriptions", "observations", "checks", "findings"):
         p.add_argument(f"--{name}", type=Path, nargs="+", required=True)
+    p.add_argument("--threads", type=int, default=None,
+                   help="DuckDB threads (default: all cores); the tables do not depend on it")
     p.set_defaults(func=_build_db)
 
     p = sub.add_parser("validate-pandera", help="validate the database tables with pandera")

@@ -129,7 +129,7 @@ def build_database(out_path: Path, sources: dict[str, Source], catalog: dict[str
                    discrepancies: list[Discrepancy], transcriptions: list[Path],
                    observations: list[Path], checks: list[Path], findings: list[Path],
                    extra_checks: list[Check], rules: list[Rule] = (),
-                   units: UnitSystem | None = None) -> list[Check]:
+                   units: UnitSystem | None = None, threads: int | None = None) -> list[Check]:
     """Write the database to a temp file and rename it into place.
 
     Returns the checks computed here: the rules' (which also add derived
@@ -145,6 +145,8 @@ def build_database(out_path: Path, sources: dict[str, Source], catalog: dict[str
     try:
         # Every aggregate that could depend on thread scheduling is ordered (string_agg
         # ORDER BY, ranked windows, min over units), so any thread count gives the same tables.
+        if threads:
+            con.execute(f"SET threads TO {int(threads)}")
         con.execute("""CREATE TABLE sources (source_id VARCHAR, file VARCHAR, sha256 VARCHAR,
             title VARCHAR, publisher VARCHAR, published VARCHAR, script VARCHAR, kind VARCHAR,
             drop_strings VARCHAR, strip_patterns VARCHAR)""")

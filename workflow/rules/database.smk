@@ -19,9 +19,13 @@ rule build_database:
         "results/logs/build_database.log",
     benchmark:
         "results/benchmarks/build_database.tsv"
+    threads: 2
+    resources:
+        mem_mb=4000,
+        runtime=30,
     conda:
         "../envs/greenaudit.yaml"
     shell:
         "greenaudit build-db --workspace {params.workspace:q} --out {output.database}"
         " --transcriptions {input.transcriptions} --observations {input.observations}"
-        " --checks {input.checks} --findings {input.findings} > {log} 2>&1"
+        " --checks {input.checks} --findings {input.findings} --threads {threads} > {log} 2>&1"

@@ -20,6 +20,10 @@ rule stage_shard:
         "results/logs/stage_shard/{shard}.log",
     benchmark:
         "results/benchmarks/stage_shard/{shard}.tsv"
+    threads: 1
+    resources:
+        mem_mb=1500,
+        runtime=30,
     conda:
         "../envs/greenaudit.yaml"
     shell:
