@@ -18,7 +18,8 @@ log = logging.getLogger("greenaudit")
 
 
 def _stage(args: argparse.Namespace) -> int:
-    from .parquet import FINDINGS, OBSERVATIONS, TRANSCRIPTIONS, write_checks, write_table
+    from .parquet import (COVERAGE, FINDINGS, OBSERVATIONS, TRANSCRIPTIONS, write_checks,
+                          write_table)
     from .publish import write_atomic
     from .stage import Settings, all_findings, stage_source
 
@@ -28,6 +29,7 @@ def _stage(args: argparse.Namespace) -> int:
     write_table(staged.observations, OBSERVATIONS, args.observations)
     write_checks(staged.checks, args.checks)
     write_table(all_findings(staged), FINDINGS, args.findings)
+    write_table(staged.coverage_rows, COVERAGE, args.coverage)
     write_atomic(args.normalised, staged.normalised_text)
     failed = [c for c in staged.checks if c.status == "fail"]
     log.info("%s: %d rows, %d observations, %d failing checks", args.source_id,
@@ -50,7 +52,8 @@ def _build_db(args: argparse.Namespace) -> int:
     discrepancies = load_discrepancies(schemas, catalog)
     extra = workspace_checks(args.workspace, sources)
     checks = build_database(args.out, sources, catalog, discrepancies, args.transcriptions,
-                            args.observations, args.checks, args.findings, extra)
+                            args.observations, args.checks, args.findings, extra,
+                            args.coverage)
     for check in checks:
         log.info("%s: %s %s", check.check_id, check.status, check.message)
     return 0
@@ -136,14 +139,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--workspace", type=Path, default=Path("."))
     p.add_argument("--approximate-band", default="0.05")
     p.add_argument("--near-band", default="0.05")
-    for name in ("transcriptions", "observations", "checks", "findings", "normalised"):
+    for name in ("transcriptions", "observations", "checks", "findings", "coverage",
+                 "normalised"):
         p.add_argument(f"--{name}", type=Path, required=True)
     p.set_defaults(func=_stage)
 
     p = sub.add_parser("build-db", help="load the staged sources into DuckDB, compare sources")
     p.add_argument("--workspace", type=Path, default=Path("."))
     p.add_argument("--out", type=Path, required=True)
-    for name in ("transcriptions", "observations", "checks", "findings"):
+    for name in ("transcriptions", "observations", "checks", "findings", "coverage"):
         p.add_argument(f"--{name}", type=Path, nargs="+", required=True)
     p.set_defaults(func=_build_db)
 

@@ -15,6 +15,9 @@ from .catalog import Discrepancy, Indicator
 from .checks import Check, outcome
 from .manifest import Source
 
+COVERAGE_COLUMNS_SQL = ("source_id VARCHAR, start INTEGER, \"end\" INTEGER, mention VARCHAR, "
+                       "status VARCHAR, reason VARCHAR")
+
 AGREEMENTS = ("agree", "agree_within_rounding", "conflict", "single_source")
 
 # A NULL bound is an open end: max() and min() skip NULLs, which is what an open
@@ -96,14 +99,14 @@ def _create_empty(con: duckdb.DuckDBPyConnection, name: str, parquet_glob: list[
         files = [str(p) for p in parquet_glob]
         con.execute(f"CREATE TABLE {name} AS SELECT * FROM read_parquet(?, union_by_name=false)",
                     [files])
-    else:  # pragma: no cover - a manifest always lists at least one source
+    else:
         con.execute(f"CREATE TABLE {name} ({columns_sql})")
 
 
 def build_database(out_path: Path, sources: dict[str, Source], catalog: dict[str, Indicator],
                    discrepancies: list[Discrepancy], transcriptions: list[Path],
                    observations: list[Path], checks: list[Path], findings: list[Path],
-                   extra_checks: list[Check]) -> list[Check]:
+                   extra_checks: list[Check], coverage: list[Path] = ()) -> list[Check]:
     """Write the database to a temp file and rename it into place; return agreement checks."""
     out_path.parent.mkdir(parents=True, exist_ok=True)
     tmp = out_path.with_name(f".{out_path.name}.tmp")
@@ -134,6 +137,7 @@ def build_database(out_path: Path, sources: dict[str, Source], catalog: dict[str
         _create_empty(con, "observations", observations, "")
         _create_empty(con, "staged_checks", checks, "")
         _create_empty(con, "findings", findings, "")
+        _create_empty(con, "coverage", list(coverage), COVERAGE_COLUMNS_SQL)
         con.execute(AGREEMENT_SQL)
         agreement_checks = _agreement_checks(con, discrepancies)
         con.execute(CONFLICT_FINDINGS_SQL)

@@ -3,6 +3,11 @@
 The same normalisation is applied to a document and to the quotes transcribed
 from it, so that a quote can be written as a reader sees it (no line breaks, no
 injected advertising, no pinyin annotations) and still be proven verbatim.
+
+Every step is context-free per character (or per base character with its
+combining marks), so normalising a piece of a document gives the matching piece
+of the normalised document: a quote copied from the document is always found.
+Only what a source declares in raw/sources.csv is dropped or converted.
 """
 
 from __future__ import annotations
@@ -33,29 +38,61 @@ def _compile(patterns: tuple[str, ...]) -> tuple[re.Pattern, ...]:
 
 @lru_cache(maxsize=1)
 def _t2s():
-    import opencc  # the official OpenCC binding; imported only for Hant sources
+    import opencc  # the official OpenCC binding (PyPI `opencc`); only Hant sources need it
 
     return opencc.OpenCC("t2s")
 
 
+@lru_cache(maxsize=None)
+def to_simplified(ch: str) -> str:
+    """One character in simplified script (OpenCC t2s, without phrase context).
+
+    Phrase conversion depends on the neighbouring characters, so a quote converted
+    on its own could differ from the same words converted inside the document.
+    """
+    return _t2s().convert(ch)
+
+
 @dataclass
 class NormalisedText:
-    """Normalised text and, for each of its characters, the offset in the original."""
+    """Normalised text and, for each of its characters, the original range it came from."""
 
     text: str
     origin: list[int] = field(repr=False)
     original_length: int = 0
+    origin_end: list[int] = field(default_factory=list, repr=False)
+
+    def __post_init__(self) -> None:
+        if not self.origin_end:
+            self.origin_end = [o + 1 for o in self.origin]
 
     def span(self, start: int, end: int) -> tuple[int, int]:
         """Original [start, end) offsets of normalised text[start:end]."""
         if start >= end:
             point = self.origin[start] if start < len(self.origin) else self.original_length
             return point, point
-        return self.origin[start], self.origin[end - 1] + 1
+        return self.origin[start], self.origin_end[end - 1]
+
+    def original_characters(self, original: str, start: int, end: int) -> str:
+        """The original characters behind text[start:end], without what was removed.
+
+        Whitespace, dropped strings and stripped annotations are left out; full-width
+        forms and traditional characters are kept. The result normalises back to
+        text[start:end] (given the same cleaning), so it can serve as a quote.
+        """
+        pieces: list[str] = []
+        last = None
+        for i in range(start, end):
+            piece = (self.origin[i], self.origin_end[i])
+            if piece != last:
+                pieces.append(original[piece[0]:piece[1]])
+                last = piece
+        return "".join(pieces)
 
     def _keep(self, keep: list[bool]) -> None:
         self.text = "".join(ch for ch, k in zip(self.text, keep) if k)
         self.origin = [o for o, k in zip(self.origin, keep) if k]
+        self.origin_end = [o for o, k in zip(self.origin_end, keep) if k]
 
     def drop_matches(self, pattern: re.Pattern) -> None:
         keep = [True] * len(self.text)
@@ -65,17 +102,28 @@ class NormalisedText:
         self._keep(keep)
 
 
+def _clusters(raw: str):
+    """(start, end) of each base character with the combining marks that follow it."""
+    start = 0
+    for i in range(1, len(raw) + 1):
+        if i == len(raw) or not unicodedata.combining(raw[i]):
+            yield start, i
+            start = i
+
+
 def normalise(raw: str, cleaning: Cleaning = Cleaning()) -> NormalisedText:
     """NFKC, whitespace removed, declared strings and patterns dropped, t2s if asked."""
     chars: list[str] = []
     origin: list[int] = []
-    for i, ch in enumerate(raw):
-        # Per character so that each output character keeps its original offset.
-        for out in unicodedata.normalize("NFKC", ch):
+    origin_end: list[int] = []
+    for start, end in _clusters(raw):
+        # Per cluster so that each output character keeps its original range.
+        for out in unicodedata.normalize("NFKC", raw[start:end]):
             if not out.isspace():
                 chars.append(out)
-                origin.append(i)
-    result = NormalisedText("".join(chars), origin, len(raw))
+                origin.append(start)
+                origin_end.append(end)
+    result = NormalisedText("".join(chars), origin, len(raw), origin_end)
     for dropped in cleaning.drop_strings:
         target = normalise(dropped).text
         if target:
@@ -83,9 +131,14 @@ def normalise(raw: str, cleaning: Cleaning = Cleaning()) -> NormalisedText:
     for pattern in cleaning.compiled:
         result.drop_matches(pattern)
     if cleaning.to_simplified and result.text:
-        converted = _t2s().convert(result.text)
-        if len(converted) != len(result.text):
-            # Phrase conversions that change length would break the offset map.
-            converted = "".join(_t2s().convert(ch) for ch in result.text)
-        result.text = converted
+        converted: list[str] = []
+        new_origin: list[int] = []
+        new_end: list[int] = []
+        for ch, o, e in zip(result.text, result.origin, result.origin_end):
+            for out in to_simplified(ch):
+                converted.append(out)
+                new_origin.append(o)
+                new_end.append(e)
+        result.text = "".join(converted)
+        result.origin, result.origin_end = new_origin, new_end
     return result

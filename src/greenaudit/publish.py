@@ -32,7 +32,9 @@ FINDING_COLUMNS = (
     "check_id", "severity", "source_id", "row_number", "indicator_id", "period", "breakdown",
     "message",
 )
-AUDIT_FILES = ("observations.csv", "indicators.csv", "checks.csv", "findings.csv")
+COVERAGE_COLUMNS = ("source_id", "start", "end", "mention", "status", "reason")
+AUDIT_FILES = ("observations.csv", "indicators.csv", "checks.csv", "findings.csv",
+               "coverage.csv")
 
 
 def format_cell(value) -> str:
@@ -80,6 +82,9 @@ def assemble(db_path: Path, extra_checks: list[Check], out_dir: Path) -> dict:
         findings = con.execute(
             f"SELECT {', '.join(FINDING_COLUMNS)} FROM findings ORDER BY source_id, row_number, "
             "check_id, indicator_id, period, breakdown, message").fetchall()
+        coverage = con.execute(
+            'SELECT source_id, start, "end", mention, status, reason FROM coverage '
+            'ORDER BY source_id, start, "end"').fetchall()
         staged = [Check(*row) for row in con.execute(
             f"SELECT {', '.join(CHECK_COLUMNS)} FROM checks").fetchall()]
     finally:
@@ -95,6 +100,7 @@ def assemble(db_path: Path, extra_checks: list[Check], out_dir: Path) -> dict:
         "indicators.csv": to_csv(INDICATOR_COLUMNS, indicators),
         "checks.csv": to_csv(CHECK_COLUMNS, check_rows),
         "findings.csv": to_csv(FINDING_COLUMNS, findings),
+        "coverage.csv": to_csv(COVERAGE_COLUMNS, coverage),
     }
     for name, text in tables.items():
         write_atomic(out_dir / "audit" / name, text)

@@ -5,6 +5,8 @@ rule build_database:
         observations=expand(f"{STAGING}/{{source_id}}/observations.parquet", source_id=SOURCE_IDS),
         checks=expand(f"{STAGING}/{{source_id}}/checks.parquet", source_id=SOURCE_IDS),
         findings=expand(f"{STAGING}/{{source_id}}/findings.parquet", source_id=SOURCE_IDS),
+        coverage=expand(f"{STAGING}/{{source_id}}/coverage.parquet", source_id=SOURCE_IDS),
+        ignored=WORKSPACE / "raw/ignored.csv",
         manifest=WORKSPACE / "raw/sources.csv",
         catalog=WORKSPACE / "schemas/indicators.yaml",
         discrepancies=WORKSPACE / "schemas/known_discrepancies.yaml",
@@ -21,4 +23,5 @@ rule build_database:
     shell:
         "greenaudit build-db --workspace {params.workspace:q} --out {output.database}"
         " --transcriptions {input.transcriptions} --observations {input.observations}"
-        " --checks {input.checks} --findings {input.findings} > {log} 2>&1"
+        " --checks {input.checks} --findings {input.findings} --coverage {input.coverage}"
+        " > {log} 2>&1"

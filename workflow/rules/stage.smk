@@ -6,11 +6,13 @@ rule stage_source:
         manifest=WORKSPACE / "raw/sources.csv",
         catalog=WORKSPACE / "schemas/indicators.yaml",
         units=WORKSPACE / "schemas/units.yaml",
+        ignored=WORKSPACE / "raw/ignored.csv",
     output:
         transcriptions=f"{STAGING}/{{source_id}}/transcriptions.parquet",
         observations=f"{STAGING}/{{source_id}}/observations.parquet",
         checks=f"{STAGING}/{{source_id}}/checks.parquet",
         findings=f"{STAGING}/{{source_id}}/findings.parquet",
+        coverage=f"{STAGING}/{{source_id}}/coverage.parquet",
         normalised=f"{STAGING}/{{source_id}}/normalised.txt",
     params:
         workspace=WORKSPACE,
@@ -26,4 +28,5 @@ rule stage_source:
         "greenaudit stage {wildcards.source_id} --workspace {params.workspace:q}"
         " --approximate-band {params.approximate_band} --near-band {params.near_band}"
         " --transcriptions {output.transcriptions} --observations {output.observations}"
-        " --checks {output.checks} --findings {output.findings} --normalised {output.normalised} > {log} 2>&1"
+        " --checks {output.checks} --findings {output.findings} --coverage {output.coverage}"
+        " --normalised {output.normalised} > {log} 2>&1"
