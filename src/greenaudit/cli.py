@@ -129,6 +129,36 @@ def _publish(args: argparse.Namespace) -> int:
     return 0
 
 
+def _scaffold(args: argparse.Namespace) -> int:
+    from .scaffold import append_rows, scaffold_rows
+
+    rows = scaffold_rows(args.workspace, args.source_id)
+    table = args.workspace / "raw" / "tables" / f"{args.source_id}.csv"
+    for row in rows:
+        print(f"{row['quantity']}\t{row['quote']}\t{row['note']}")
+    if not args.dry_run:
+        if rows and not table.exists():
+            from .publish import write_atomic
+            from .stage import TABLE_COLUMNS, TABLE_OPTIONAL
+
+            write_atomic(table, ",".join(TABLE_COLUMNS + TABLE_OPTIONAL) + "\n")
+        append_rows(table, rows)
+    verb = "would append" if args.dry_run else "appended"
+    print(f"{verb} {len(rows)} candidate row(s) to {table}; fill in indicator_id and period, "
+          f"or move a mention to raw/ignored.csv with its reason", file=sys.stderr)
+    return 0
+
+
+def _explain(args: argparse.Namespace) -> int:
+    from rich.console import Console
+
+    from .explain import explain
+
+    console = Console(no_color=args.plain, width=args.width, highlight=False)
+    explain(args.indicator_id, args.period, args.audit_dir, console)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="greenaudit", description=__doc__.splitlines()[0])
     parser.add_argument("-v", "--verbose", action="store_true")
@@ -183,6 +213,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--db", type=Path, required=True)
     p.add_argument("--published-db", type=Path, required=True)
     p.set_defaults(func=_publish)
+
+    p = sub.add_parser("scaffold", help="append candidate rows for a source's uncovered mentions")
+    p.add_argument("source_id")
+    p.add_argument("--workspace", type=Path, default=Path("."))
+    p.add_argument("--dry-run", action="store_true", help="print the rows, change nothing")
+    p.set_defaults(func=_scaffold)
+
+    p = sub.add_parser("explain", help="show an indicator's quotes, values and agreement")
+    p.add_argument("indicator_id")
+    p.add_argument("--period")
+    p.add_argument("--audit-dir", type=Path, default=Path("results/audit"))
+    p.add_argument("--plain", action="store_true", help="no colours")
+    p.add_argument("--width", type=int, default=None, help="output width (default: terminal)")
+    p.set_defaults(func=_explain)
     return parser
 
 

@@ -19,9 +19,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Sequence
 
 from .csvfile import read_rows
-from .mentions import CN_DIGITS, CN_MAGNITUDES, Mention, mentions_in
+from .mentions import CN_DIGITS, CN_MAGNITUDES, Mention
 from .normalise import Cleaning, NormalisedText, normalise
 
 IGNORED_FILE = "raw/ignored.csv"
@@ -116,12 +117,14 @@ def rows_text(lines: list[int]) -> str:
     return ("row " if len(lines) == 1 else "rows ") + ";".join(map(str, lines))
 
 
-def audit_coverage(source_id: str, source_file: str, original: str, normalised: NormalisedText,
-                   cleaning: Cleaning, quantities: list[Span], quotes: list[Span],
-                   ignored: list[IgnoredRow]) -> CoverageResult:
-    """Classify every numeric mention of one source (see the module docstring)."""
+def audit_coverage(source_id: str, original: str, normalised: NormalisedText,
+                   mentions: Sequence[Mention], cleaning: Cleaning, quantities: list[Span],
+                   quotes: list[Span], ignored: list[IgnoredRow]) -> CoverageResult:
+    """Classify every numeric mention of one source (see the module docstring).
+
+    `mentions` are those of `normalised` (mentions.mentions_in), in text order.
+    """
     result = CoverageResult()
-    mentions = mentions_in(normalised, original)
     status: dict[int, tuple[str, str]] = {}
     for index, mention in enumerate(mentions):
         lines = _covered(mention, normalised, quantities)
@@ -151,7 +154,7 @@ def audit_coverage(source_id: str, source_file: str, original: str, normalised: 
 
 
 def _apply_ignored(row: IgnoredRow, normalised: NormalisedText, cleaning: Cleaning,
-                   mentions: list[Mention], by_span: dict[tuple[int, int], int],
+                   mentions: Sequence[Mention], by_span: dict[tuple[int, int], int],
                    status: dict[int, tuple[str, str]]) -> str:
     """Mark the mentions a raw/ignored.csv row sets aside; return what is wrong with it."""
     if not row.reason:

@@ -34,7 +34,7 @@ CALENDAR = re.compile(
     rf"(?:{_B}{_MONTH}{_B}月(?:{_B}{_DAY}{_B}日)?)?(?:{_B}[底末初])?"
     rf"|{_MONTH}{_B}月{_B}{_DAY}{_B}日)")
 
-ARABIC = re.compile(r"(?<![0-9.])[0-9]+(?:\.[0-9]+)*")
+ARABIC = re.compile(r"(?<![0-9])[0-9]+(?:\.[0-9]+)*")
 PERCENT = ("%", "‰")
 MAGNITUDES = ("万亿", "千万", "百万", "十万", "亿", "万", "千", "百", "十")
 

@@ -1,4 +1,5 @@
-"""Stage one source: verify it, parse its transcription table, prove every quote.
+"""Stage one source: verify it, parse its transcription table, prove every quote,
+audit the coverage of its numeric mentions.
 
 Runs once per source, in parallel with the others. It never writes the database
 and never imports pandas: its products are Parquet files that one later job loads.
@@ -10,17 +11,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import lru_cache
 from pathlib import Path
 
 from .catalog import Indicator, check_breakdown, check_period, load_catalog
 from .checks import Check, outcome
+from .coverage import (IGNORED_FILE, CoverageResult, IgnoredRow, Span, audit_coverage,
+                       context_of, read_ignored, rows_text)
 from .csvfile import read_rows
 from .errors import GreenauditError, QuantityError, UnitError
-from .coverage import (IGNORED_FILE, CoverageResult, IgnoredRow, Span, rows_text,
-                       audit_coverage, context_of, read_ignored)
 from .evidence import check_evidence
 from .manifest import Source, load_manifest, sha256_of
-from .normalise import NormalisedText, normalise
+from .mentions import Mention, mentions_in
+from .normalise import Cleaning, NormalisedText, normalise
 from .quantity import QuantityParser, intervals
 from .units import UnitSystem
 
@@ -48,6 +51,7 @@ class Staged:
     original: str | None = None
     normalised: NormalisedText | None = None
     coverage: CoverageResult | None = None
+    mentions: tuple[Mention, ...] = ()
 
     @property
     def coverage_rows(self) -> list[dict]:
@@ -127,6 +131,14 @@ class StageContext:
                    QuantityParser.for_units(units.written), ignored, ignored_error)
 
 
+@lru_cache(maxsize=8)
+def prepare_source(text: str, cleaning: Cleaning) -> tuple[NormalisedText, tuple[Mention, ...]]:
+    """A source's normalised text and numeric mentions (read-only; cached because
+    scaffolding and the mutation tests stage the same document many times)."""
+    normalised = normalise(text, cleaning)
+    return normalised, tuple(mentions_in(normalised, text))
+
+
 def stage_source(workspace: Path, source_id: str, settings: Settings = Settings(),
                  context: StageContext | None = None) -> Staged:
     """Stage one source (pass a `context` to stage several sources of one workspace)."""
@@ -143,9 +155,9 @@ def stage_source(workspace: Path, source_id: str, settings: Settings = Settings(
                                    source_id, 1, 1, f"{source_id} has no row in raw/sources.csv"))
         return staged
     text = _verify_source(workspace, source, staged)
-    normalised = normalise(text, source.cleaning) if text is not None else None
+    normalised, mentions = prepare_source(text, source.cleaning) if text is not None else (None, ())
     staged.normalised_text = normalised.text if normalised else ""
-    staged.original, staged.normalised = text, normalised
+    staged.original, staged.normalised, staged.mentions = text, normalised, mentions
     try:
         rows = read_rows(table_path, TABLE_COLUMNS, TABLE_OPTIONAL)
     except GreenauditError as exc:
@@ -212,7 +224,7 @@ def _coverage(context: StageContext, source: Source, staged: Staged, table_name:
     quantities = [Span(o["quantity_start"], o["quantity_end"], o["row_number"]) for o in verified]
     quotes = [Span(o["quote_start"], o["quote_end"], o["row_number"])
               for o in staged.observations if o["quote_start"] is not None]
-    result = audit_coverage(sid, source.file, staged.original, staged.normalised,
+    result = audit_coverage(sid, staged.original, staged.normalised, staged.mentions,
                             source.cleaning, quantities, quotes, context.ignored)
     staged.coverage = result
     failures = []
