@@ -210,7 +210,7 @@ def test_a_figure_deleted_from_a_table_is_missing(workspace_copy):
     # 3616 sits in the quote shared with the park and supply-chain rows: they are named.
     assert finding["row_number"] is not None
     assert finding["indicator_id"] == "green_industrial_parks"
-    assert f"raw/tables/{WHITE_PAPER}.csv rows" in finding["message"]
+    assert f"raw/tables/{WHITE_PAPER}.csv:{finding['row_number']}" in finding["message"]
 
 
 def test_an_ignored_row_deleted_makes_its_mention_missing(workspace_copy):

@@ -168,3 +168,49 @@ def test_a_substring_of_the_source_is_always_found(raw, data):
     assert quote in normalise(raw[e.quote_start:e.quote_end]).text
     assert quantity in normalise(raw[e.quantity_start:e.quantity_end]).text
     assert e.quote_start <= e.quantity_start < e.quantity_end <= e.quote_end
+
+
+# ------------------------------------------------------------------ offsets, all seeds
+
+@pytest.fixture(scope="module")
+def seed_observations(repo_root):
+    from greenaudit.stage import StageContext, stage_source
+
+    context = StageContext.load(repo_root)
+    return [(context.manifest[sid], stage_source(repo_root, sid, context=context))
+            for sid in sorted(context.manifest)]
+
+
+def test_every_seed_observation_is_verified(seed_observations):
+    for _, staged in seed_observations:
+        assert staged.observations
+        assert {o["evidence"] for o in staged.observations} == {"verified"}
+
+
+def test_seed_offsets_slice_back_to_the_quote_and_quantity(seed_observations):
+    """Slicing the ORIGINAL file at the recorded offsets gives text that normalises
+    (with the source's declared cleaning) exactly to the quote and to the quantity."""
+    checked = set()
+    for source, staged in seed_observations:
+        for o in staged.observations:
+            quote = staged.original[o["quote_start"]:o["quote_end"]]
+            quantity = staged.original[o["quantity_start"]:o["quantity_end"]]
+            assert normalise(quote, source.cleaning).text == \
+                normalise(o["quote"], source.cleaning).text, (source.source_id, o["row_number"])
+            assert normalise(quantity, source.cleaning).text == \
+                normalise(o["quantity"], source.cleaning).text, (source.source_id, o["row_number"])
+            assert o["quote_start"] <= o["quantity_start"] < o["quantity_end"] <= o["quote_end"]
+            checked.add(source.source_id)
+    assert checked == {"000_451eeb3f8d9b8ea0", "001_b7300798bfbf6ce6", "002_07a3eed86aa5b575",
+                       "003_1a3b190ec270dc4e", "004_2e0697a374659b7e"}
+
+
+def test_seed_offsets_keep_what_the_cleaning_removed(seed_observations):
+    by_source = {source.source_id: staged for source, staged in seed_observations}
+    ad = by_source["001_b7300798bfbf6ce6"]
+    target = next(o for o in ad.observations if o["indicator_id"] == "green_factory_output_share_target")
+    assert ad.original[target["quantity_start"]:target["quantity_end"]] == "超OD体育app手机登陆过40%"
+    hant = by_source["002_07a3eed86aa5b575"]
+    departments = next(o for o in hant.observations if o["indicator_id"] == "guidance_issuing_departments")
+    assert hant.original[departments["quantity_start"]:departments["quantity_end"]] == "7部門"
+    assert "(yè)" in hant.original[departments["quote_start"]:departments["quote_end"]]

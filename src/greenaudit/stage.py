@@ -17,7 +17,7 @@ from pathlib import Path
 from .catalog import Indicator, check_breakdown, check_period, load_catalog
 from .checks import Check, outcome
 from .coverage import (IGNORED_FILE, CoverageResult, IgnoredRow, Span, audit_coverage,
-                       context_of, read_ignored, rows_text)
+                       context_of, read_ignored)
 from .csvfile import read_rows
 from .errors import GreenauditError, QuantityError, UnitError
 from .evidence import check_evidence
@@ -234,7 +234,8 @@ def _coverage(context: StageContext, source: Source, staged: Staged, table_name:
         message = (f"{where}: {row.mention!r} (in {around!r}) is neither transcribed nor "
                    f"set aside in {IGNORED_FILE}")
         if lines:
-            message += f"; it lies inside the quote of {table_name} {rows_text(lines)}"
+            message += (f"; it lies inside the quote of "
+                        f"{', '.join(f'{table_name}:{line}' for line in lines)}")
         failures.append(message)
         staged.findings.append(_finding(staged, check_id, "error", lines[0] if lines else None,
                                         message))
