@@ -254,3 +254,23 @@ def test_an_unreadable_ignored_file_fails_coverage_with_a_located_message(worksp
     assert "raw/ignored.csv:1" in checks[f"coverage.ignored.{WHITE_PAPER}"].message
     assert "context" in checks[f"coverage.ignored.{WHITE_PAPER}"].message
     assert checks[f"coverage.{WHITE_PAPER}"].status == "fail"
+
+
+def test_pandera_model_of_the_coverage_table():
+    import numpy as np
+    import pandas as pd
+    import pandera.pandas as pa
+
+    from greenaudit.pandera_schemas import CoverageRow
+
+    good = pd.DataFrame({"source_id": ["s", "s"], "start": np.array([0, 5], dtype="int32"),
+                         "end": np.array([4, 7], dtype="int32"), "mention": ["2023", "45"],
+                         "status": ["ignored", "missing"], "reason": ["calendar expression", ""]})
+    CoverageRow.validate(good, lazy=True)
+    bad = good.assign(end=np.array([0, 7], dtype="int32"), status=["ignored", "lost"],
+                      reason=["", ""])
+    with pytest.raises(pa.errors.SchemaErrors) as raised:
+        CoverageRow.validate(bad, lazy=True)
+    failed = set(raised.value.failure_cases["check"])
+    assert {"span_not_empty", "reason_unless_missing"} <= failed
+    assert any(check.startswith("isin") for check in failed)
