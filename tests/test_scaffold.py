@@ -144,3 +144,15 @@ def test_cli_scaffold(workspace_copy, capsys):
     assert rows_of(path)[-1]["quantity"] == "3616家"
     assert main(["scaffold", "nope", "--workspace", str(workspace_copy)]) == 2
     assert "'nope' is not in raw/sources.csv" in capsys.readouterr().err
+
+
+def test_a_new_source_without_a_table_gets_one(workspace_copy):
+    path = table_path(workspace_copy, "002_07a3eed86aa5b575")
+    path.unlink()
+    staged = stage_source(workspace_copy, "002_07a3eed86aa5b575")
+    check = next(c for c in staged.checks if c.check_id == "coverage.002_07a3eed86aa5b575")
+    assert check.status == "fail" and "cannot be read" in check.message   # one line, not one per mention
+    rows = scaffold(workspace_copy, "002_07a3eed86aa5b575")
+    assert [r["quantity"] for r in rows] == ["7部門", "超過40%"]
+    assert path.read_text(encoding="utf-8").splitlines()[0] == ",".join(TABLE_COLUMNS + TABLE_OPTIONAL)
+    assert len(rows_of(path)) == 2

@@ -130,19 +130,12 @@ def _publish(args: argparse.Namespace) -> int:
 
 
 def _scaffold(args: argparse.Namespace) -> int:
-    from .scaffold import append_rows, scaffold_rows
+    from .scaffold import scaffold
 
-    rows = scaffold_rows(args.workspace, args.source_id)
+    rows = scaffold(args.workspace, args.source_id, dry_run=args.dry_run)
     table = args.workspace / "raw" / "tables" / f"{args.source_id}.csv"
     for row in rows:
         print(f"{row['quantity']}\t{row['quote']}\t{row['note']}")
-    if not args.dry_run:
-        if rows and not table.exists():
-            from .publish import write_atomic
-            from .stage import TABLE_COLUMNS, TABLE_OPTIONAL
-
-            write_atomic(table, ",".join(TABLE_COLUMNS + TABLE_OPTIONAL) + "\n")
-        append_rows(table, rows)
     verb = "would append" if args.dry_run else "appended"
     print(f"{verb} {len(rows)} candidate row(s) to {table}; fill in indicator_id and period, "
           f"or move a mention to raw/ignored.csv with its reason", file=sys.stderr)

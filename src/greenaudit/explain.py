@@ -76,7 +76,8 @@ def highlighted(quote: str, quantity: str) -> Text:
 def explanation(indicator_id: str, period: str | None, audit_dir: Path) -> list:
     """The renderables explaining an indicator (one group per period and breakdown)."""
     indicators = [r for r in _read(audit_dir / "indicators.csv")
-                  if r["indicator_id"] == indicator_id and (period is None or r["period"] == period)]
+                  if r["indicator_id"] == indicator_id
+                  and (period is None or r["period"] == period)]
     if not indicators:
         which = f"{indicator_id} for period {period}" if period else indicator_id
         raise InputError(f"no published figure of {which}; see the indicator_id and period "

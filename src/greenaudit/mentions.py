@@ -44,12 +44,9 @@ CN_NUMERAL = re.compile(f"[{CN_DIGITS}{CN_MAGNITUDES}]+")
 CN_ZERO = "〇零"
 
 # Measure words (longest first) after which a bare Chinese numeral counts something.
-MEASURE_WORDS = tuple(sorted((
-    "个", "位数", "位", "项", "家", "种", "倍", "部门", "部", "次", "批", "大", "方面", "类", "条",
-    "级", "层", "名", "件", "台", "座", "所", "款", "份", "成", "轮", "只", "处", "组",
-    "套", "期", "届", "代", "年", "月", "日", "天", "周", "季", "元", "吨", "辆", "人",
-    "张", "场", "段", "点", "亩", "度",
-), key=len, reverse=True))
+MEASURE_WORDS = tuple(sorted(
+    "个 位数 位 项 家 种 倍 部门 部 次 批 大 方面 类 条 级 层 名 件 台 座 所 款 份 成 轮 只 处 组 "
+    "套 期 届 代 年 月 日 天 周 季 元 吨 辆 人 张 场 段 点 亩 度".split(), key=len, reverse=True))
 
 # Where a numeral character begins a word instead of a number: the SI prefix kilo-
 # (千瓦 kilowatt, 千克, 千米), 百分 (percent: 百分点, 百分比) and 十分 (very).

@@ -20,9 +20,10 @@ from .csvfile import decode, read_rows
 from .errors import InputError, QuantityError
 from .mentions import breaks_of
 from .normalise import NormalisedText, normalise
-from .quantity import PREFIXES, QuantityParser
 from .publish import write_atomic
-from .stage import FORMULA_PREFIXES, TABLE_COLUMNS, TABLE_OPTIONAL, StageContext, stage_source
+from .quantity import PREFIXES, QuantityParser
+from .stage import (FORMULA_PREFIXES, TABLE_COLUMNS, TABLE_OPTIONAL, StageContext,
+                    stage_source)
 
 SENTENCE_ENDS = "。!?;"
 MAX_SIDE = 40        # characters of context kept on each side of the mention
@@ -60,7 +61,8 @@ def breaks_of_digits(normalised: NormalisedText) -> set[int]:
             and normalised.origin[i] != normalised.origin_end[i - 1]}
 
 
-def sentence_span(normalised: NormalisedText, original: str, start: int, end: int) -> tuple[int, int]:
+def sentence_span(normalised: NormalisedText, original: str, start: int,
+                  end: int) -> tuple[int, int]:
     """The sentence around text[start:end], cut at paragraph breaks and MAX_SIDE."""
     text = normalised.text
 
@@ -158,9 +160,12 @@ def append_rows(path: Path, rows: list[dict[str, str]]) -> None:
         tmp.unlink(missing_ok=True)
 
 
-def scaffold(workspace: Path, source_id: str) -> list[dict[str, str]]:
-    """Append candidate rows for every missing mention; return the rows appended."""
+def scaffold(workspace: Path, source_id: str, dry_run: bool = False) -> list[dict[str, str]]:
+    """Append candidate rows for every missing mention; return the rows (appended unless
+    `dry_run`). A source without a table gets one, with the header."""
     rows = scaffold_rows(workspace, source_id)
+    if dry_run:
+        return rows
     path = workspace / "raw" / "tables" / f"{source_id}.csv"
     if rows and not path.exists():
         write_atomic(path, ",".join(TABLE_COLUMNS + TABLE_OPTIONAL) + "\n")

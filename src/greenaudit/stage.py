@@ -163,7 +163,7 @@ def stage_source(workspace: Path, source_id: str, settings: Settings = Settings(
     except GreenauditError as exc:
         staged.checks.append(Check(f"table.read.{source_id}", "table", "error", "fail",
                                    table_name, 1, 1, exc.located()))
-        _coverage(context, source, staged, table_name)
+        _coverage(context, source, staged, table_name, table_read=False)
         return staged
     staged.checks.append(Check(f"table.read.{source_id}", "table", "error", "pass", table_name,
                                len(rows), 0, f"{len(rows)} rows read"))
@@ -205,8 +205,13 @@ def _finding(staged: Staged, check_id: str, severity: str, line: int | None,
             "message": message}
 
 
-def _coverage(context: StageContext, source: Source, staged: Staged, table_name: str) -> None:
-    """The coverage audit of one source: its checks, findings and coverage rows."""
+def _coverage(context: StageContext, source: Source, staged: Staged, table_name: str,
+              table_read: bool = True) -> None:
+    """The coverage audit of one source: its checks, findings and coverage rows.
+
+    Without a readable table every mention is missing (what `scaffold` starts a new
+    table from), but the check then says so once instead of once per mention.
+    """
     sid = source.source_id
     check_id, ignored_id = f"coverage.{sid}", f"coverage.ignored.{sid}"
     if staged.original is None or staged.normalised is None:
@@ -227,6 +232,12 @@ def _coverage(context: StageContext, source: Source, staged: Staged, table_name:
     result = audit_coverage(sid, staged.original, staged.normalised, staged.mentions,
                             source.cleaning, quantities, quotes, context.ignored)
     staged.coverage = result
+    if not table_read:
+        staged.checks.append(Check(check_id, "coverage", "error", "fail", source.file,
+                                   len(result.rows), len(result.missing),
+                                   f"{source.file}: coverage not audited: {table_name} cannot "
+                                   f"be read"))
+        return
     failures = []
     for row, lines in result.missing:
         where = f"{source.file}:{row.line}:{row.column}"
