@@ -181,7 +181,8 @@ def test_changed_quote_character_and_quantity_digit_fail_naming_source_and_row(
     assert result.returncode != 0
     assert f"raw/tables/000_451eeb3f8d9b8ea0.csv:{line}:4 (quote): quote_not_found" in output
     assert "本外币绿色贷款余额达22.03万亿元" in output          # the nearest text in the source
-    assert f"raw/tables/004_2e0697a374659b7e.csv:{deck_line}:4 (quote): quantity_not_in_quote" in output
+    assert (f"raw/tables/004_2e0697a374659b7e.csv:{deck_line}:4 (quote): value_mismatch; the quote "
+            f"has '1310万辆' where the quantity is '1510万辆'") in output
     assert _digests(workdir / "results" / "audit") == before
     findings = _rows(workdir / "results" / "validation" / "audit" / "findings.csv")
     named = {(f["check_id"], f["source_id"], f["row_number"]) for f in findings if f["severity"] == "error"}

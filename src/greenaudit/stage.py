@@ -374,7 +374,10 @@ def _observe(row, record, source: Source, table_name: str, catalog: dict[str, In
                            "quantity_start": evidence.quantity_start,
                            "quantity_end": evidence.quantity_end}
         flags += evidence.flags
-        if not evidence.verified:
+        if evidence.status == "value_mismatch":
+            findings.add("evidence", row.line, f"{where('quote')}: value_mismatch; the quote has "
+                         f"{evidence.nearest!r} where the quantity is {record['quantity']!r}")
+        elif not evidence.verified:
             findings.add("evidence", row.line, f"{where('quote')}: {evidence.status}; nearest text in "
                          f"{source.file}: {evidence.nearest!r}")
     else:
