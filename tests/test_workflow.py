@@ -131,6 +131,19 @@ def test_implausible_slide_value_is_flagged_and_the_build_succeeds(built: Path) 
         ("residential_electricity_per_capita", "country=us")]
 
 
+def test_coverage_has_no_missing_mention_and_every_ignored_one_a_reason(built: Path) -> None:
+    coverage = _rows(built / "results" / "audit" / "coverage.csv")
+    assert list(coverage[0]) == ["source_id", "start", "end", "mention", "status", "reason"]
+    assert {r["status"] for r in coverage} == {"transcribed", "ignored"}
+    assert all(r["reason"] for r in coverage)
+    assert {r["source_id"] for r in coverage} == {p.stem for p in (REPO / "raw" / "sources").glob("*.txt")}
+    grant = [r for r in coverage if r["mention"] == "71803191"]
+    assert [(r["status"], r["reason"]) for r in grant] == [
+        ("ignored", "grant number (National Natural Science Foundation of China project)")]
+    source = (built / "raw" / "sources" / "003_1a3b190ec270dc4e.txt").read_text(encoding="utf-8")
+    assert source[int(grant[0]["start"]):int(grant[0]["end"])] == "71803191"
+
+
 def test_noop_rerun_does_nothing(built: Path) -> None:
     result = subprocess.run(["snakemake", "--cores", "4", "--dry-run", "--quiet", "all"],
                             cwd=built, capture_output=True, text=True, timeout=120)
@@ -292,6 +305,21 @@ def test_changed_rise_fails_the_derived_identity(built: Path, tmp_path: Path) ->
     new = hashlib.sha256(source.read_bytes()).hexdigest()
     manifest.write_text(manifest.read_text(encoding="utf-8").replace(old, new), encoding="utf-8")
 
+
+def test_changed_quote_character_and_quantity_digit_fail_naming_source_and_row(
+        built: Path, tmp_path: Path) -> None:
+    workdir = _failing_copy(built, tmp_path)
+    before = _digests(workdir / "results" / "audit")
+    paper = workdir / "raw" / "tables" / "000_451eeb3f8d9b8ea0.csv"
+    text = paper.read_text(encoding="utf-8")
+    line = next(i for i, row in enumerate(text.splitlines(), 1) if row.startswith("green_loans_outstanding"))
+    paper.write_text(text.replace("本外币绿色贷款余额达22.03万亿元，绿色债券", "本外币绿色贷款余额为22.03万亿元，绿色债券", 1),
+                     encoding="utf-8")
+    deck = workdir / "raw" / "tables" / "004_2e0697a374659b7e.csv"
+    rows = deck.read_text(encoding="utf-8")
+    deck_line = next(i for i, row in enumerate(rows.splitlines(), 1) if row.startswith("nev_stock,"))
+    deck.write_text(rows.replace("nev_stock,2022,1310万辆", "nev_stock,2022,1510万辆"), encoding="utf-8")
+
     result = _run(workdir)
     output = result.stdout + result.stderr
     assert result.returncode != 0
@@ -310,3 +338,14 @@ def test_changed_rise_fails_the_derived_identity(built: Path, tmp_path: Path) ->
     assert errors == {"rule.hi_tech_mfg_share_2012", "agreement.conflicts_declared"}
     assert checks["rule.hi_tech_mfg_share_rises"]["status"] == "pass"
     assert _digests(workdir / "results" / "audit") == before
+
+
+    assert f"raw/tables/000_451eeb3f8d9b8ea0.csv:{line}:4 (quote): quote_not_found" in output
+    assert "本外币绿色贷款余额达22.03万亿元" in output          # the nearest text in the source
+    assert (f"raw/tables/004_2e0697a374659b7e.csv:{deck_line}:4 (quote): value_mismatch; the quote "
+            f"has '1310万辆' where the quantity is '1510万辆'") in output
+    assert _digests(workdir / "results" / "audit") == before
+    findings = _rows(workdir / "results" / "validation" / "audit" / "findings.csv")
+    named = {(f["check_id"], f["source_id"], f["row_number"]) for f in findings if f["severity"] == "error"}
+    assert ("evidence.000_451eeb3f8d9b8ea0", "000_451eeb3f8d9b8ea0", str(line)) in named
+    assert ("evidence.004_2e0697a374659b7e", "004_2e0697a374659b7e", str(deck_line)) in named

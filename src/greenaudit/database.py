@@ -20,6 +20,9 @@ from .manifest import Source
 from .rules import DERIVED, RULES_LABEL, Rule
 from .units import UnitSystem
 
+COVERAGE_COLUMNS_SQL = ("source_id VARCHAR, start INTEGER, \"end\" INTEGER, mention VARCHAR, "
+                       "status VARCHAR, reason VARCHAR")
+
 # `derived`: the only statement of the (indicator, period, breakdown) is a value a
 # rule of schemas/rules.yaml derived; no source states it.
 AGREEMENTS = ("agree", "agree_within_rounding", "conflict", "single_source", DERIVED)
@@ -121,7 +124,7 @@ def _create_empty(con: duckdb.DuckDBPyConnection, name: str, parquet_glob: list[
         files = [str(p) for p in parquet_glob]
         con.execute(f"CREATE TABLE {name} AS SELECT * FROM read_parquet(?, union_by_name=false)",
                     [files])
-    else:  # pragma: no cover - a manifest always lists at least one source
+    else:
         con.execute(f"CREATE TABLE {name} ({columns_sql})")
 
 
@@ -129,7 +132,8 @@ def build_database(out_path: Path, sources: dict[str, Source], catalog: dict[str
                    discrepancies: list[Discrepancy], transcriptions: list[Path],
                    observations: list[Path], checks: list[Path], findings: list[Path],
                    extra_checks: list[Check], rules: list[Rule] = (),
-                   units: UnitSystem | None = None, threads: int | None = None) -> list[Check]:
+                   units: UnitSystem | None = None, threads: int | None = None,
+                   coverage: list[Path] = ()) -> list[Check]:
     """Write the database to a temp file and rename it into place.
 
     Returns the checks computed here: the rules' (which also add derived
@@ -169,6 +173,7 @@ def build_database(out_path: Path, sources: dict[str, Source], catalog: dict[str
         _create_empty(con, "observations", observations, "")
         _create_empty(con, "staged_checks", checks, "")
         _create_empty(con, "findings", findings, "")
+        _create_empty(con, "coverage", list(coverage), COVERAGE_COLUMNS_SQL)
         rule_checks = apply_rules(con, list(rules), catalog, units) if rules else []
         con.execute(AGREEMENT_SQL)
         computed = rule_checks + _agreement_checks(con, discrepancies)

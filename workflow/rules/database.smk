@@ -5,6 +5,8 @@ rule build_database:
         observations=staged("observations"),
         checks=staged("checks"),
         findings=staged("findings"),
+        coverage=staged("coverage"),
+        ignored=WORKSPACE / "raw/ignored.csv",
         manifest=WORKSPACE / "raw/sources.csv",
         catalog=WORKSPACE / "schemas/indicators.yaml",
         discrepancies=WORKSPACE / "schemas/known_discrepancies.yaml",
@@ -28,4 +30,5 @@ rule build_database:
     shell:
         "greenaudit build-db --workspace {params.workspace:q} --out {output.database}"
         " --transcriptions {input.transcriptions} --observations {input.observations}"
-        " --checks {input.checks} --findings {input.findings} --threads {threads} > {log} 2>&1"
+        " --checks {input.checks} --findings {input.findings} --coverage {input.coverage}"
+        " --threads {threads} > {log} 2>&1"

@@ -5,11 +5,13 @@ rule stage_shard:
         manifest=WORKSPACE / "raw/sources.csv",
         catalog=WORKSPACE / "schemas/indicators.yaml",
         units=WORKSPACE / "schemas/units.yaml",
+        ignored=WORKSPACE / "raw/ignored.csv",
     output:
         transcriptions=f"{STAGING}/{{shard}}/transcriptions.parquet",
         observations=f"{STAGING}/{{shard}}/observations.parquet",
         checks=f"{STAGING}/{{shard}}/checks.parquet",
         findings=f"{STAGING}/{{shard}}/findings.parquet",
+        coverage=f"{STAGING}/{{shard}}/coverage.parquet",
         normalised=directory(f"{STAGING}/{{shard}}/normalised"),
     params:
         workspace=WORKSPACE,
@@ -30,5 +32,5 @@ rule stage_shard:
         "greenaudit stage {params.source_ids} --workspace {params.workspace:q}"
         " --approximate-band {params.approximate_band} --near-band {params.near_band}"
         " --transcriptions {output.transcriptions} --observations {output.observations}"
-        " --checks {output.checks} --findings {output.findings}"
+        " --checks {output.checks} --findings {output.findings} --coverage {output.coverage}"
         " --normalised-dir {output.normalised} > {log} 2>&1"
