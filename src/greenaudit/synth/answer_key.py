@@ -11,6 +11,7 @@ import csv
 import io
 import json
 from dataclasses import asdict, dataclass, field
+from functools import partial
 from pathlib import Path
 
 KEY_JSON = "answer_key.json"
@@ -81,13 +82,26 @@ class PlantedError:
     rule_terms: list[tuple[str, str]] = field(default_factory=list)  # (indicator_id, period)
 
 
+def _record(error: PlantedError) -> dict:
+    return {"error_id": error.error_id, "error_class": error.error_class,
+            "location": error.location, "rows": [list(r) for r in error.rows],
+            "groups": [list(g) for g in error.groups], "truth": error.truth,
+            "source_says": error.source_says, "table_says": error.table_says,
+            "rule_id": error.rule_id, "rule_terms": [list(t) for t in error.rule_terms]}
+
+
 def write_answer_key(outdir: Path, errors: list[PlantedError], meta: dict) -> None:
     from ..publish import write_atomic
 
-    document = {"meta": meta, "classes": [asdict(c) for c in CLASSES],
-                "errors": [asdict(e) for e in errors]}
-    write_atomic(outdir / KEY_JSON, json.dumps(document, ensure_ascii=False, indent=1,
-                                               sort_keys=True) + "\n")
+    # One error per line: readable, diffable, and fast to write for a million rows.
+    dump = partial(json.dumps, ensure_ascii=False, sort_keys=True)
+    lines = ["{", f' "meta": {dump(meta)},',
+             f' "classes": {dump([asdict(c) for c in CLASSES])},', ' "errors": [']
+    lines += [f"  {dump(_record(e))}," for e in errors]
+    if errors:
+        lines[-1] = lines[-1].rstrip(",")
+    lines += [" ]", "}"]
+    write_atomic(outdir / KEY_JSON, "\n".join(lines) + "\n")
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)

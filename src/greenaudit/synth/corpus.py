@@ -180,8 +180,18 @@ def _identity_indicators(n_pairs: int) -> list[Indicator]:
     return indicators
 
 
+def _table(values, weights) -> tuple:
+    """A lookup table: table[int(rng.random() * len(table))] draws by integer weights."""
+    return tuple(v for v, w in zip(values, weights) for _ in range(w))
+
+
+MULTIPLICITY_TABLE = _table(MULTIPLICITY, MULTIPLICITY_WEIGHTS)
+FORM_TABLE = _table(range(len(FORM_WEIGHTS)), FORM_WEIGHTS)
+PERIODS = {year: str(year) for year in (DERIVED_ONLY_YEAR, *IDENTITY_YEARS, *REGULAR_YEARS)}
+
+
 def _multiplicity(rng: random.Random, n_sources: int) -> int:
-    return min(rng.choices(MULTIPLICITY, MULTIPLICITY_WEIGHTS)[0], n_sources)
+    return min(MULTIPLICITY_TABLE[int(rng.random() * len(MULTIPLICITY_TABLE))], n_sources)
 
 
 def build_universe(n_sources: int, rows_per_source: int, rng: random.Random,
@@ -251,7 +261,7 @@ def build_universe(n_sources: int, rows_per_source: int, rng: random.Random,
             if used_slots >= n_slots:
                 break
             units = base_units * (1000 + growth_permille) ** k // 1000 ** k
-            fact = Fact(index[indicator.indicator_id], str(year), breakdown, place, units,
+            fact = Fact(index[indicator.indicator_id], PERIODS[year], breakdown, place, units,
                         REGULAR, year, series=series)
             fact.n = min(_multiplicity(rng, n_sources), n_slots - used_slots)
             used_slots += fact.n
@@ -264,18 +274,15 @@ def build_universe(n_sources: int, rows_per_source: int, rng: random.Random,
     facts = [facts[i] for i in order]
     position = {old: new for new, old in enumerate(order)}
     series_year = {key: position[old] for key, old in series_year.items()}
-    slot_fact = array("i", bytes(4 * n_slots))
-    slot_form = array("b", bytes(n_slots))
+    draw, n_forms = rng.random, len(FORM_TABLE)
+    slot_form = array("b", [FORM_TABLE[int(draw() * n_forms)] for _ in range(n_slots)])
+    slot_fact = array("i")
     cursor = 0
-    forms = range(len(FORM_WEIGHTS))
     for f, fact in enumerate(facts):
         fact.start = cursor
-        for j in range(fact.n):
-            slot_fact[cursor + j] = f
-            if fact.role == REGULAR:
-                slot_form[cursor + j] = rng.choices(forms, FORM_WEIGHTS)[0]
-            else:
-                slot_form[cursor + j] = EXACT
+        slot_fact.extend([f] * fact.n)
+        if fact.role != REGULAR:
+            slot_form[cursor:cursor + fact.n] = array("b", [EXACT] * fact.n)
         cursor += fact.n
     return Universe(n_sources, rows_per_source, indicators, facts, rules, slot_fact, slot_form,
                     series_year, approximate_band, near_band)

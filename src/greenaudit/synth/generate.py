@@ -37,8 +37,8 @@ from .vocabulary import INJECTED_STRINGS, TITLES
 
 PROJECT_ROOT = Path(__file__).resolve().parents[3]
 MAX_ERROR_RATE = 0.05          # per class: nine classes at 5% already touch ~45% of rows
-HANT_SHARE = 0.05              # sources in traditional script (converted with OpenCC)
-INJECTED_SHARE = 0.10          # sources carrying an injected advertising string...
+HANT_EVERY = 20                # one source in 20 in traditional script (OpenCC s2t)
+INJECTED_EVERY = 10            # one source in 10 carries an injected advertising string...
 INJECTED_PER_LINE = 0.05       # ...in this share of their lines
 TABLE_HEADER = ("indicator_id", "period", "quantity", "quote", "breakdown", "note")
 MANIFEST_HEADER = ("source_id", "file", "sha256", "title", "publisher", "published",
@@ -184,27 +184,30 @@ def _write_source(ws: Path, universe: Universe, plan: Plan, spec: SourceSpec, in
                   seed: int) -> str:
     """Write one source's text and table; return its sha256."""
     rng = random.Random(f"{seed}:{spec.source_id}")
-    convert = _s2t().convert if spec.script == "Hant" else (lambda text: text)
-    lines = [convert(spec.title)]
+    convert = _s2t().convert if spec.script == "Hant" else None
+    lines = [convert(spec.title) if convert else spec.title]
     rows: list[tuple[str, ...]] = [TABLE_HEADER]
+    injected = spec.injected
     for row in range(universe.rows_per_source):
         slot = universe.slot(index, row)
         f = universe.slot_fact[slot]
         fact = universe.facts[f]
-        units = plan.fact_units.get(f)
-        said = plan.text_quantity.get(slot) or universe.quantity(slot, units)
+        said = plan.text_quantity.get(slot) or universe.quantity(slot, plan.fact_units.get(f))
         typed = plan.table_quantity.get(slot, said)
         before, _, after = sentence_parts(universe, fact, slot, said)
         quote_before = before
         if slot in plan.paraphrased:
             quote_before = sentence_parts(universe, fact, slot, said, paraphrase=True)[0]
-        line = convert(before) + convert(said) + convert(after)
-        if spec.injected and rng.random() < INJECTED_PER_LINE:
-            line = _inject(line, spec.injected, rng)
+        if convert:  # piece by piece, so that the figure converts the same everywhere
+            before, said, after = convert(before), convert(said), convert(after)
+            typed, quote_before = convert(typed), convert(quote_before)
+        line = before + said + after
+        if injected and rng.random() < INJECTED_PER_LINE:
+            line = _inject(line, injected, rng)
         lines.append(line)
         rows.append((universe.indicators[fact.indicator].indicator_id,
-                     plan.table_period.get(slot, fact.period), convert(typed),
-                     convert(quote_before) + convert(said), fact.breakdown, ""))
+                     plan.table_period.get(slot, fact.period), typed, quote_before + said,
+                     fact.breakdown, ""))
     data = ("\n".join(lines) + "\n").encode("utf-8")
     (ws / "raw" / "sources" / f"{spec.source_id}.txt").write_bytes(data)
     (ws / "raw" / "tables" / f"{spec.source_id}.csv").write_text(_csv(rows), encoding="utf-8")
@@ -247,10 +250,9 @@ def _generate(ws: Path, request: Request, project: Path, config_text: str,
     source_ids = _source_ids(request.n_sources)
     specs = []
     for i, source_id in enumerate(source_ids):
-        draw = rng.random()
-        script = "Hant" if draw < HANT_SHARE else "Hans"
-        injected = (rng.choice(INJECTED_STRINGS)
-                    if HANT_SHARE <= draw < HANT_SHARE + INJECTED_SHARE else "")
+        # Fixed positions, so that even a small corpus has one of each kind.
+        script = "Hant" if i % HANT_EVERY == 3 else "Hans"
+        injected = rng.choice(INJECTED_STRINGS) if i % INJECTED_EVERY == 6 else ""
         specs.append(SourceSpec(source_id, TITLES[i % len(TITLES)], script, injected))
 
     oracle = Oracle(ws, approximate_band, near_band)

@@ -54,6 +54,17 @@ class Oracle:
         self.catalog = load_catalog(schemas, self.units)
         self.parser = QuantityParser.for_units(self.units.written)
         self.approximate_band, self.near_band = approximate_band, near_band
+        self._factors: dict[tuple[str, str], Decimal | None] = {}
+
+    def _factor(self, written: str, unit: str) -> Decimal | None:
+        """The conversion factor (None: another dimension), cached: pint is slow."""
+        key = (written, unit)
+        if key not in self._factors:
+            try:
+                self._factors[key] = self.units.factor(written, unit)
+            except UnitError:
+                self._factors[key] = None
+        return self._factors[key]
 
     def read(self, indicator_id: str, quantity: str) -> Reading:
         indicator = self.catalog[indicator_id]
@@ -63,8 +74,10 @@ class Oracle:
             return Reading(False)
         try:
             written = self.units.project_unit(q.unit_text) if q.unit_text else indicator.unit
-            factor = self.units.factor(written, indicator.unit)
         except UnitError:
+            return Reading(True, False)
+        factor = self._factor(written, indicator.unit)
+        if factor is None:
             return Reading(True, False)
         _, allowed = intervals(q, self.approximate_band, self.near_band)
         allowed = allowed.scaled(factor).clamped(indicator.valid_low, indicator.valid_high)
