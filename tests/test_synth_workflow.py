@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import json
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -83,3 +84,18 @@ def test_broken_identities_are_found_by_the_rules(planted):
     row = classes["broken_identity"]
     assert row["status"] == "checked"
     assert row["recall"] >= TARGET and row["precision"] >= TARGET, row
+
+
+def test_benchmark_script_runs_a_tiny_scenario(tmp_path):
+    result = subprocess.run([sys.executable, str(REPO / "tests" / "benchmark_scale.py"),
+                             "--runs", "1", "--cores", "2", "--workdir", str(tmp_path),
+                             "--scenario", "synth:2x5"],
+                            capture_output=True, text=True, timeout=1200)
+    assert result.returncode == 0, result.stderr[-3000:]
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("Machine: ")
+    [row] = [line for line in lines if line.startswith("| synthetic 2 x 5 (10 rows)")]
+    cells = [c.strip() for c in row.strip("|").split("|")]
+    assert cells[1].endswith(" s") and float(cells[1][:-2]) > 0
+    assert cells[3].endswith(" MB") and cells[4]   # peak memory of a named job
+    assert (tmp_path / "synth-2x5" / "results" / "audit" / "findings.csv").is_file()
