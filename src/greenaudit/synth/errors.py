@@ -47,6 +47,9 @@ class Planter:
                  source_ids: list[str]):
         self.u, self.oracle, self.rng, self.source_ids = universe, oracle, rng, source_ids
         self.plan = Plan()
+        self.checkable = [r for r in universe.rules if not r.derive]
+        self.change_fact = {(universe.indicators[fact.indicator].indicator_id, fact.period): f
+                            for f, fact in enumerate(universe.facts) if fact.role == CHANGE}
 
     # ------------------------------------------------------------------ helpers
 
@@ -285,9 +288,6 @@ class Planter:
 
     def plant(self, rate: float) -> Plan:
         self.declare_conflicts()
-        self.checkable = [r for r in self.u.rules if not r.derive]
-        self.change_fact = {(self._indicator_id(fact), fact.period): f
-                            for f, fact in enumerate(self.u.facts) if fact.role == CHANGE}
 
         def count(population: int) -> int:
             return max(1, round(rate * population)) if rate > 0 and population else 0
