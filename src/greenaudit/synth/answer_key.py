@@ -2,7 +2,8 @@
 
 Written to OUTDIR/answer_key.json (read by `greenaudit score`) and, one line per
 affected row, OUTDIR/answer_key.csv for reading. Both live outside raw/ and
-schemas/, so the audit never sees them.
+schemas/, so the audit never sees them. Quantities and quotes are given in
+simplified script; a traditional-script source writes them converted (OpenCC s2t).
 """
 
 from __future__ import annotations
