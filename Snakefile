@@ -12,14 +12,19 @@ configfile: "config/config.yaml"
 validate(config, "workflow/schemas/config.schema.yaml")
 
 
+report: "workflow/report/workflow.rst"
+
+
 include: "workflow/rules/common.smk"
 include: "workflow/rules/stage.smk"
 include: "workflow/rules/database.smk"
 include: "workflow/rules/validate.smk"
 include: "workflow/rules/audit.smk"
+include: "workflow/rules/report.smk"
 
 
 rule all:
     input:
         published=PUBLISHED,
         database=PUBLISHED_DB,
+        report=REPORT,

@@ -227,15 +227,54 @@ def test_groups_are_per_period_and_breakdown(build, observe):
     assert built.checks["agreement.conflicts_declared"].n_items == 1
 
 
+def _derived(row: dict, rule_id: str = "rule_x", line: int = 7) -> dict:
+    """An observation as a rule of schemas/rules.yaml derives it."""
+    return {**row, "source_id": f"derived:{rule_id}", "row_number": line, "evidence": "derived",
+            "qualifier": "derived", "flags": "derived", "quote": f"rule {rule_id}: x == y",
+            "quote_start": None, "quote_end": None, "quantity_start": None,
+            "quantity_end": None}
+
+
 def test_every_verdict_is_a_declared_agreement(build, observe):
     built = build([observe(A, "28%"), observe(B, "28.2%"),
                    observe(A, "1%", period="2020"), observe(B, "3%", period="2020"),
                    observe(A, "5%", period="2021"), observe(B, "5%", period="2021"),
-                   observe(C, "7%", period="2023")])
+                   observe(C, "7%", period="2023"), _derived(observe(A, "9%", period="2024"))])
     verdicts = {r["period"]: r["agreement"] for r in built.rows}
     assert verdicts == {"2012": "agree_within_rounding", "2020": "conflict", "2021": "agree",
-                        "2023": "single_source"}
+                        "2023": "single_source", "2024": "derived"}
     assert set(verdicts.values()) == set(AGREEMENTS)
+
+
+# ------------------------------------------------------------------ derived values
+
+def test_derived_value_joins_the_comparison_but_a_source_gives_the_value(build, observe):
+    # The derived interval [9.3, 9.5] is narrower than 003's "9%" yet the source is shown.
+    derived = {**_derived(observe(A, "9.4%")), "lower": D("9.3"), "upper": D("9.5")}
+    row = build([observe(B, "9%"), derived]).row()
+    assert row["agreement"] == "agree_within_rounding"
+    assert row["sources"] == f"{B};derived:rule_x"
+    assert row["n_sources"] == 2
+    assert (row["value"], row["value_source"]) == (D(9), B)
+    assert (row["lower"], row["upper"]) == (D("9.3"), D("9.5"))
+
+
+def test_only_derived_is_its_own_verdict_and_value(build, observe):
+    row = build([_derived(observe(A, "48.8%"))]).row()
+    assert (row["agreement"], row["n_sources"]) == ("derived", 1)
+    assert (row["value"], row["value_source"]) == (D("48.8"), "derived:rule_x")
+
+
+def test_derived_value_in_conflict_is_named_by_its_rule_line(build, observe):
+    built = build([observe(B, "9.4%"), _derived(observe(A, "9.2%"), line=23)])
+    assert built.row()["agreement"] == "conflict"
+    con = duckdb.connect(str(built.path), read_only=True)
+    try:
+        messages = dict(con.execute("SELECT source_id, message FROM findings").fetchall())
+    finally:
+        con.close()
+    assert messages["derived:rule_x"].startswith("schemas/rules.yaml:23: equip_mfg_share 2012 = 9.2%")
+    assert messages[B].startswith(f"raw/tables/{B}.csv:2: ")
 
 
 def test_staged_checks_are_carried_into_the_database(build, observe):

@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from greenaudit.manifest import load_manifest
-from greenaudit.normalise import Cleaning, normalise
+from greenaudit.normalise import Cleaning, normalise, normalise_text
 
 AD = "OD体育app手机登陆"
 HANT_SOURCE = "002_07a3eed86aa5b575"
@@ -149,3 +149,31 @@ def test_every_normalised_character_maps_back_to_its_original(pair, data):
         j = data.draw(st.integers(i + 1, len(n.text)), label="end")
         start, end = n.span(i, j)
         assert n.text[i:j] in normalise(raw[start:end]).text
+
+
+@pytest.mark.parametrize("raw", [
+    "超过40%", "工業(yè)和信息化部", "ｆｕｌｌ－ｗｉｄｔｈ　１２３，４５６", "a\u0301 combining",
+    "line\nbreak\r\n\ttab", "ﬁ ligature ², ½", "",
+])
+def test_text_only_normalisation_equals_the_mapped_one(raw: str) -> None:
+    cleaning = Cleaning(drop_strings=("OD体育app手机登陆", "ｙè"), strip_patterns=(r"\([a-zà-ü]+\)",),
+                        to_simplified=True)
+    for declared in (Cleaning(), cleaning):
+        mapped = normalise(raw, declared)
+        assert normalise_text(raw, declared) == mapped.text
+        assert len(mapped.origin) == len(mapped.text)
+        assert all(0 <= o < len(raw) for o in mapped.origin)
+
+
+def _per_character_reference(raw: str) -> tuple[str, list[int]]:
+    pairs = [(out, i) for i, ch in enumerate(raw) for out in unicodedata.normalize("NFKC", ch)
+             if not out.isspace()]
+    return "".join(p[0] for p in pairs), [p[1] for p in pairs]
+
+
+@given(st.text(alphabet=st.characters(codec="utf-8"), max_size=60))
+@settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
+def test_fast_path_equals_per_character_normalisation(raw: str) -> None:
+    mapped = normalise(raw)
+    assert (mapped.text, mapped.origin) == _per_character_reference(raw)
+    assert normalise_text(raw) == mapped.text

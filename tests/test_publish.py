@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from greenaudit.publish import format_cell, gate, to_csv, write_atomic
+from greenaudit.publish import format_cell, gate, publish, to_csv, write_atomic
 
 D = Decimal
 
@@ -30,7 +30,8 @@ D = Decimal
     (D("31415.9"), "31415.9"),
     (7, "7"),
     ("超过40%", "超过40%"),
-    (True, "True"),
+    (True, "true"),
+    (False, "false"),
 ])
 def test_format_cell(value, text):
     assert format_cell(value) == text
@@ -107,3 +108,41 @@ def test_gate(tmp_path):
                             "agreement.conflicts_declared: sources disagree"]
     status.write_text(json.dumps({"publishable": True, "errors": []}), encoding="utf-8")
     assert gate(status) == []
+
+
+@given(st.lists(st.decimals(min_value=D("-1e27"), max_value=D("1e27"), places=10,
+                            allow_nan=False, allow_infinity=False) | st.none(),
+                min_size=1, max_size=30))
+@settings(max_examples=40, deadline=None)
+def test_database_decimals_are_written_as_format_cell_writes_them(values) -> None:
+    import duckdb
+
+    from greenaudit.publish import write_table_csv
+
+    con = duckdb.connect()
+    con.execute("CREATE TABLE t (id INTEGER, x DECIMAL(38,10), label VARCHAR)")
+    rows = [(i, v, None if i % 2 else "a,\"b\"") for i, v in enumerate(values)]
+    # Inserted as text: the exact decimal, whatever the Python binding converts through.
+    con.executemany("INSERT INTO t VALUES (?, CAST(? AS DECIMAL(38,10)), ?)",
+                    [(i, None if v is None else str(v), label) for i, v, label in rows])
+    columns = ("id", "x", "label")
+    import tempfile
+    from pathlib import Path
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "t.csv"
+        assert write_table_csv(con, "t", columns, ("id",), path) == len(values)
+        written = path.read_text(encoding="utf-8")
+    assert written == to_csv(columns, rows)
+
+
+def test_publish_copies_bytes_exactly(tmp_path):
+    # A quote may carry a carriage return; the copy must keep it (the data package hashes
+    # the staged bytes).
+    staged = tmp_path / "staged" / "observations.csv"
+    write_atomic(staged, 'quote\n"line one\r\nline two"\n')
+    work_db = tmp_path / "work.duckdb"
+    work_db.write_bytes(b"db")
+    published = tmp_path / "audit" / "observations.csv"
+    publish({staged: published}, work_db, tmp_path / "greenaudit.duckdb")
+    assert published.read_bytes() == staged.read_bytes()
+    assert (tmp_path / "greenaudit.duckdb").read_bytes() == b"db"

@@ -4,15 +4,20 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import json
+import os
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
+from greenaudit.publish import AUDIT_FILES
+
 REPO = Path(__file__).resolve().parents[1]
 COPIED = ("Snakefile", "config", "workflow", "raw", "schemas")
-AUDIT = ("observations.csv", "indicators.csv", "checks.csv", "findings.csv")
+AUDIT = AUDIT_FILES
 
 pytestmark = pytest.mark.slow
 
@@ -58,6 +63,13 @@ def test_rebuild_reproduces_committed_tables(built: Path) -> None:
         assert produced == committed, f"{name} differs from the committed table"
 
 
+def test_fresh_rebuild_is_a_valid_data_package(built: Path) -> None:
+    result = subprocess.run([sys.executable, "-m", "frictionless", "validate",
+                             str(built / "results" / "audit" / "datapackage.json")],
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+
+
 def test_headline_agreements(built: Path) -> None:
     rows = {(r["indicator_id"], r["period"], r["breakdown"]): r
             for r in _rows(built / "results" / "audit" / "indicators.csv")}
@@ -76,12 +88,47 @@ def test_headline_agreements(built: Path) -> None:
 def test_every_observation_is_verified_and_implausible_value_flagged(built: Path) -> None:
     observations = _rows(built / "results" / "audit" / "observations.csv")
     assert len(observations) >= 170
-    assert {r["evidence"] for r in observations} == {"verified"}
+    transcribed = [r for r in observations if not r["source_id"].startswith("derived:")]
+    assert {r["evidence"] for r in transcribed} == {"verified"}
     flagged = [r for r in observations if "implausible" in r["flags"].split(";")]
     assert [(r["source_id"], r["quantity"]) for r in flagged] == [("004_2e0697a374659b7e", "380千瓦时")]
     checks = _rows(built / "results" / "audit" / "checks.csv")
     assert not [c for c in checks if c["status"] == "fail" and c["severity"] == "error"]
     assert {c["kind"] for c in checks} >= {"evidence", "pandera", "gx", "agreement", "manifest"}
+
+
+def test_rules_pass_and_derived_rows_are_published(built: Path) -> None:
+    audit = built / "results" / "audit"
+    checks = {c["check_id"]: c for c in _rows(audit / "checks.csv")}
+    rule_checks = [c for c in checks.values() if c["check_id"].startswith("rule.")]
+    assert len(rule_checks) >= 12
+    assert all(c["status"] == "pass" for c in rule_checks), [
+        c["message"] for c in rule_checks if c["status"] != "pass"]
+    assert {c["kind"] for c in rule_checks} == {"derived", "plausibility"}
+    indicators = {(r["indicator_id"], r["period"], r["breakdown"]): r
+                  for r in _rows(audit / "indicators.csv")}
+    digital = indicators[("digital_rd_tool_penetration", "2012", "")]
+    assert (digital["sources"], digital["agreement"], digital["value"]) == (
+        "derived:digital_rd_tool_penetration_2012", "derived", "48.8")
+    equipment = indicators[("equip_mfg_share", "2012", "")]
+    assert equipment["sources"] == ("003_1a3b190ec270dc4e;004_2e0697a374659b7e;"
+                                    "derived:equip_mfg_share_2012")
+    assert equipment["value_source"] == "004_2e0697a374659b7e"
+    derived = [r for r in _rows(audit / "observations.csv") if r["source_id"].startswith("derived:")]
+    assert derived and all(r["evidence"] == "derived" and "derived" in r["flags"].split(";")
+                           for r in derived)
+
+
+def test_implausible_slide_value_is_flagged_and_the_build_succeeds(built: Path) -> None:
+    audit = built / "results" / "audit"
+    check = next(c for c in _rows(audit / "checks.csv")
+                 if c["check_id"] == "range.plausible.004_2e0697a374659b7e")
+    assert (check["kind"], check["severity"], check["status"]) == (
+        "plausibility", "warning", "fail")
+    assert "residential_electricity_per_capita 2021 = 380千瓦时" in check["message"]
+    finding = [f for f in _rows(audit / "findings.csv") if f["check_id"] == check["check_id"]]
+    assert [(f["indicator_id"], f["breakdown"]) for f in finding] == [
+        ("residential_electricity_per_capita", "country=us")]
 
 
 def test_noop_rerun_does_nothing(built: Path) -> None:
@@ -131,6 +178,10 @@ def test_changed_value_is_a_conflict_and_nothing_is_published(built: Path, tmp_p
                 if f["check_id"] == "agreement.conflicts_declared"}
     # 000 and 003 still agree on 31.8%: only the changed slide is named.
     assert disputed == {("004_2e0697a374659b7e", "equip_mfg_share", "2022")}
+    # The report is written before the gate, so the failing run explains itself.
+    report = (workdir / "results" / "report" / "index.html").read_text(encoding="utf-8")
+    assert 'data-publishable="false"' in report
+    assert 'id="fail-agreement.conflicts_declared"' in report
 
 
 def test_changed_source_byte_is_a_checksum_error(built: Path, tmp_path: Path) -> None:
@@ -146,4 +197,111 @@ def test_changed_source_byte_is_a_checksum_error(built: Path, tmp_path: Path) ->
     assert "source.checksum.003_1a3b190ec270dc4e" in output
     assert "raw/sources/003_1a3b190ec270dc4e.txt: sha256 is " in output
     assert "expects d4b6b07f" in output
+    assert _digests(workdir / "results" / "audit") == before
+
+
+def _git(workdir: Path, *args: str) -> str:
+    env = {**os.environ, "GIT_AUTHOR_NAME": "a", "GIT_AUTHOR_EMAIL": "a@example.org",
+           "GIT_COMMITTER_NAME": "a", "GIT_COMMITTER_EMAIL": "a@example.org"}
+    return subprocess.run(["git", *args], cwd=workdir, env=env, check=True, capture_output=True,
+                          text=True).stdout.strip()
+
+
+def _greenaudit(workdir: Path, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(["greenaudit", *args], cwd=workdir, capture_output=True, text=True,
+                          timeout=120)
+
+
+def test_edited_figure_is_exactly_what_diff_reports(built: Path, tmp_path: Path) -> None:
+    workdir = _failing_copy(built, tmp_path)
+    _git(workdir, "init", "-q")
+    _git(workdir, "add", *COPIED, "results/audit")
+    _git(workdir, "commit", "-q", "-m", "Published seeds")
+    # A single-source figure: the 2022 numerical control rate of key processes, stated
+    # once in source 000. Edit the document and its transcription alike and re-pin the
+    # checksum, so that the audit still passes and publishes.
+    source = workdir / "raw" / "sources" / "000_451eeb3f8d9b8ea0.txt"
+    source_text = source.read_text(encoding="utf-8")
+    assert source_text.count("58.6%") == 1
+    source.write_text(source_text.replace("58.6%", "59.6%"), encoding="utf-8")
+    table = workdir / "raw" / "tables" / "000_451eeb3f8d9b8ea0.csv"
+    table.write_text(table.read_text(encoding="utf-8").replace("58.6%", "59.6%"), encoding="utf-8")
+    manifest = workdir / "raw" / "sources.csv"
+    old_sha = hashlib.sha256(source_text.encode("utf-8")).hexdigest()
+    new_sha = hashlib.sha256(source.read_bytes()).hexdigest()
+    manifest.write_text(manifest.read_text(encoding="utf-8").replace(old_sha, new_sha),
+                        encoding="utf-8")
+
+    result = _run(workdir)
+    assert result.returncode == 0, result.stderr[-3000:]
+    shown = _greenaudit(workdir, "diff", "--json")
+    assert shown.returncode == 0, shown.stderr
+    diff = json.loads(shown.stdout)
+    assert diff["indicators"] == {
+        "added": [], "removed": [], "verdicts_changed": [], "other_changed": [],
+        "values_changed": [{"indicator_id": "nc_rate_key_processes", "period": "2022",
+                            "breakdown": "", "changes": {
+                                "value": {"old": "58.6", "new": "59.6"},
+                                "lower": {"old": "58.55", "new": "59.55"},
+                                "upper": {"old": "58.65", "new": "59.65"}}}]}
+    assert diff["observations"] == {"added": [], "removed": [], "changed": [{
+        "source_id": "000_451eeb3f8d9b8ea0", "indicator_id": "nc_rate_key_processes",
+        "period": "2022", "breakdown": "", "changes": {
+            "quantity": {"old": "58.6%", "new": "59.6%"},
+            "value": {"old": "58.6", "new": "59.6"},
+            "value_canonical": {"old": "58.6", "new": "59.6"},
+            "lower": {"old": "58.55", "new": "59.55"},
+            "upper": {"old": "58.65", "new": "59.65"}}}]}
+    assert diff["checks"] == {"newly_failing": [], "fixed": []}
+    assert diff["sources"] == {"added": [], "removed": [], "changed": [{
+        "source_id": "000_451eeb3f8d9b8ea0", "old_sha256": old_sha, "new_sha256": new_sha}]}
+
+    # Committed, the change becomes an entry of CHANGES.md under the commit's subject.
+    _git(workdir, "add", *COPIED, "results/audit")
+    _git(workdir, "commit", "-q", "-m", "Correct the 2022 numerical control rate")
+    appended = _greenaudit(workdir, "diff", "--append", "HEAD~1", "HEAD")
+    assert appended.returncode == 0, appended.stderr
+    changes = (workdir / "results" / "audit" / "CHANGES.md").read_text(encoding="utf-8")
+    assert "\n## Correct the 2022 numerical control rate\n" in changes
+    assert ("- `nc_rate_key_processes` 2022: value 58.6 → 59.6; lower 58.55 → 59.55; "
+            "upper 58.65 → 59.65") in changes.splitlines()
+
+
+def test_changed_rise_fails_the_derived_identity(built: Path, tmp_path: Path) -> None:
+    """000's 6.1-point rise of the high-tech share read as 6.3, in the document, its table
+    and its checksum alike, so that only the rule can object."""
+    workdir = _failing_copy(built, tmp_path)
+    before = _digests(workdir / "results" / "audit")
+    source = workdir / "raw" / "sources" / "000_451eeb3f8d9b8ea0.txt"
+    source_text = source.read_text(encoding="utf-8")
+    assert source_text.count("6.1和3.6") == 1
+    source.write_text(source_text.replace("6.1和3.6", "6.3和3.6"), encoding="utf-8")
+    table = workdir / "raw" / "tables" / "000_451eeb3f8d9b8ea0.csv"
+    text = table.read_text(encoding="utf-8")
+    assert text.count("hi_tech_mfg_share_change,2012-2022,6.1,") == 1
+    text = text.replace("hi_tech_mfg_share_change,2012-2022,6.1,",
+                        "hi_tech_mfg_share_change,2012-2022,6.3,")
+    table.write_text(text.replace("6.1和3.6", "6.3和3.6"), encoding="utf-8")
+    manifest = workdir / "raw" / "sources.csv"
+    old = hashlib.sha256(source_text.encode("utf-8")).hexdigest()
+    new = hashlib.sha256(source.read_bytes()).hexdigest()
+    manifest.write_text(manifest.read_text(encoding="utf-8").replace(old, new), encoding="utf-8")
+
+    result = _run(workdir)
+    output = result.stdout + result.stderr
+    assert result.returncode != 0
+    assert "rule.hi_tech_mfg_share_2012" in output
+    checks = {c["check_id"]: c for c in _rows(workdir / "results" / "validation" / "audit" /
+                                               "checks.csv")}
+    rule = checks["rule.hi_tech_mfg_share_2012"]
+    assert (rule["status"], rule["severity"], rule["kind"]) == ("fail", "error", "derived")
+    # Both sides, with their intervals: what 003/004 state and what 000 now implies.
+    assert "hi_tech_mfg_share@2012 = [9.35, 9.45] percent == " in rule["message"]
+    assert "hi_tech_mfg_share_change@2012-2022 = [9.1, 9.3] percent: violated" in rule["message"]
+    assert rule["message"] in output
+    # Nothing else objects but the rules and the comparison the derived value joins.
+    errors = {c["check_id"] for c in checks.values()
+              if c["status"] == "fail" and c["severity"] == "error"}
+    assert errors == {"rule.hi_tech_mfg_share_2012", "agreement.conflicts_declared"}
+    assert checks["rule.hi_tech_mfg_share_rises"]["status"] == "pass"
     assert _digests(workdir / "results" / "audit") == before

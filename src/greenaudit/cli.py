@@ -45,16 +45,19 @@ def _build_db(args: argparse.Namespace) -> int:
     from .catalog import load_catalog, load_discrepancies
     from .database import build_database
     from .manifest import load_manifest
+    from .rules import load_rules
     from .units import UnitSystem
     from .workspace import workspace_checks
 
     schemas = args.workspace / "schemas"
-    catalog = load_catalog(schemas, UnitSystem.load(schemas))
+    units = UnitSystem.load(schemas)
+    catalog = load_catalog(schemas, units)
     sources = load_manifest(args.workspace)
     discrepancies = load_discrepancies(schemas, catalog)
+    rules = load_rules(schemas, catalog, units)
     extra = workspace_checks(args.workspace, sources)
     checks = build_database(args.out, sources, catalog, discrepancies, args.transcriptions,
-                            args.observations, args.checks, args.findings, extra)
+                            args.observations, args.checks, args.findings, extra, rules, units)
     for check in checks:
         log.info("%s: %s %s", check.check_id, check.status, check.message)
     return 0
@@ -130,6 +133,48 @@ def _publish(args: argparse.Namespace) -> int:
     return 0
 
 
+def _diff(args: argparse.Namespace) -> int:
+    import json
+
+    from . import datadiff
+
+    if args.new and not args.old:
+        raise SystemExit("diff: name OLD_REF before NEW_REF")
+    old = datadiff.snapshot_at(args.repo, args.old or datadiff.last_published(args.repo).commit)
+    new = datadiff.snapshot_at(args.repo, args.new)
+    result = datadiff.diff(old, new)
+    if args.json:
+        print(json.dumps(result, ensure_ascii=False, indent=2, sort_keys=True))
+    else:
+        print(datadiff.to_markdown(result), end="")
+    if args.append:
+        changes = args.repo / datadiff.CHANGES
+        if datadiff.append_changes(changes, result):
+            log.info("added an entry to %s", changes)
+        else:
+            log.info("nothing changed; %s left as it was", changes)
+    return 0
+
+
+def _summary(args: argparse.Namespace) -> int:
+    from .summary import summary
+
+    print(summary(args.repo, args.validation, args.old or None), end="")
+    return 0
+
+
+def _report(args: argparse.Namespace) -> int:
+    from .report import ReportPaths, build_report
+
+    view = build_report(ReportPaths(
+        workspace=args.workspace, tables=args.tables, status=args.status,
+        normalised=args.normalised, out=args.out, failure_cases=args.failure_cases,
+        data_docs=args.data_docs, charts=args.charts))
+    log.info("report: %s (%d indicator-periods, %d failing checks)", args.out,
+             len(view.indicators), len(view.attention))
+    return 0
+
+
 def _synth(args: argparse.Namespace) -> int:
     from .synth.generate import PROJECT_ROOT, Request, generate
 
@@ -173,7 +218,8 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument(f"--{name}", type=Path, required=True)
     p.set_defaults(func=_stage)
 
-    p = sub.add_parser("build-db", help="load the staged sources into DuckDB, compare sources")
+    p = sub.add_parser("build-db", help="load the staged sources into DuckDB, apply the rules, "
+                                        "compare sources")
     p.add_argument("--workspace", type=Path, default=Path("."))
     p.add_argument("--out", type=Path, required=True)
     for name in ("transcriptions", "observations", "checks", "findings"):
@@ -212,6 +258,43 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--db", type=Path, required=True)
     p.add_argument("--published-db", type=Path, required=True)
     p.set_defaults(func=_publish)
+
+    p = sub.add_parser("diff", help="what changed in the published data between two versions",
+                       description="Compare the published tables and source manifest of two "
+                       "versions. OLD_REF defaults to the last commit that changed "
+                       "results/audit/, NEW_REF to the working tree.")
+    p.add_argument("old", nargs="?", metavar="OLD_REF")
+    p.add_argument("new", nargs="?", metavar="NEW_REF")
+    p.add_argument("--json", action="store_true", help="print JSON instead of Markdown")
+    p.add_argument("--append", action="store_true",
+                   help="also put the entry first in results/audit/CHANGES.md")
+    p.add_argument("--repo", type=Path, default=Path("."),
+                   help="the workspace inside a git repository (default: .)")
+    p.set_defaults(func=_diff)
+
+    p = sub.add_parser("summary", help="Markdown summary of the last rebuild (CI job summary)")
+    p.add_argument("--old", metavar="REF", default="",
+                   help="compare with this revision (default, or when it cannot be read: "
+                   "the last commit that changed results/audit/)")
+    p.add_argument("--repo", type=Path, default=Path("."))
+    p.add_argument("--validation", type=Path, default=Path("results/validation"))
+    p.set_defaults(func=_summary)
+
+    p = sub.add_parser("report", help="write the self-contained HTML audit report")
+    p.add_argument("--workspace", type=Path, default=Path("."))
+    p.add_argument("--tables", type=Path, nargs="+", required=True,
+                   help="the would-be published tables (checks, findings, indicators, "
+                        "observations; coverage if present)")
+    p.add_argument("--status", type=Path, required=True)
+    p.add_argument("--normalised", type=Path, nargs="+", required=True,
+                   help="the normalised source texts (each path names its source_id)")
+    p.add_argument("--failure-cases", type=Path, help="pandera failure cases CSV (linked)")
+    p.add_argument("--data-docs", type=Path, help="Great Expectations Data Docs directory (linked)")
+    p.add_argument("--charts", type=Path, nargs="*", default=[],
+                   help="also write the charts as SVG files, named matrix.svg, series.svg, "
+                        "checks.svg (any directory)")
+    p.add_argument("--out", type=Path, required=True)
+    p.set_defaults(func=_report)
 
     p = sub.add_parser("synth", help="write a synthetic workspace with planted errors and "
                                      "their answer key")

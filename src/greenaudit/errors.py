@@ -38,3 +38,7 @@ class UnitError(GreenauditError):
 
 class InputError(GreenauditError):
     """A malformed input file: CSV, YAML, manifest or configuration."""
+
+
+class RuleError(GreenauditError):
+    """A rule of schemas/rules.yaml that cannot be read, parsed or type-checked."""

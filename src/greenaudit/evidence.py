@@ -5,7 +5,7 @@ from __future__ import annotations
 import difflib
 from dataclasses import dataclass
 
-from .normalise import Cleaning, NormalisedText, normalise
+from .normalise import Cleaning, NormalisedText, normalise_text
 
 EVIDENCE_STATUSES = ("verified", "quote_not_found", "quantity_not_in_quote", "value_mismatch")
 _NUMBER_CHARS = set("0123456789.０１２３４５６７８９．")
@@ -70,12 +70,12 @@ def _reading(original: str, start: int, end: int) -> tuple[str, str]:
 def check_evidence(source: NormalisedText, original: str, quote: str, quantity: str,
                    cleaning: Cleaning) -> Evidence:
     """Find the quote in the source, then the quantity inside the quote."""
-    quote_norm = normalise(quote, cleaning).text
+    quote_norm = normalise_text(quote, cleaning)
     position = source.text.find(quote_norm) if quote_norm else -1
     if position < 0:
         return Evidence("quote_not_found", nearest=nearest_text(source.text, quote_norm))
     quote_start, quote_end = source.span(position, position + len(quote_norm))
-    quantity_norm = normalise(quantity, cleaning).text
+    quantity_norm = normalise_text(quantity, cleaning)
     inside: list[tuple[int, int]] = []
     offset = quote_norm.find(quantity_norm) if quantity_norm else -1
     while offset >= 0:

@@ -30,8 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from greenaudit.checks import Check
-from greenaudit.database import AGREEMENTS
-from greenaudit.evidence import EVIDENCE_STATUSES
+from greenaudit.database import AGREEMENTS, EVIDENCE_VALUES
 from greenaudit.manifest import SCRIPTS
 
 log = logging.getLogger(__name__)
@@ -41,7 +40,6 @@ DATA_DOCS_DIR = "data_docs"
 DATASOURCE_NAME = "greenaudit"
 DATA_DOCS_SITE_NAME = "greenaudit_site"
 
-EVIDENCE_VALUES = EVIDENCE_STATUSES
 AGREEMENT_VALUES = AGREEMENTS
 SCRIPT_VALUES = SCRIPTS
 SHA256_REGEX = r"^[0-9a-f]{64}$"
@@ -201,8 +199,29 @@ def suite_specs(catalog: dict) -> dict[str, list[ExpectationSpec]]:
 
 # --------------------------------------------------------------------------- loading
 
-def load_tables(db_path: Path) -> dict[str, Any]:
-    """The audit tables as pandas frames (DECIMAL as float); None for a missing table."""
+def needed_columns(specs: dict[str, list[ExpectationSpec]]) -> dict[str, set[str]]:
+    """The columns of each table the suites read (a million observations' quotes and notes
+    are most of their memory, and most suites never look at them)."""
+    needed: dict[str, set[str]] = {table: set(INDEX_COLUMNS[table]) for table in TABLES}
+    needed["observations"] |= {"indicator_id", "unit_canonical"}  # unit consistency frame
+    for suite_name, table, frame_name in SUITES:
+        if frame_name not in needed:
+            continue
+        for spec in specs.get(suite_name, []):
+            needed[frame_name] |= set(spec.kwargs.get("column_list", []))
+            if "column" in spec.kwargs:
+                needed[frame_name].add(spec.kwargs["column"])
+            if spec.row_condition:
+                needed[frame_name].add(spec.row_condition[0])
+    return needed
+
+
+def load_tables(db_path: Path, columns: dict[str, set[str]] | None = None) -> dict[str, Any]:
+    """The audit tables as pandas frames (DECIMAL as float); None for a missing table.
+
+    `columns` limits each table to the columns named (all when not given); a named
+    column the table lacks is left out, and the suites report it missing.
+    """
     import duckdb
 
     frames: dict[str, Any] = {}
@@ -216,15 +235,23 @@ def load_tables(db_path: Path) -> dict[str, Any]:
             if not cols:
                 frames[table] = None
                 continue
-            select = []
+            wanted = columns.get(table) if columns else None
+            select, order = [], []
             for name, dtype in cols:
+                if wanted is not None and name not in wanted:
+                    continue
                 q = '"' + name.replace('"', '""') + '"'
+                order.append(q)
                 if str(dtype).upper().startswith(("DECIMAL", "NUMERIC", "HUGEINT")):
                     select.append(f"CAST({q} AS DOUBLE) AS {q}")
                 else:
                     select.append(q)
-            # ORDER BY ALL: a total, stable row order, so GX's partial lists are stable.
-            sql = f'SELECT {", ".join(select)} FROM "{table}" ORDER BY ALL NULLS LAST'
+            # Locating columns first, then the rest: a total, stable row order, so GX's
+            # partial lists are stable.
+            index = ['"' + c + '"' for c in INDEX_COLUMNS[table] if '"' + c + '"' in order]
+            order = index + [c for c in order if c not in index]
+            sql = (f'SELECT {", ".join(select)} FROM "{table}" AS t '
+                   f'ORDER BY {", ".join("t." + c for c in order)} NULLS LAST')
             frames[table] = con.execute(sql).df()
     finally:
         con.close()
@@ -504,7 +531,7 @@ def run_gx_validation(db_path: Path, out_dir: Path, catalog: dict) -> list[Check
     db_path, out_dir = Path(db_path), Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     specs = suite_specs(catalog)
-    frames = load_tables(db_path)
+    frames = load_tables(db_path, needed_columns(specs))
     frames[UNITS_SUITE] = unit_consistency_frame(frames["observations"], catalog)
 
     _quiet_gx_environment()

@@ -53,39 +53,76 @@ class NormalisedText:
             return point, point
         return self.origin[start], self.origin[end - 1] + 1
 
-    def _keep(self, keep: list[bool]) -> None:
-        self.text = "".join(ch for ch, k in zip(self.text, keep) if k)
-        self.origin = [o for o, k in zip(self.origin, keep) if k]
-
     def drop_matches(self, pattern: re.Pattern) -> None:
-        keep = [True] * len(self.text)
-        for match in pattern.finditer(self.text):
-            for i in range(match.start(), match.end()):
-                keep[i] = False
-        self._keep(keep)
+        spans = [m.span() for m in pattern.finditer(self.text) if m.end() > m.start()]
+        if not spans:
+            return
+        pieces, origins, position = [], [], 0
+        for start, end in spans:
+            pieces.append(self.text[position:start])
+            origins.append(self.origin[position:start])
+            position = end
+        pieces.append(self.text[position:])
+        origins.append(self.origin[position:])
+        self.text = "".join(pieces)
+        self.origin = [o for chunk in origins for o in chunk]
 
 
-def normalise(raw: str, cleaning: Cleaning = Cleaning()) -> NormalisedText:
-    """NFKC, whitespace removed, declared strings and patterns dropped, t2s if asked."""
-    chars: list[str] = []
-    origin: list[int] = []
+_NON_SPACE = re.compile(r"\S+")  # \s is str.isspace() for str patterns
+
+
+def _compatibility_chars(raw: str) -> tuple[str, list[int]]:
+    """NFKC applied per character, whitespace removed, with original offsets."""
+    if unicodedata.is_normalized("NFKC", raw):
+        # Fast path: a normalised string is left unchanged character by character.
+        chars, origin = [], []
+        for match in _NON_SPACE.finditer(raw):
+            chars.append(match.group())
+            origin.extend(range(match.start(), match.end()))
+        return "".join(chars), origin
+    chars, origin = [], []
     for i, ch in enumerate(raw):
         # Per character so that each output character keeps its original offset.
         for out in unicodedata.normalize("NFKC", ch):
             if not out.isspace():
                 chars.append(out)
                 origin.append(i)
-    result = NormalisedText("".join(chars), origin, len(raw))
+    return "".join(chars), origin
+
+
+def _simplified(text: str) -> str:
+    converted = _t2s().convert(text)
+    if len(converted) != len(text):
+        # Phrase conversions that change length would break the offset map.
+        converted = "".join(_t2s().convert(ch) for ch in text)
+    return converted
+
+
+def normalise(raw: str, cleaning: Cleaning = Cleaning()) -> NormalisedText:
+    """NFKC, whitespace removed, declared strings and patterns dropped, t2s if asked."""
+    text, origin = _compatibility_chars(raw)
+    result = NormalisedText(text, origin, len(raw))
     for dropped in cleaning.drop_strings:
-        target = normalise(dropped).text
+        target = normalise_text(dropped)
         if target:
             result.drop_matches(re.compile(re.escape(target)))
     for pattern in cleaning.compiled:
         result.drop_matches(pattern)
     if cleaning.to_simplified and result.text:
-        converted = _t2s().convert(result.text)
-        if len(converted) != len(result.text):
-            # Phrase conversions that change length would break the offset map.
-            converted = "".join(_t2s().convert(ch) for ch in result.text)
-        result.text = converted
+        result.text = _simplified(result.text)
     return result
+
+
+@lru_cache(maxsize=65536)
+def normalise_text(raw: str, cleaning: Cleaning = Cleaning()) -> str:
+    """The text `normalise` gives, without the offset map (quotes, quantities)."""
+    text, _ = _compatibility_chars(raw)
+    for dropped in cleaning.drop_strings:
+        target = normalise_text(dropped)
+        if target:
+            text = text.replace(target, "")
+    for pattern in cleaning.compiled:
+        text = pattern.sub("", text)
+    if cleaning.to_simplified and text:
+        text = _simplified(text)
+    return text

@@ -20,13 +20,14 @@ from pandera.typing import Series
 
 from .catalog import INDICATOR_ID, KINDS
 from .checks import Check
-from .database import AGREEMENTS
-from .evidence import EVIDENCE_STATUSES
+from .database import AGREEMENTS, EVIDENCE_VALUES
 from .quantity import QUALIFIERS
+from .rules import DERIVED, DERIVED_SOURCE_PREFIX
 
 PERIOD_PATTERN = r"^\d{4}(-\d{2}|-\d{4})?$"
 BREAKDOWN_PATTERN = r"^$|^[a-z][a-z0-9_]*=[^;=]+(;[a-z][a-z0-9_]*=[^;=]+)*$"
-SOURCE_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]*$"
+# A document's id, or derived:<rule_id> for a value a rule of schemas/rules.yaml derived.
+SOURCE_ID_PATTERN = rf"^(?:[A-Za-z0-9][A-Za-z0-9_.-]*|{DERIVED_SOURCE_PREFIX}[a-z][a-z0-9_]*)$"
 NO_FORMULA = r"^[^=+\-@]"
 
 # Hard bounds every indicator of a kind must respect, whatever its catalog entry.
@@ -69,7 +70,7 @@ class Observation(Transcription):
 
     value: Series[float] = pa.Field(description="the number as written")
     unit: Series[str] = pa.Field(description="the unit as written, '' if implied")
-    qualifier: Series[str] = pa.Field(isin=list(QUALIFIERS))
+    qualifier: Series[str] = pa.Field(isin=[*QUALIFIERS, DERIVED])
     value_canonical: Series[float] = pa.Field(description="in unit_canonical")
     unit_canonical: Series[str]
     lower: Series[float] = pa.Field(nullable=True, description="NULL: unbounded below")
@@ -77,7 +78,7 @@ class Observation(Transcription):
     stated_lower: Series[float] = pa.Field(nullable=True)
     stated_upper: Series[float] = pa.Field(nullable=True)
     kind: Series[str] = pa.Field(isin=list(KINDS))
-    evidence: Series[str] = pa.Field(isin=list(EVIDENCE_STATUSES))
+    evidence: Series[str] = pa.Field(isin=list(EVIDENCE_VALUES))
     quote_start: Series[float] = pa.Field(nullable=True, ge=0)
     quote_end: Series[float] = pa.Field(nullable=True, ge=0)
     quantity_start: Series[float] = pa.Field(nullable=True, ge=0)
@@ -90,13 +91,22 @@ class Observation(Transcription):
         above = df["lower"].isna() | (df["value_canonical"] >= df["lower"])
         below = df["upper"].isna() | (df["value_canonical"] <= df["upper"])
         # Qualified figures (超过40%) may sit on the edge of their own interval, never outside.
-        return above & below | ~df["qualifier"].isin(["exact", "approximate"])
+        return above & below | ~df["qualifier"].isin(["exact", "approximate", DERIVED])
+
+    @pa.dataframe_check(name="derived_rows_are_marked")
+    @classmethod
+    def derived_rows_are_marked(cls, df: pd.DataFrame) -> pd.Series:
+        """A derived row says so everywhere: source id, evidence, qualifier and flag."""
+        derived = df["source_id"].str.startswith(DERIVED_SOURCE_PREFIX)
+        flagged = (";" + df["flags"] + ";").str.contains(f";{DERIVED};", regex=False)
+        marks = [df["evidence"] == DERIVED, df["qualifier"] == DERIVED, flagged]
+        return pd.concat([m == derived for m in marks], axis=1).all(axis=1)
 
     @pa.dataframe_check(name="value_within_kind_bounds")
     @classmethod
     def value_within_kind_bounds(cls, df: pd.DataFrame) -> pd.Series:
-        low = df["kind"].map(lambda k: KIND_BOUNDS.get(k, (None, None))[0]).astype(float)
-        high = df["kind"].map(lambda k: KIND_BOUNDS.get(k, (None, None))[1]).astype(float)
+        low = df["kind"].map({k: b[0] for k, b in KIND_BOUNDS.items()}).astype(float)
+        high = df["kind"].map({k: b[1] for k, b in KIND_BOUNDS.items()}).astype(float)
         return (low.isna() | (df["value_canonical"] >= low)) & (
             high.isna() | (df["value_canonical"] <= high))
 
@@ -124,7 +134,15 @@ class IndicatorRow(KeyedRow):
     @pa.dataframe_check(name="single_source_iff_one_source")
     @classmethod
     def single_source_iff_one_source(cls, df: pd.DataFrame) -> pd.Series:
-        return (df["agreement"] == "single_source") == (df["n_sources"] == 1)
+        # One statement is single_source, or derived when a rule made it.
+        return df["agreement"].isin(["single_source", DERIVED]) == (df["n_sources"] == 1)
+
+    @pa.dataframe_check(name="derived_verdict_iff_only_derived")
+    @classmethod
+    def derived_verdict_iff_only_derived(cls, df: pd.DataFrame) -> pd.Series:
+        only_derived = df["sources"].str.split(";").map(
+            lambda sources: all(s.startswith(DERIVED_SOURCE_PREFIX) for s in sources))
+        return (df["agreement"] == DERIVED) == (only_derived & (df["n_sources"] == 1))
 
     @pa.dataframe_check(name="n_sources_matches_sources")
     @classmethod
@@ -172,15 +190,15 @@ def _short(check_name: str) -> str:
 
 def validate_tables(db_path: Path, failure_cases_path: Path) -> list[Check]:
     """Validate the database tables; write failure cases; return one check per rule."""
-    con = duckdb.connect(str(db_path), read_only=True)
-    try:
-        frames = {name: _frame(con, name, model) for name, model in MODELS.items()}
-    finally:
-        con.close()
     checks: list[Check] = []
     cases: list[pd.DataFrame] = []
     for name, model in MODELS.items():
-        frame = frames[name]
+        # One table in memory at a time: a million observations take ~1 GB as pandas objects.
+        con = duckdb.connect(str(db_path), read_only=True)
+        try:
+            frame = _frame(con, name, model)
+        finally:
+            con.close()
         schema = model.to_schema()
         try:
             model.validate(frame, lazy=True)
@@ -207,6 +225,7 @@ def validate_tables(db_path: Path, failure_cases_path: Path) -> list[Check]:
             checks.append(Check(f"pandera.{name}.{column}.{_short(check_name)}", "pandera", "error",
                                 "fail" if n_failed else "pass", f"{name}.{column}",
                                 len(frame), n_failed, message))
+        del frame
     all_cases = pd.concat(cases, ignore_index=True)
     keep = ["table", "column", "check", "failure_case", "index"]
     all_cases = all_cases[[c for c in keep if c in all_cases]].astype(str)

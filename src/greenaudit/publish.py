@@ -8,15 +8,18 @@ same bytes.
 from __future__ import annotations
 
 import csv
+import decimal
 import io
 import json
 import os
 import shutil
+from collections import Counter
 from decimal import Decimal
 from pathlib import Path
 
 import duckdb
 
+from . import datapackage
 from .checks import CHECK_COLUMNS, Check
 
 OBSERVATION_COLUMNS = (
@@ -32,14 +35,38 @@ FINDING_COLUMNS = (
     "check_id", "severity", "source_id", "row_number", "indicator_id", "period", "breakdown",
     "message",
 )
-AUDIT_FILES = ("observations.csv", "indicators.csv", "checks.csv", "findings.csv")
+SOURCE_COLUMNS = ("source_id", "file", "sha256", "title", "publisher", "published", "script",
+                  "kind", "drop_strings", "strip_patterns")
+# Rules that derived a value are published as sources too, so that every source_id
+# of the observations and indicators tables resolves (the data package's foreign keys).
+DERIVED_SOURCES_SQL = """
+SELECT DISTINCT source_id, 'schemas/rules.yaml' AS file, '' AS sha256,
+       'rule ' || substr(source_id, 9) || ' of schemas/rules.yaml' AS title,
+       'greenaudit rules' AS publisher, '' AS published, '' AS script, 'derived' AS kind,
+       '' AS drop_strings, '' AS strip_patterns
+FROM observations WHERE source_id LIKE 'derived:%'
+"""
+CATALOG_COLUMNS = (
+    "indicator_id", "name_en", "name_zh", "kind", "unit", "valid_low", "valid_high",
+    "plausible_low", "plausible_high", "plausible_reason", "target", "description",
+)
+AUDIT_TABLES = ("observations.csv", "indicators.csv", "checks.csv", "findings.csv",
+                "sources.csv", "catalog.csv")
+# Written last: it describes (and hashes) the tables above.
+AUDIT_FILES = AUDIT_TABLES + ("datapackage.json",)
+
+
+_EXACT = decimal.Context(prec=80)
 
 
 def format_cell(value) -> str:
     if value is None:
         return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
     if isinstance(value, Decimal):
-        text = format(value.normalize(), "f")
+        # A wide context: the default 28 digits would round DECIMAL(38,10) values.
+        text = format(value.normalize(_EXACT), "f")
         return "0" if text in ("-0", "0.0") else text
     if isinstance(value, float):  # pragma: no cover - every number here is Decimal or int
         raise TypeError("floats are not published; use Decimal")
@@ -65,39 +92,90 @@ def write_atomic(path: Path, text: str) -> None:
     os.replace(tmp, path)
 
 
+# DECIMAL as a plain positional decimal without trailing zeros, as format_cell writes it.
+_DECIMAL_SQL = ("CASE WHEN contains(CAST({c} AS VARCHAR), '.') THEN "
+                "rtrim(rtrim(CAST({c} AS VARCHAR), '0'), '.') ELSE CAST({c} AS VARCHAR) END")
+_BATCH_ROWS = 50_000
+
+
+def _as_text(con: duckdb.DuckDBPyConnection, table: str, columns: tuple[str, ...],
+             renamed: dict[str, str]) -> list[str]:
+    """SQL expressions giving each column as the text the published CSV holds."""
+    types = dict(con.execute(f"SELECT column_name, column_type FROM (DESCRIBE {table})").fetchall())
+    expressions = []
+    for column in columns:
+        source = f"src.{renamed.get(column, column)}"
+        if types[renamed.get(column, column)].startswith("DECIMAL"):
+            text = _DECIMAL_SQL.format(c=source)
+        else:
+            text = f"CAST({source} AS VARCHAR)"
+        expressions.append(f"coalesce({text}, '') AS {column}")
+    return expressions
+
+
+def write_table_csv(con: duckdb.DuckDBPyConnection, table: str, columns: tuple[str, ...],
+                    order_by: tuple[str, ...], path: Path, renamed: dict[str, str] = {}) -> int:
+    """Stream a table, as published text, into a CSV atomically; return the number of rows.
+
+    Sorted on the stored values (row 9 before row 10), not on their text.
+    """
+    select = ", ".join(_as_text(con, table, columns, renamed))
+    order = ", ".join(f"src.{c}" for c in order_by)
+    query = f"SELECT {select} FROM {table} AS src ORDER BY {order}"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    count = 0
+    with open(tmp, "w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle, lineterminator="\n")
+        writer.writerow(columns)
+        cursor = con.execute(query)
+        while batch := cursor.fetchmany(_BATCH_ROWS):
+            writer.writerows(batch)
+            count += len(batch)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(tmp, path)
+    return count
+
+
 def assemble(db_path: Path, extra_checks: list[Check], out_dir: Path) -> dict:
     """Write the would-be published tables and status.json under `out_dir`."""
+    audit = out_dir / "audit"
     con = duckdb.connect(str(db_path), read_only=True)
     try:
         # `value` is published as written (34.0 stays 34.0), not as a normalised decimal.
-        selected = [("value_text AS value" if c == "value" else c) for c in OBSERVATION_COLUMNS]
-        observations = con.execute(
-            f"SELECT {', '.join(selected)} FROM observations "
-            "ORDER BY source_id, indicator_id, period, breakdown, row_number").fetchall()
-        indicators = con.execute(
-            f"SELECT {', '.join(INDICATOR_COLUMNS)} FROM indicators "
-            "ORDER BY indicator_id, period, breakdown").fetchall()
-        findings = con.execute(
-            f"SELECT {', '.join(FINDING_COLUMNS)} FROM findings ORDER BY source_id, row_number, "
-            "check_id, indicator_id, period, breakdown, message").fetchall()
+        write_table_csv(con, "observations", OBSERVATION_COLUMNS,
+                        ("source_id", "indicator_id", "period", "breakdown", "row_number"),
+                        audit / "observations.csv", {"value": "value_text"})
+        write_table_csv(con, "indicators", INDICATOR_COLUMNS,
+                        ("indicator_id", "period", "breakdown"), audit / "indicators.csv")
+        write_table_csv(con, "findings", FINDING_COLUMNS,
+                        ("source_id", "row_number", "check_id", "indicator_id", "period",
+                         "breakdown", "message"), audit / "findings.csv")
         staged = [Check(*row) for row in con.execute(
             f"SELECT {', '.join(CHECK_COLUMNS)} FROM checks").fetchall()]
+        sources = con.execute(f"""SELECT * FROM (
+            SELECT {', '.join(SOURCE_COLUMNS)} FROM sources
+            UNION ALL {DERIVED_SOURCES_SQL}) ORDER BY source_id""").fetchall()
+        catalog = con.execute(
+            f"SELECT {', '.join(CATALOG_COLUMNS)} FROM catalog ORDER BY indicator_id").fetchall()
     finally:
         con.close()
     checks = sorted(staged + extra_checks, key=lambda c: c.check_id)
-    ids = [c.check_id for c in checks]
-    duplicated = sorted({i for i in ids if ids.count(i) > 1})
+    duplicated = sorted(i for i, n in Counter(c.check_id for c in checks).items() if n > 1)
     if duplicated:
         raise ValueError(f"check ids are not unique: {', '.join(duplicated)}")
-    check_rows = [tuple(c.as_dict().values()) for c in checks]
-    tables = {
-        "observations.csv": to_csv(OBSERVATION_COLUMNS, observations),
-        "indicators.csv": to_csv(INDICATOR_COLUMNS, indicators),
-        "checks.csv": to_csv(CHECK_COLUMNS, check_rows),
-        "findings.csv": to_csv(FINDING_COLUMNS, findings),
+    small = {
+        "checks.csv": to_csv(CHECK_COLUMNS, [tuple(c.as_dict().values()) for c in checks]),
+        "sources.csv": to_csv(SOURCE_COLUMNS, sources),
+        "catalog.csv": to_csv(CATALOG_COLUMNS, catalog),
     }
-    for name, text in tables.items():
-        write_atomic(out_dir / "audit" / name, text)
+    for name, text in small.items():
+        write_atomic(audit / name, text)
+    streamed = ["observations.csv", "indicators.csv", "findings.csv"]
+    package = datapackage.descriptor(audit, streamed + list(small),
+                                     [dict(zip(SOURCE_COLUMNS, row)) for row in sources])
+    write_atomic(audit / datapackage.DESCRIPTOR_NAME, datapackage.to_json(package))
     errors = [c for c in checks if c.is_error]
     status = {
         "publishable": not errors,
@@ -128,7 +206,11 @@ def gate(status_path: Path) -> list[str]:
 def publish(tables: dict[Path, Path], work_db: Path, published_db: Path) -> None:
     """Copy the validated tables ({staged: published}) and database into place, atomically."""
     for staged, published in tables.items():
-        write_atomic(published, staged.read_text(encoding="utf-8"))
+        # A byte copy, so datapackage.json's hashes still hold.
+        tmp = published.with_name(f".{published.name}.tmp")
+        published.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(staged, tmp)
+        os.replace(tmp, published)
     tmp = published_db.with_name(f".{published_db.name}.tmp")
     shutil.copyfile(work_db, tmp)
     os.replace(tmp, published_db)

@@ -18,7 +18,7 @@ from .csvfile import read_rows
 from .errors import GreenauditError, QuantityError, UnitError
 from .evidence import check_evidence
 from .manifest import Source, load_manifest, sha256_of
-from .normalise import normalise
+from .normalise import normalise, normalise_text
 from .quantity import QuantityParser, intervals
 from .units import UnitSystem
 
@@ -239,7 +239,7 @@ def _observe(row, record, source: Source, table_name: str, catalog: dict[str, In
         usable = False
     try:
         # Parsed in the source's own normal form, so 超過40% reads like 超过40%.
-        quantity = parser.parse(normalise(record["quantity"], source.cleaning).text)
+        quantity = parser.parse(normalise_text(record["quantity"], source.cleaning))
     except QuantityError as exc:
         findings.add("quantity_parse", row.line, f"{where('quantity')}: {exc.reason}")
         return None

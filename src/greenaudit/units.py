@@ -7,7 +7,7 @@ dimension: adding a percent to a count is an error, not a silent number.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cached_property
 from pathlib import Path
@@ -24,6 +24,8 @@ class UnitSystem:
 
     written: dict[str, str]          # written unit (千瓦时) -> project unit (kWh)
     registry_file: Path
+    # pint conversions cost ~50 µs; a workspace has few distinct unit pairs.
+    _factors: dict = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
     def load(cls, schemas_dir: Path) -> "UnitSystem":
@@ -68,6 +70,18 @@ class UnitSystem:
 
         Raises UnitError naming both dimensions when they differ.
         """
+        key = (from_unit, to_unit)
+        if key not in self._factors:
+            try:
+                self._factors[key] = self._convert(from_unit, to_unit)
+            except UnitError as exc:
+                self._factors[key] = exc
+        result = self._factors[key]
+        if isinstance(result, UnitError):
+            raise result.with_traceback(None)
+        return result
+
+    def _convert(self, from_unit: str, to_unit: str) -> Decimal:
         src, dst = self.registry.Unit(from_unit), self.registry.Unit(to_unit)
         if src.dimensionality != dst.dimensionality:
             raise UnitError(f"unit {from_unit} ({_dims(src)}) cannot express an indicator "

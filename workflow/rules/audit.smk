@@ -1,11 +1,11 @@
 rule assemble_audit:
-    """Write the tables a clean run would publish, and whether it may publish."""
+    """Write the tables a clean run would publish, their data package, and whether it may publish."""
     input:
         database=WORK_DB,
         pandera=f"{VALIDATION}/pandera/checks.parquet",
         gx=f"{VALIDATION}/gx/checks.parquet",
     output:
-        tables=expand(f"{VALIDATION}/audit/{{table}}.csv", table=AUDIT_TABLES),
+        tables=expand(f"{VALIDATION}/audit/{{file}}", file=AUDIT_FILES),
         status=f"{VALIDATION}/status.json",
     log:
         "results/logs/assemble_audit.log",
@@ -22,6 +22,8 @@ rule gate:
     """Stop here, naming every error, unless the audit has no error-severity failure."""
     input:
         status=f"{VALIDATION}/status.json",
+        # The report comes first: Snakemake schedules nothing after a failed job.
+        report=REPORT,
     output:
         ok=f"{VALIDATION}/publishable",
     log:
@@ -38,7 +40,7 @@ rule publish:
     """Copy the validated tables and database into place (only after the gate passed)."""
     input:
         ok=f"{VALIDATION}/publishable",
-        tables=expand(f"{VALIDATION}/audit/{{table}}.csv", table=AUDIT_TABLES),
+        tables=expand(f"{VALIDATION}/audit/{{file}}", file=AUDIT_FILES),
         database=WORK_DB,
     output:
         tables=PUBLISHED,

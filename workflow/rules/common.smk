@@ -7,10 +7,16 @@ WORKSPACE = Path(config["workspace"])
 SHARDS = plan_shards(source_ids(WORKSPACE), config["sources_per_shard"])
 STAGING = "results/staging"
 VALIDATION = "results/validation"
-AUDIT_TABLES = ["observations", "indicators", "checks", "findings"]
-PUBLISHED = expand("results/audit/{table}.csv", table=AUDIT_TABLES)
+AUDIT_TABLES = ["observations", "indicators", "checks", "findings", "sources", "catalog"]
+# datapackage.json describes the tables (greenaudit.datapackage); it is written last.
+AUDIT_FILES = [f"{table}.csv" for table in AUDIT_TABLES] + ["datapackage.json"]
+PUBLISHED = expand("results/audit/{file}", file=AUDIT_FILES)
 PUBLISHED_DB = "results/greenaudit.duckdb"
 WORK_DB = "results/work/greenaudit.duckdb"
+# The normalised source texts: one directory of <source_id>.txt per staging shard.
+NORMALISED = expand(f"{STAGING}/{{shard}}/normalised", shard=SHARDS)
+REPORT = "results/report/index.html"
+REPORT_CHARTS = "results/report/charts"
 
 
 wildcard_constraints:

@@ -1,5 +1,5 @@
 rule build_database:
-    """The single writer: load every staged source into DuckDB and compare sources."""
+    """The single writer: load the staged sources into DuckDB, apply the rules, compare sources."""
     input:
         transcriptions=staged("transcriptions"),
         observations=staged("observations"),
@@ -8,6 +8,9 @@ rule build_database:
         manifest=WORKSPACE / "raw/sources.csv",
         catalog=WORKSPACE / "schemas/indicators.yaml",
         discrepancies=WORKSPACE / "schemas/known_discrepancies.yaml",
+        rules=WORKSPACE / "schemas/rules.yaml",
+        units=WORKSPACE / "schemas/units.yaml",
+        registry=WORKSPACE / "schemas/units.txt",
     output:
         database=WORK_DB,
     params:

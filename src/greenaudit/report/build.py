@@ -1,0 +1,68 @@
+"""Assemble the report page from the audit's outputs and write it (and its charts)."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..errors import InputError
+from ..publish import write_atomic
+from .data import load
+from .model import VERDICTS, ReportView, build_view
+
+TEMPLATES = Path(__file__).parent / "templates"
+
+
+@dataclass(frozen=True)
+class ReportPaths:
+    """The report job's inputs and outputs."""
+
+    workspace: Path
+    tables: list[Path]
+    status: Path
+    normalised: list[Path]
+    out: Path
+    failure_cases: Path | None = None
+    data_docs: Path | None = None
+    charts: list[Path] = field(default_factory=list)
+
+
+def script_hash(script: str) -> str:
+    """The Content-Security-Policy source that allows exactly this inline script."""
+    digest = hashlib.sha256(script.encode("utf-8")).digest()
+    return "sha256-" + base64.b64encode(digest).decode("ascii")
+
+
+def render(view: ReportView, charts: list) -> str:
+    from jinja2 import Environment, FileSystemLoader, StrictUndefined
+
+    env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=True,
+                      undefined=StrictUndefined, trim_blocks=False, keep_trailing_newline=True)
+    script = (TEMPLATES / "report.js").read_text(encoding="utf-8")
+    css = (TEMPLATES / "report.css").read_text(encoding="utf-8")
+    return env.get_template("report.html.j2").render(
+        view=view, charts=charts, css=css, script=script, script_hash=script_hash(script),
+        verdict_classes=VERDICTS)
+
+
+def build_report(paths: ReportPaths) -> ReportView:
+    from .charts import agreement_matrix, checks_by_kind, time_series
+
+    data = load(paths.workspace, paths.tables, paths.status, paths.normalised,
+                paths.failure_cases)
+    view = build_view(data, paths.out.parent, paths.failure_cases, paths.data_docs)
+    source_ids = list(data.sources)
+    observations = [o for row in view.indicators for o in row.observations]
+    charts = [agreement_matrix(view.indicators, source_ids),
+              time_series(view.indicators, observations, source_ids),
+              checks_by_kind(data.checks)]
+    by_file = {f"{chart.name.removeprefix('chart-')}.svg": chart for chart in charts}
+    unknown = [str(p) for p in paths.charts if p.name not in by_file]
+    if unknown:
+        raise InputError(f"chart files must be named {', '.join(by_file)}; got {', '.join(unknown)}")
+    for path in paths.charts:
+        write_atomic(path, by_file[path.name].standalone())
+    write_atomic(paths.out, render(view, charts))
+    return view

@@ -1,0 +1,299 @@
+"""The audit report after a real rebuild, opened in headless Chromium from file://.
+
+Chromium comes from the system (Debian's `chromium`), driven by Playwright's
+Python API. Without chromium or playwright these tests skip, unless
+GREENAUDIT_REQUIRE_BROWSER=1 (as in CI), where a missing browser is a failure.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from greenaudit.manifest import load_manifest
+from greenaudit.normalise import normalise
+
+REPO = Path(__file__).resolve().parents[1]
+COPIED = ("Snakefile", "config", "workflow", "raw", "schemas")
+REPORT = Path("results/report/index.html")
+INJECTED = "<script>alert(1)</script>"
+CJK_FONT = re.compile(r"CJK|Han|Hei|Song|Ming|Kai|YaHei|PingFang|WenQuanYi|Fallback|Noto Sans [ST]C")
+REQUIRE_BROWSER = os.environ.get("GREENAUDIT_REQUIRE_BROWSER") == "1"
+
+pytestmark = pytest.mark.slow
+
+
+def _unavailable(reason: str) -> None:
+    if REQUIRE_BROWSER:
+        pytest.fail(f"{reason}, and GREENAUDIT_REQUIRE_BROWSER=1 asks for the browser tests")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="module")
+def chromium():
+    """A headless system Chromium (Playwright's own browser download is not used)."""
+    try:
+        from playwright.sync_api import Error, sync_playwright
+    except ImportError:
+        _unavailable("playwright is not installed")
+    executable = (os.environ.get("GREENAUDIT_CHROMIUM") or shutil.which("chromium")
+                  or shutil.which("chromium-browser"))
+    if not executable:
+        _unavailable("no chromium on PATH (apt-get install chromium fonts-noto-cjk)")
+    with sync_playwright() as playwright:
+        try:
+            browser = playwright.chromium.launch(executable_path=executable)
+        except Error as exc:
+            _unavailable(f"chromium at {executable} does not start: {exc.message.splitlines()[0]}")
+        yield browser
+        browser.close()
+
+
+def _workspace(tmp: Path) -> Path:
+    for name in COPIED:
+        source = REPO / name
+        if source.is_dir():
+            shutil.copytree(source, tmp / name)
+        else:
+            shutil.copy2(source, tmp / name)
+    return tmp
+
+
+def _run(workdir: Path) -> subprocess.CompletedProcess:
+    return subprocess.run(["snakemake", "--cores", "2", "--quiet", "all"], cwd=workdir,
+                          capture_output=True, text=True, timeout=900)
+
+
+def _rows(path: Path) -> list[dict]:
+    with open(path, encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory) -> Path:
+    workdir = _workspace(tmp_path_factory.mktemp("report-seeds"))
+    result = _run(workdir)
+    assert result.returncode == 0, result.stderr[-3000:]
+    return workdir
+
+
+class Opened:
+    """A page opened offline, with everything it logged, requested or popped up."""
+
+    def __init__(self, browser, workdir: Path, fragment: str = "") -> None:
+        self.workdir = workdir
+        self.url = (workdir / REPORT).resolve().as_uri()
+        self.context = browser.new_context(offline=True, viewport={"width": 1280, "height": 900})
+        self.page = self.context.new_page()
+        self.errors: list[str] = []
+        self.requests: list[str] = []
+        self.dialogs: list[str] = []
+        self.page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
+        self.page.on("pageerror", lambda exc: self.errors.append(str(exc)))
+        self.page.on("request", lambda r: self.requests.append(r.url))
+
+        def dialog(d) -> None:
+            self.dialogs.append(d.message)
+            d.dismiss()
+        self.page.on("dialog", dialog)
+        self.page.goto(self.url + fragment)
+        self.page.wait_for_load_state("load")
+
+    def close(self) -> None:
+        self.context.close()
+
+
+@pytest.fixture
+def report(chromium, built):
+    """The seeds' report, opened; browser tests use `report.workdir` (not `built`), so
+    that a missing browser skips them before the workflow is built."""
+    opened = Opened(chromium, built)
+    yield opened
+    opened.close()
+
+
+def _variance(png: bytes) -> float:
+    from io import BytesIO
+
+    from PIL import Image, ImageStat
+
+    return sum(ImageStat.Stat(Image.open(BytesIO(png)).convert("L")).var)
+
+
+@pytest.mark.browser
+def test_page_loads_offline_with_no_errors_and_no_requests(report) -> None:
+    assert report.errors == []
+    assert report.requests == [report.url]
+    assert report.page.evaluate("document.scripts.length") == 1
+    assert report.page.title() == "greenaudit — audit report"
+
+
+@pytest.mark.browser
+def test_headline_counts_match_the_published_tables(report) -> None:
+    built = report.workdir
+    audit = built / "results" / "audit"
+    checks = _rows(audit / "checks.csv")
+    indicators = _rows(audit / "indicators.csv")
+    expected = {
+        "sources": len(_rows(built / "raw" / "sources.csv")),
+        "observations": len(_rows(audit / "observations.csv")),
+        "indicators": len(indicators),
+        "indicator-ids": len({r["indicator_id"] for r in indicators}),
+        "checks": len(checks),
+        "checks-pass": sum(c["status"] == "pass" for c in checks),
+        "checks-fail": sum(c["status"] == "fail" for c in checks),
+    }
+    for severity in ("error", "warning", "info"):
+        expected[f"fail-{severity}"] = sum(c["status"] == "fail" and c["severity"] == severity
+                                           for c in checks)
+    for verdict in ("agree", "agree_within_rounding", "conflict", "single_source", "derived"):
+        expected[f"verdict-{verdict}"] = sum(r["agreement"] == verdict for r in indicators)
+    shown = {name: int(report.page.locator(f'#summary [data-count="{name}"]').inner_text())
+             for name in expected}
+    assert shown == expected
+    assert report.page.locator("#verdict").get_attribute("data-publishable") == "true"
+    failing = [c["check_id"] for c in checks if c["status"] == "fail"]
+    assert report.page.locator("#attention article.check h3 code").all_inner_texts() == sorted(
+        failing, key=lambda i: (["error", "warning", "info"].index(
+            next(c["severity"] for c in checks if c["check_id"] == i)), i))
+
+
+@pytest.mark.browser
+def test_search_filters_and_headers_sort_the_indicator_table(report) -> None:
+    built = report.workdir
+    page = report.page
+    indicators = _rows(built / "results" / "audit" / "indicators.csv")
+    rows = page.locator("#indicator-table tbody tr")
+    visible = page.locator("#indicator-table tbody tr:visible")
+    assert visible.count() == len(indicators)
+    page.fill("#indicator-search", "equip_mfg_share")
+    expected = [r for r in indicators if "equip_mfg_share" in r["indicator_id"]]
+    assert 0 < visible.count() == len(expected) < len(indicators)
+    assert page.locator("#indicator-shown").inner_text() == str(len(expected))
+    assert all("equip_mfg_share" in text for text in visible.all_inner_texts())
+    page.fill("#indicator-search", "绿色工厂")
+    assert 0 < visible.count() < len(indicators)
+    assert all("绿色工厂" in text for text in visible.all_inner_texts())
+    page.fill("#indicator-search", "")
+    assert visible.count() == rows.count() == len(indicators)
+    page.locator("#indicator-table th", has_text="value").locator("button").click()
+    values = [float(v) for v in page.locator("#indicator-table tbody td:nth-child(4)").all_inner_texts()
+              if v]
+    assert values == sorted(values) and values != [float(r["value"]) for r in indicators if r["value"]]
+
+
+@pytest.mark.browser
+def test_evidence_link_lands_on_the_quote(report) -> None:
+    built = report.workdir
+    page = report.page
+    observations = _rows(built / "results" / "audit" / "observations.csv")
+    sources = load_manifest(built)
+    article = page.locator("#evidence article.evidence").filter(
+        has=page.locator("h3 code", has_text="hi_tech_mfg_share")).filter(
+        has=page.locator("h3", has_text="2022")).first
+    links = article.locator("a.evidence-link")
+    assert links.count() == 3  # 000, 003 and 004 state the 2022 share
+    for index in range(links.count()):
+        link = article.locator("a.evidence-link").nth(index)
+        href = link.get_attribute("href")
+        source_id, row = re.fullmatch(r"#src-(.+)-r(\d+)", href).groups()
+        link.click()
+        assert page.evaluate("location.hash") == href
+        target = page.locator(href)
+        box = target.bounding_box()
+        assert box is not None and 0 <= box["y"] <= page.viewport_size["height"]
+        current = "".join(page.locator("mark.current").all_text_contents())
+        row_data = next(o for o in observations if (o["source_id"], o["row_number"]) == (source_id, row))
+        assert current == normalise(row_data["quote"], sources[source_id].cleaning).text
+        quantity = normalise(row_data["quantity"], sources[source_id].cleaning).text
+        assert quantity in "".join(page.locator("mark.current.qty").all_text_contents())
+        page.go_back()
+
+
+@pytest.mark.browser
+def test_chinese_quotes_render_with_a_cjk_font(report) -> None:
+    built = report.workdir
+    page = report.page
+    observations = _rows(built / "results" / "audit" / "observations.csv")
+    quote = next(o["quote"] for o in observations
+                 if (o["source_id"], o["indicator_id"], o["period"]) ==
+                 ("000_451eeb3f8d9b8ea0", "hi_tech_mfg_share", "2022"))
+    shown = page.locator("blockquote.quote", has_text=quote[:12]).first
+    assert shown.inner_text() == quote and shown.is_visible()
+    cdp = page.context.new_cdp_session(page)
+    cdp.send("DOM.enable")
+    cdp.send("CSS.enable")
+    root = cdp.send("DOM.getDocument")["root"]["nodeId"]
+    shown.evaluate("node => node.setAttribute('data-probe', '1')")
+    node = cdp.send("DOM.querySelector", {"nodeId": root, "selector": "[data-probe]"})["nodeId"]
+    fonts = cdp.send("CSS.getPlatformFontsForNode", {"nodeId": node})["fonts"]
+    # A missing glyph is drawn with some other fallback font: every font used must be CJK.
+    assert fonts and all(CJK_FONT.search(f["familyName"]) for f in fonts), fonts
+
+
+@pytest.mark.browser
+def test_screenshot_and_charts_are_not_blank(report) -> None:
+    built = report.workdir
+    page = report.page
+    shot = built / "results" / "report" / "screenshot.png"
+    page.screenshot(path=str(shot))
+    assert _variance(shot.read_bytes()) > 100
+    for name in ("matrix", "series", "checks"):
+        figure = page.locator(f"#chart-{name}-figure svg")
+        assert figure.get_attribute("role") == "img"
+        assert page.locator(f"#chart-{name}-title").text_content().strip()
+        assert len(page.locator(f"#chart-{name}-alt").inner_text()) > 40
+        assert _variance(figure.screenshot()) > 100, f"chart {name} is blank"
+
+
+def test_snakemake_report_succeeds(built: Path) -> None:
+    result = subprocess.run(["snakemake", "--report", "results/report/snakemake.html"],
+                            cwd=built, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-3000:]
+    html = (built / "results" / "report" / "snakemake.html").read_text(encoding="utf-8")
+    assert "matrix.svg" in html and "index.html" in html
+
+
+@pytest.mark.browser
+def test_script_in_a_quote_renders_as_text_and_runs_nothing(chromium, built: Path,
+                                                            tmp_path: Path) -> None:
+    workdir = tmp_path / "ws"
+    shutil.copytree(built, workdir, ignore=shutil.ignore_patterns(".snakemake"))
+    source_id = "000_451eeb3f8d9b8ea0"
+    source = workdir / "raw" / "sources" / f"{source_id}.txt"
+    table = workdir / "raw" / "tables" / f"{source_id}.csv"
+    quote = "建成45个国家先进制造业集群"
+    original = source.read_text(encoding="utf-8")
+    assert original.count(quote) == 1 and table.read_text(encoding="utf-8").count(quote) >= 1
+    # The same text in the document and its transcription, the checksum re-pinned: the
+    # quote is still proven verbatim, so it reaches the report as data.
+    source.write_text(original.replace(quote, INJECTED + quote), encoding="utf-8")
+    table.write_text(table.read_text(encoding="utf-8").replace(quote, INJECTED + quote),
+                     encoding="utf-8")
+    manifest = workdir / "raw" / "sources.csv"
+    manifest.write_text(manifest.read_text(encoding="utf-8").replace(
+        hashlib.sha256(original.encode("utf-8")).hexdigest(),
+        hashlib.sha256(source.read_bytes()).hexdigest()), encoding="utf-8")
+    _run(workdir)  # the report is written whether or not the audit may publish
+    observations = _rows(workdir / "results" / "validation" / "audit" / "observations.csv")
+    assert any(INJECTED in o["quote"] for o in observations)
+
+    opened = Opened(chromium, workdir)
+    try:
+        page = opened.page
+        page.wait_for_timeout(300)
+        assert opened.dialogs == []
+        assert page.evaluate("document.scripts.length") == 1
+        quotes = page.locator("blockquote.quote", has_text=INJECTED)
+        assert quotes.count() >= 1 and INJECTED + quote in quotes.first.inner_text()
+        assert INJECTED in page.locator(f"#text-{source_id} .source-text").inner_text()
+        assert opened.requests == [opened.url]
+    finally:
+        opened.close()
