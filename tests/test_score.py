@@ -95,19 +95,27 @@ def test_broken_identity_is_not_checked_until_rule_checks_run():
     result = score([broken], [], CHECKS)
     row = _by_class(result)["broken_identity"]
     assert (row["status"], row["recall"], row["precision"]) == ("not checked", None, None)
-    assert "not checked: no derived/rule/rules check ran" in format_markdown(result)
+    assert "not checked: no rule check ran" in format_markdown(result)
 
-    checks = CHECKS + [{"check_id": "rules.synth_identity_00007", "kind": "derived",
+    # A failing rule names the rows of all its terms; its kind is plausibility (or
+    # derived), like range checks, but rule findings are a family of their own.
+    checks = CHECKS + [{"check_id": "rule.synth_identity_00007", "kind": "plausibility",
                         "status": "fail"},
-                       {"check_id": "rules.synth_identity_00008", "kind": "derived",
+                       {"check_id": "rule.synth_identity_00008", "kind": "plausibility",
                         "status": "fail"}]
-    findings = [_finding("rules.synth_identity_00007", indicator="share", period="2012"),
-                _finding("rules.synth_identity_00007", "s1", "2", indicator="chg",
+    findings = [_finding("rule.synth_identity_00007", "s3", "4", indicator="share",
+                         period="2012"),
+                _finding("rule.synth_identity_00007", "s1", "2", indicator="chg",
                          period="2012-2022"),
-                _finding("rules.synth_identity_00008", indicator="share", period="2013")]
-    row = _by_class(score([broken], findings, checks))["broken_identity"]
+                _finding("rule.synth_identity_00008", "s3", "5", indicator="share",
+                         period="2013"),
+                _finding("range.plausible.s1", "s1", "9")]
+    result = score([broken], findings, checks)
+    row = _by_class(result)["broken_identity"]
     assert (row["status"], row["recall"], row["matched_findings"]) == ("checked", 1.0, 2)
+    assert row["detected_by"] == ["rule"]
     assert (row["false_positives"], row["precision"]) == (1, pytest.approx(2 / 3))
+    assert result["unmatched_by_kind"] == {"plausibility": 1, "rule": 1}
 
 
 def test_a_clean_corpus_scores_its_findings_as_unmatched():

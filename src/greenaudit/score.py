@@ -10,21 +10,22 @@ Matching. A finding *matches* a planted error when
   * it names a row (source_id and row_number) that the error planted, or
   * it names no row, and its (indicator_id, period, breakdown) is a group the error
     touched (for a period shift, the period the row was filed under), or
-  * it comes from a derived-identity rule check (checks.csv kind derived/rule/rules,
-    or a check id starting with "rules.") and either its check id contains the
-    broken rule's id as a dot-separated part or its (indicator_id, period) is one of
-    the rule's terms.
+  * it comes from a rule of schemas/rules.yaml (check id `rule.<rule id>`) and either
+    its check id names the broken rule or its (indicator_id, period) is one of the
+    rule's terms (a failing rule names the rows of all its terms).
 A finding may name the row of a source text line as well: the generator writes the
 sentence of table row r on line r of its source, so both readings agree.
 
 Per error class C:
   * recall = planted errors of C matched by at least one finding / planted errors of C;
-  * the *detectors* of C are the check kinds (checks.csv `kind`) of the findings that
-    matched C's errors; a finding that matches no planted error is a false positive
-    of every class whose detectors include its kind;
+  * the *detectors* of C are the check families of the findings that matched C's
+    errors, a family being the checks.csv `kind` of the check, or `rule` for the
+    rules of schemas/rules.yaml (whose kinds are derived and plausibility); a finding
+    that matches no planted error is a false positive of every class whose detectors
+    include its family;
   * precision = findings matching C's errors / (those + C's false positives).
-A class none of whose detecting check kinds ran at all (e.g. broken identities
-before the rules engine exists) is reported "not checked" instead of scored.
+A class none of whose detecting check families ran at all (e.g. broken identities
+in an audit without rules) is reported "not checked" instead of scored.
 Findings that match nothing and whose kind detects no class are listed separately,
 never hidden; on a clean corpus (R = 0) every finding is such a finding.
 """
@@ -39,7 +40,8 @@ from pathlib import Path
 from .publish import write_atomic
 from .synth.answer_key import CLASSES, PlantedError, read_answer_key
 
-RULE_KINDS = ("derived", "rule", "rules")
+RULE_FAMILY = "rule"
+RULE_PREFIX = "rule."
 COUNTED_SEVERITIES = ("error", "warning")
 
 
@@ -48,14 +50,16 @@ def _rows(path: Path) -> list[dict]:
         return list(csv.DictReader(handle))
 
 
-def _family(finding: dict, kinds: dict[str, str]) -> str:
-    return kinds.get(finding["check_id"]) or finding["check_id"].split(".")[0]
+def _family(check_id: str, kinds: dict[str, str]) -> str:
+    if check_id.startswith(RULE_PREFIX):
+        return RULE_FAMILY
+    return kinds.get(check_id) or check_id.split(".")[0]
 
 
 def score(errors: list[PlantedError], findings: list[dict], checks: list[dict]) -> dict:
     """Per-class recall and precision of `findings` against the planted `errors`."""
     kinds = {c["check_id"]: c["kind"] for c in checks}
-    kinds_run = set(kinds.values())
+    kinds_run = {_family(c["check_id"], kinds) for c in checks}
     by_row: dict[tuple[str, int], list[int]] = defaultdict(list)
     by_group: dict[tuple[str, str, str], list[int]] = defaultdict(list)
     by_rule: dict[str, list[int]] = defaultdict(list)
@@ -79,16 +83,15 @@ def score(errors: list[PlantedError], findings: list[dict], checks: list[dict]) 
         if finding["severity"] not in COUNTED_SEVERITIES:
             continue
         counted += 1
-        family = _family(finding, kinds)
+        family = _family(finding["check_id"], kinds)
         hits: set[int] = set()
         if finding["source_id"] and finding["row_number"]:
             hits.update(by_row.get((finding["source_id"], int(finding["row_number"])), ()))
         else:
             key = (finding["indicator_id"], finding["period"], finding["breakdown"])
             hits.update(by_group.get(key, ()))
-        if family in RULE_KINDS or finding["check_id"].startswith("rules."):
-            for part in finding["check_id"].split("."):
-                hits.update(by_rule.get(part, ()))
+        if family == RULE_FAMILY:
+            hits.update(by_rule.get(finding["check_id"][len(RULE_PREFIX):], ()))
             hits.update(by_term.get((finding["indicator_id"], finding["period"]), ()))
         if not hits:
             unmatched[family] += 1

@@ -28,7 +28,7 @@ class ErrorClass:
     location: str              # "source_text" (the document is wrong) or "transcription"
     planted: str               # what the generator changes
     detectable_by: str         # which checks can see it, in principle
-    check_kinds: tuple[str, ...]   # checks.csv kinds that can detect it
+    check_kinds: tuple[str, ...]   # check families that can detect it (see score.py)
 
 
 CLASSES: tuple[ErrorClass, ...] = (
@@ -64,7 +64,7 @@ CLASSES: tuple[ErrorClass, ...] = (
     ErrorClass("broken_identity", "source_text",
                "every source states a change 1.0-3.0 percentage points off the difference of "
                "its two shares", "the derived-identity rule in schemas/rules.yaml",
-               ("derived", "rule", "rules")),
+               ("rule",)),
 )
 CLASS_NAMES = tuple(c.name for c in CLASSES)
 
