@@ -31,3 +31,13 @@ def units(schemas_dir: Path) -> UnitSystem:
 @pytest.fixture(scope="session")
 def parser(units: UnitSystem) -> QuantityParser:
     return QuantityParser.for_units(units.written)
+
+
+@pytest.fixture()
+def workspace_copy(tmp_path: Path, repo_root: Path) -> Path:
+    """A copy of the inputs (raw/, schemas/) that a test may change."""
+    import shutil
+
+    for name in ("raw", "schemas"):
+        shutil.copytree(repo_root / name, tmp_path / name)
+    return tmp_path

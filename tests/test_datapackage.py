@@ -94,9 +94,9 @@ def test_descriptor_content():
 def test_descriptor_refuses_a_table_without_a_resource(tmp_path):
     for name in datapackage.RESOURCE_FILES:
         shutil.copy(AUDIT / name, tmp_path / name)
-    (tmp_path / "coverage.csv").write_text("indicator_id\nx\n", encoding="utf-8")
-    names = [*datapackage.RESOURCE_FILES, "coverage.csv"]
-    with pytest.raises(ValueError, match="coverage.csv have no resource"):
+    (tmp_path / "unlisted.csv").write_text("indicator_id\nx\n", encoding="utf-8")
+    names = [*datapackage.RESOURCE_FILES, "unlisted.csv"]
+    with pytest.raises(ValueError, match="unlisted.csv have no resource"):
         datapackage.descriptor(tmp_path, names, _sources(AUDIT))
     with pytest.raises(ValueError, match="catalog.csv of greenaudit.datapackage are not among"):
         datapackage.descriptor(tmp_path, [n for n in datapackage.RESOURCE_FILES

@@ -109,6 +109,51 @@ def test_value_mismatch_28_inside_28_point_2():
     assert raw[e.quantity_start:e.quantity_end] == "28"
 
 
+@pytest.mark.parametrize("quantity, stated", [
+    ("16.5%", "15.5%"), ("31.9%", "31.8%"), ("6.2", "6.1"), ("超过41%", "超过40%"),
+    ("八部门", "七部门"), ("22.03万元", "22.03万亿元"),
+])
+def test_a_changed_digit_in_the_quantity_is_a_value_mismatch(quantity, stated):
+    raw = "等七部门发布，比重分别达到15.5%和31.8%，提高了6.1和3.6个百分点，超过40%，余额22.03万亿元。"
+    e = prove(raw, raw, quantity)
+    assert e.status == "value_mismatch"
+    assert e.nearest == stated
+    assert raw[e.quantity_start:e.quantity_end] == stated
+
+
+def test_a_changed_digit_in_a_seed_row_names_the_row_and_the_stated_figure(workspace_copy):
+    from greenaudit.stage import stage_source
+
+    table = workspace_copy / "raw" / "tables" / "000_451eeb3f8d9b8ea0.csv"
+    text = table.read_text(encoding="utf-8")
+    table.write_text(text.replace("hi_tech_mfg_share,2022,15.5%,", "hi_tech_mfg_share,2022,16.5%,"),
+                     encoding="utf-8")
+    staged = stage_source(workspace_copy, "000_451eeb3f8d9b8ea0")
+    check = next(c for c in staged.checks if c.check_id == "evidence.000_451eeb3f8d9b8ea0")
+    assert check.status == "fail"
+    assert check.message == ("raw/tables/000_451eeb3f8d9b8ea0.csv:4:4 (quote): value_mismatch; "
+                             "the quote has '15.5%' where the quantity is '16.5%'")
+    observation = next(o for o in staged.observations if o["row_number"] == 4)
+    assert observation["evidence"] == "value_mismatch"
+    assert staged.original[observation["quantity_start"]:observation["quantity_end"]] == "15.5%"
+
+
+def test_a_changed_character_in_a_seed_quote_names_the_row_and_the_nearest_text(workspace_copy):
+    from greenaudit.stage import stage_source
+
+    table = workspace_copy / "raw" / "tables" / "003_1a3b190ec270dc4e.csv"
+    text = table.read_text(encoding="utf-8")
+    table.write_text(text.replace("全国火电机组每千瓦时煤耗降到了", "全国火电机组每千瓦时煤耗降低了"),
+                     encoding="utf-8")
+    staged = stage_source(workspace_copy, "003_1a3b190ec270dc4e")
+    check = next(c for c in staged.checks if c.check_id == "evidence.003_1a3b190ec270dc4e")
+    line = next(i for i, row in enumerate(text.splitlines(), 1)
+                if row.startswith("thermal_power_coal_consumption"))
+    assert check.message.startswith(f"raw/tables/003_1a3b190ec270dc4e.csv:{line}:4 (quote): "
+                                    "quote_not_found; nearest text in raw/sources/")
+    assert "全国火电机组每千瓦时煤耗降到了302.5克标准煤" in check.message
+
+
 def test_value_mismatch_digit_inside_a_longer_integer():
     e = prove("共有128家企业", "共有128家企业", "28家")
     assert e.status == "value_mismatch"
@@ -168,3 +213,49 @@ def test_a_substring_of_the_source_is_always_found(raw, data):
     assert quote in normalise(raw[e.quote_start:e.quote_end]).text
     assert quantity in normalise(raw[e.quantity_start:e.quantity_end]).text
     assert e.quote_start <= e.quantity_start < e.quantity_end <= e.quote_end
+
+
+# ------------------------------------------------------------------ offsets, all seeds
+
+@pytest.fixture(scope="module")
+def seed_observations(repo_root):
+    from greenaudit.stage import StageContext, stage_source
+
+    context = StageContext.load(repo_root)
+    return [(context.manifest[sid], stage_source(repo_root, sid, context=context))
+            for sid in sorted(context.manifest)]
+
+
+def test_every_seed_observation_is_verified(seed_observations):
+    for _, staged in seed_observations:
+        assert staged.observations
+        assert {o["evidence"] for o in staged.observations} == {"verified"}
+
+
+def test_seed_offsets_slice_back_to_the_quote_and_quantity(seed_observations):
+    """Slicing the ORIGINAL file at the recorded offsets gives text that normalises
+    (with the source's declared cleaning) exactly to the quote and to the quantity."""
+    checked = set()
+    for source, staged in seed_observations:
+        for o in staged.observations:
+            quote = staged.original[o["quote_start"]:o["quote_end"]]
+            quantity = staged.original[o["quantity_start"]:o["quantity_end"]]
+            assert normalise(quote, source.cleaning).text == \
+                normalise(o["quote"], source.cleaning).text, (source.source_id, o["row_number"])
+            assert normalise(quantity, source.cleaning).text == \
+                normalise(o["quantity"], source.cleaning).text, (source.source_id, o["row_number"])
+            assert o["quote_start"] <= o["quantity_start"] < o["quantity_end"] <= o["quote_end"]
+            checked.add(source.source_id)
+    assert checked == {"000_451eeb3f8d9b8ea0", "001_b7300798bfbf6ce6", "002_07a3eed86aa5b575",
+                       "003_1a3b190ec270dc4e", "004_2e0697a374659b7e"}
+
+
+def test_seed_offsets_keep_what_the_cleaning_removed(seed_observations):
+    by_source = {source.source_id: staged for source, staged in seed_observations}
+    ad = by_source["001_b7300798bfbf6ce6"]
+    target = next(o for o in ad.observations if o["indicator_id"] == "green_factory_output_share_target")
+    assert ad.original[target["quantity_start"]:target["quantity_end"]] == "超OD体育app手机登陆过40%"
+    hant = by_source["002_07a3eed86aa5b575"]
+    departments = next(o for o in hant.observations if o["indicator_id"] == "guidance_issuing_departments")
+    assert hant.original[departments["quantity_start"]:departments["quantity_end"]] == "7部門"
+    assert "(yè)" in hant.original[departments["quote_start"]:departments["quote_end"]]

@@ -139,9 +139,9 @@ def test_every_normalised_character_maps_back_to_its_original(pair, data):
     assert len(n.origin) == len(n.text)
     assert n.origin == sorted(n.origin)
     assert not any(ch.isspace() for ch in n.text)
-    for ch, origin in zip(n.text, n.origin):
-        assert 0 <= origin < len(raw)
-        assert ch in unicodedata.normalize("NFKC", raw[origin])
+    for ch, origin, end in zip(n.text, n.origin, n.origin_end):
+        assert 0 <= origin < end <= len(raw)
+        assert ch in unicodedata.normalize("NFKC", raw[origin:end])
     # Inserted whitespace never changes the normalised text.
     assert n.text == normalise(base).text
     if n.text:
@@ -165,15 +165,58 @@ def test_text_only_normalisation_equals_the_mapped_one(raw: str) -> None:
         assert all(0 <= o < len(raw) for o in mapped.origin)
 
 
-def _per_character_reference(raw: str) -> tuple[str, list[int]]:
-    pairs = [(out, i) for i, ch in enumerate(raw) for out in unicodedata.normalize("NFKC", ch)
+def _per_cluster_reference(raw: str) -> tuple[str, list[int]]:
+    """NFKC of each base character with its combining marks, whitespace dropped."""
+    starts = [i for i, ch in enumerate(raw) if i == 0 or not unicodedata.combining(ch)]
+    bounds = list(zip(starts, starts[1:] + [len(raw)]))
+    pairs = [(out, a) for a, b in bounds for out in unicodedata.normalize("NFKC", raw[a:b])
              if not out.isspace()]
     return "".join(p[0] for p in pairs), [p[1] for p in pairs]
 
 
 @given(st.text(alphabet=st.characters(codec="utf-8"), max_size=60))
 @settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
-def test_fast_path_equals_per_character_normalisation(raw: str) -> None:
+def test_fast_path_equals_per_cluster_normalisation(raw: str) -> None:
     mapped = normalise(raw)
-    assert (mapped.text, mapped.origin) == _per_character_reference(raw)
+    assert (mapped.text, mapped.origin) == _per_cluster_reference(raw)
     assert normalise_text(raw) == mapped.text
+
+
+def test_combining_marks_are_composed_with_their_base_character():
+    raw = "cafe\u0301 e\u0301"
+    n = normalise(raw)
+    assert n.text == "caféé"
+    assert normalise("café").text in n.text
+    start, end = n.span(3, 4)
+    assert raw[start:end] == "e\u0301"
+
+
+def test_simplified_conversion_is_per_character_so_pieces_match(hant_source):
+    """Any piece of the document, normalised alone, is found in the normalised document."""
+    source, text = hant_source
+    whole = normalise(text, source.cleaning).text
+    line = text.splitlines()[2]
+    for start in range(0, len(line) - 12, 7):
+        piece = line[start:start + 12]
+        if "(" in piece or ")" in piece:   # a cut annotation is no longer an annotation
+            continue
+        assert normalise(piece, source.cleaning).text in whole, piece
+
+
+def test_the_official_opencc_package_is_used():
+    from importlib.metadata import distribution
+
+    import opencc
+
+    assert distribution("opencc").metadata["Name"].lower() == "opencc"
+    assert "BYVoid/OpenCC" in (distribution("opencc").metadata.get("Home-page") or "")
+    assert opencc.OpenCC("t2s").convert("綠色工廠") == "绿色工厂"
+
+
+def test_original_characters_leave_out_what_was_removed():
+    raw = "超OD体\n育过 ４０％"
+    cleaning = Cleaning(drop_strings=("OD体育",))
+    n = normalise(raw, cleaning)
+    assert n.text == "超过40%"
+    assert n.original_characters(raw, 0, len(n.text)) == "超过４０％"
+    assert normalise(n.original_characters(raw, 0, len(n.text)), cleaning).text == n.text

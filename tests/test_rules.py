@@ -252,7 +252,7 @@ def test_build_db_reports_a_bad_rule_as_one_located_line(tmp_path, repo_root, ca
     out = tmp_path / "db.duckdb"
     code = main(["build-db", "--workspace", str(tmp_path), "--out", str(out),
                  "--transcriptions", "t", "--observations", "o", "--checks", "c",
-                 "--findings", "f"])
+                 "--findings", "f", "--coverage", "v"])
     assert code == 2 and not out.exists()
     [line] = capsys.readouterr().err.strip().splitlines()
     assert re.match(rf"greenaudit: error: {re.escape(str(rules))}:\d+:\d+: rule "

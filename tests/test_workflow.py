@@ -131,6 +131,19 @@ def test_implausible_slide_value_is_flagged_and_the_build_succeeds(built: Path) 
         ("residential_electricity_per_capita", "country=us")]
 
 
+def test_coverage_has_no_missing_mention_and_every_ignored_one_a_reason(built: Path) -> None:
+    coverage = _rows(built / "results" / "audit" / "coverage.csv")
+    assert list(coverage[0]) == ["source_id", "start", "end", "mention", "status", "reason"]
+    assert {r["status"] for r in coverage} == {"transcribed", "ignored"}
+    assert all(r["reason"] for r in coverage)
+    assert {r["source_id"] for r in coverage} == {p.stem for p in (REPO / "raw" / "sources").glob("*.txt")}
+    grant = [r for r in coverage if r["mention"] == "71803191"]
+    assert [(r["status"], r["reason"]) for r in grant] == [
+        ("ignored", "grant number (National Natural Science Foundation of China project)")]
+    source = (built / "raw" / "sources" / "003_1a3b190ec270dc4e.txt").read_text(encoding="utf-8")
+    assert source[int(grant[0]["start"]):int(grant[0]["end"])] == "71803191"
+
+
 def test_noop_rerun_does_nothing(built: Path) -> None:
     result = subprocess.run(["snakemake", "--cores", "4", "--dry-run", "--quiet", "all"],
                             cwd=built, capture_output=True, text=True, timeout=120)
@@ -217,15 +230,18 @@ def test_edited_figure_is_exactly_what_diff_reports(built: Path, tmp_path: Path)
     _git(workdir, "init", "-q")
     _git(workdir, "add", *COPIED, "results/audit")
     _git(workdir, "commit", "-q", "-m", "Published seeds")
-    # A single-source figure: the 2022 numerical control rate of key processes, stated
-    # once in source 000. Edit the document and its transcription alike and re-pin the
-    # checksum, so that the audit still passes and publishes.
-    source = workdir / "raw" / "sources" / "000_451eeb3f8d9b8ea0.txt"
+    # A single-source figure no rule reads: the 196 national green data centres of 2022,
+    # stated once in the slide deck. Edit the document and its transcription alike and
+    # re-pin the checksum, so that the audit still passes and publishes.
+    sid = "004_2e0697a374659b7e"
+    source = workdir / "raw" / "sources" / f"{sid}.txt"
     source_text = source.read_text(encoding="utf-8")
-    assert source_text.count("58.6%") == 1
-    source.write_text(source_text.replace("58.6%", "59.6%"), encoding="utf-8")
-    table = workdir / "raw" / "tables" / "000_451eeb3f8d9b8ea0.csv"
-    table.write_text(table.read_text(encoding="utf-8").replace("58.6%", "59.6%"), encoding="utf-8")
+    assert source_text.count("196") == 1
+    source.write_text(source_text.replace("196", "197"), encoding="utf-8")
+    table = workdir / "raw" / "tables" / f"{sid}.csv"
+    table_text = table.read_text(encoding="utf-8")
+    assert table_text.count("196") == 2  # the quantity and its quote
+    table.write_text(table_text.replace("196", "197"), encoding="utf-8")
     manifest = workdir / "raw" / "sources.csv"
     old_sha = hashlib.sha256(source_text.encode("utf-8")).hexdigest()
     new_sha = hashlib.sha256(source.read_bytes()).hexdigest()
@@ -233,38 +249,40 @@ def test_edited_figure_is_exactly_what_diff_reports(built: Path, tmp_path: Path)
                         encoding="utf-8")
 
     result = _run(workdir)
-    assert result.returncode == 0, result.stderr[-3000:]
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     shown = _greenaudit(workdir, "diff", "--json")
     assert shown.returncode == 0, shown.stderr
     diff = json.loads(shown.stdout)
     assert diff["indicators"] == {
         "added": [], "removed": [], "verdicts_changed": [], "other_changed": [],
-        "values_changed": [{"indicator_id": "nc_rate_key_processes", "period": "2022",
+        "values_changed": [{"indicator_id": "green_data_centres", "period": "2022",
                             "breakdown": "", "changes": {
-                                "value": {"old": "58.6", "new": "59.6"},
-                                "lower": {"old": "58.55", "new": "59.55"},
-                                "upper": {"old": "58.65", "new": "59.65"}}}]}
-    assert diff["observations"] == {"added": [], "removed": [], "changed": [{
-        "source_id": "000_451eeb3f8d9b8ea0", "indicator_id": "nc_rate_key_processes",
-        "period": "2022", "breakdown": "", "changes": {
-            "quantity": {"old": "58.6%", "new": "59.6%"},
-            "value": {"old": "58.6", "new": "59.6"},
-            "value_canonical": {"old": "58.6", "new": "59.6"},
-            "lower": {"old": "58.55", "new": "59.55"},
-            "upper": {"old": "58.65", "new": "59.65"}}}]}
+                                "value": {"old": "196", "new": "197"},
+                                "lower": {"old": "195.5", "new": "196.5"},
+                                "upper": {"old": "196.5", "new": "197.5"}}}]}
+    [changed] = diff["observations"]["changed"]
+    assert (diff["observations"]["added"], diff["observations"]["removed"]) == ([], [])
+    assert (changed["source_id"], changed["indicator_id"], changed["period"]) == (
+        sid, "green_data_centres", "2022")
+    assert {k: v for k, v in changed["changes"].items() if k != "quote"} == {
+        "quantity": {"old": "196家", "new": "197家"},
+        "value": {"old": "196", "new": "197"},
+        "value_canonical": {"old": "196", "new": "197"},
+        "lower": {"old": "195.5", "new": "196.5"},
+        "upper": {"old": "196.5", "new": "197.5"}}
     assert diff["checks"] == {"newly_failing": [], "fixed": []}
     assert diff["sources"] == {"added": [], "removed": [], "changed": [{
-        "source_id": "000_451eeb3f8d9b8ea0", "old_sha256": old_sha, "new_sha256": new_sha}]}
+        "source_id": sid, "old_sha256": old_sha, "new_sha256": new_sha}]}
 
     # Committed, the change becomes an entry of CHANGES.md under the commit's subject.
     _git(workdir, "add", *COPIED, "results/audit")
-    _git(workdir, "commit", "-q", "-m", "Correct the 2022 numerical control rate")
+    _git(workdir, "commit", "-q", "-m", "Correct the 2022 count of green data centres")
     appended = _greenaudit(workdir, "diff", "--append", "HEAD~1", "HEAD")
     assert appended.returncode == 0, appended.stderr
     changes = (workdir / "results" / "audit" / "CHANGES.md").read_text(encoding="utf-8")
-    assert "\n## Correct the 2022 numerical control rate\n" in changes
-    assert ("- `nc_rate_key_processes` 2022: value 58.6 → 59.6; lower 58.55 → 59.55; "
-            "upper 58.65 → 59.65") in changes.splitlines()
+    assert "\n## Correct the 2022 count of green data centres\n" in changes
+    assert ("- `green_data_centres` 2022: value 196 → 197; lower 195.5 → 196.5; "
+            "upper 196.5 → 197.5") in changes.splitlines()
 
 
 def test_changed_rise_fails_the_derived_identity(built: Path, tmp_path: Path) -> None:
@@ -287,6 +305,21 @@ def test_changed_rise_fails_the_derived_identity(built: Path, tmp_path: Path) ->
     new = hashlib.sha256(source.read_bytes()).hexdigest()
     manifest.write_text(manifest.read_text(encoding="utf-8").replace(old, new), encoding="utf-8")
 
+
+def test_changed_quote_character_and_quantity_digit_fail_naming_source_and_row(
+        built: Path, tmp_path: Path) -> None:
+    workdir = _failing_copy(built, tmp_path)
+    before = _digests(workdir / "results" / "audit")
+    paper = workdir / "raw" / "tables" / "000_451eeb3f8d9b8ea0.csv"
+    text = paper.read_text(encoding="utf-8")
+    line = next(i for i, row in enumerate(text.splitlines(), 1) if row.startswith("green_loans_outstanding"))
+    paper.write_text(text.replace("本外币绿色贷款余额达22.03万亿元，绿色债券", "本外币绿色贷款余额为22.03万亿元，绿色债券", 1),
+                     encoding="utf-8")
+    deck = workdir / "raw" / "tables" / "004_2e0697a374659b7e.csv"
+    rows = deck.read_text(encoding="utf-8")
+    deck_line = next(i for i, row in enumerate(rows.splitlines(), 1) if row.startswith("nev_stock,"))
+    deck.write_text(rows.replace("nev_stock,2022,1310万辆", "nev_stock,2022,1510万辆"), encoding="utf-8")
+
     result = _run(workdir)
     output = result.stdout + result.stderr
     assert result.returncode != 0
@@ -305,3 +338,14 @@ def test_changed_rise_fails_the_derived_identity(built: Path, tmp_path: Path) ->
     assert errors == {"rule.hi_tech_mfg_share_2012", "agreement.conflicts_declared"}
     assert checks["rule.hi_tech_mfg_share_rises"]["status"] == "pass"
     assert _digests(workdir / "results" / "audit") == before
+
+
+    assert f"raw/tables/000_451eeb3f8d9b8ea0.csv:{line}:4 (quote): quote_not_found" in output
+    assert "本外币绿色贷款余额达22.03万亿元" in output          # the nearest text in the source
+    assert (f"raw/tables/004_2e0697a374659b7e.csv:{deck_line}:4 (quote): value_mismatch; the quote "
+            f"has '1310万辆' where the quantity is '1510万辆'") in output
+    assert _digests(workdir / "results" / "audit") == before
+    findings = _rows(workdir / "results" / "validation" / "audit" / "findings.csv")
+    named = {(f["check_id"], f["source_id"], f["row_number"]) for f in findings if f["severity"] == "error"}
+    assert ("evidence.000_451eeb3f8d9b8ea0", "000_451eeb3f8d9b8ea0", str(line)) in named
+    assert ("evidence.004_2e0697a374659b7e", "004_2e0697a374659b7e", str(deck_line)) in named

@@ -18,12 +18,13 @@ log = logging.getLogger("greenaudit")
 
 
 def _stage(args: argparse.Namespace) -> int:
-    from .parquet import FINDINGS, OBSERVATIONS, TRANSCRIPTIONS, write_checks, write_table
+    from .parquet import (COVERAGE, FINDINGS, OBSERVATIONS, TRANSCRIPTIONS, write_checks,
+                          write_table)
     from .publish import write_atomic
-    from .stage import Context, Settings, Staged, all_findings, stage_source
+    from .stage import Settings, StageContext, Staged, all_findings, stage_source
 
     settings = Settings(Decimal(args.approximate_band), Decimal(args.near_band))
-    context = Context.load(args.workspace, settings)
+    context = StageContext.load(args.workspace, settings)
     batch: list[Staged] = []
     for source_id in args.source_ids:
         staged = stage_source(args.workspace, source_id, context=context)
@@ -38,6 +39,7 @@ def _stage(args: argparse.Namespace) -> int:
     write_table([r for s in batch for r in s.observations], OBSERVATIONS, args.observations)
     write_checks([c for s in batch for c in s.checks], args.checks)
     write_table([f for s in batch for f in all_findings(s)], FINDINGS, args.findings)
+    write_table([r for s in batch for r in s.coverage_rows], COVERAGE, args.coverage)
     return 0
 
 
@@ -57,7 +59,8 @@ def _build_db(args: argparse.Namespace) -> int:
     rules = load_rules(schemas, catalog, units)
     extra = workspace_checks(args.workspace, sources)
     checks = build_database(args.out, sources, catalog, discrepancies, args.transcriptions,
-                            args.observations, args.checks, args.findings, extra, rules, units)
+                            args.observations, args.checks, args.findings, extra, rules, units,
+                            threads=args.threads, coverage=args.coverage)
     for check in checks:
         log.info("%s: %s %s", check.check_id, check.status, check.message)
     return 0
@@ -175,6 +178,29 @@ def _report(args: argparse.Namespace) -> int:
     return 0
 
 
+def _scaffold(args: argparse.Namespace) -> int:
+    from .scaffold import scaffold
+
+    rows = scaffold(args.workspace, args.source_id, dry_run=args.dry_run)
+    table = args.workspace / "raw" / "tables" / f"{args.source_id}.csv"
+    for row in rows:
+        print(f"{row['quantity']}\t{row['quote']}\t{row['note']}")
+    verb = "would append" if args.dry_run else "appended"
+    print(f"{verb} {len(rows)} candidate row(s) to {table}; fill in indicator_id and period, "
+          f"or move a mention to raw/ignored.csv with its reason", file=sys.stderr)
+    return 0
+
+
+def _explain(args: argparse.Namespace) -> int:
+    from rich.console import Console
+
+    from .explain import explain
+
+    console = Console(no_color=args.plain, width=args.width, highlight=False)
+    explain(args.indicator_id, args.period, args.audit_dir, console)
+    return 0
+
+
 def _synth(args: argparse.Namespace) -> int:
     from .synth.generate import PROJECT_ROOT, Request, generate
 
@@ -214,7 +240,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--workspace", type=Path, default=Path("."))
     p.add_argument("--approximate-band", default="0.05")
     p.add_argument("--near-band", default="0.05")
-    for name in ("transcriptions", "observations", "checks", "findings", "normalised-dir"):
+    for name in ("transcriptions", "observations", "checks", "findings", "coverage",
+                 "normalised-dir"):
         p.add_argument(f"--{name}", type=Path, required=True)
     p.set_defaults(func=_stage)
 
@@ -222,8 +249,10 @@ def build_parser() -> argparse.ArgumentParser:
                                         "compare sources")
     p.add_argument("--workspace", type=Path, default=Path("."))
     p.add_argument("--out", type=Path, required=True)
-    for name in ("transcriptions", "observations", "checks", "findings"):
+    for name in ("transcriptions", "observations", "checks", "findings", "coverage"):
         p.add_argument(f"--{name}", type=Path, nargs="+", required=True)
+    p.add_argument("--threads", type=int, default=None,
+                   help="DuckDB threads (default: all cores); the tables do not depend on it")
     p.set_defaults(func=_build_db)
 
     p = sub.add_parser("validate-pandera", help="validate the database tables with pandera")
@@ -295,6 +324,20 @@ def build_parser() -> argparse.ArgumentParser:
                         "checks.svg (any directory)")
     p.add_argument("--out", type=Path, required=True)
     p.set_defaults(func=_report)
+
+    p = sub.add_parser("scaffold", help="append candidate rows for a source's uncovered mentions")
+    p.add_argument("source_id")
+    p.add_argument("--workspace", type=Path, default=Path("."))
+    p.add_argument("--dry-run", action="store_true", help="print the rows, change nothing")
+    p.set_defaults(func=_scaffold)
+
+    p = sub.add_parser("explain", help="show an indicator's quotes, values and agreement")
+    p.add_argument("indicator_id")
+    p.add_argument("--period")
+    p.add_argument("--audit-dir", type=Path, default=Path("results/audit"))
+    p.add_argument("--plain", action="store_true", help="no colours")
+    p.add_argument("--width", type=int, default=None, help="output width (default: terminal)")
+    p.set_defaults(func=_explain)
 
     p = sub.add_parser("synth", help="write a synthetic workspace with planted errors and "
                                      "their answer key")

@@ -20,6 +20,9 @@ from .manifest import Source
 from .rules import DERIVED, RULES_LABEL, Rule
 from .units import UnitSystem
 
+COVERAGE_COLUMNS_SQL = ("source_id VARCHAR, start INTEGER, \"end\" INTEGER, mention VARCHAR, "
+                       "status VARCHAR, reason VARCHAR")
+
 # `derived`: the only statement of the (indicator, period, breakdown) is a value a
 # rule of schemas/rules.yaml derived; no source states it.
 AGREEMENTS = ("agree", "agree_within_rounding", "conflict", "single_source", DERIVED)
@@ -90,9 +93,8 @@ ORDER BY v.indicator_id, v.period, v.breakdown
 # and inside the indicator's valid and plausible ranges, so a misread or misprinted
 # figure cannot outvote a sound one. If a strict majority of credible statements
 # share a point, the statements that miss every such point are the outliers and are
-# named alone;
-# otherwise nobody can be singled out and every statement of the group is named
-# (a derived row by the line of its rule).
+# named alone; otherwise nobody can be singled out and every statement of the group
+# is named (a derived row by the line of its rule).
 # Candidate points are the credible intervals' bounds: a maximal overlap of closed
 # intervals always contains one of them.
 CONFLICT_FINDINGS_SQL = f"""
@@ -192,7 +194,7 @@ def _create_empty(con: duckdb.DuckDBPyConnection, name: str, parquet_glob: list[
         files = [str(p) for p in parquet_glob]
         con.execute(f"CREATE TABLE {name} AS SELECT * FROM read_parquet(?, union_by_name=false)",
                     [files])
-    else:  # pragma: no cover - a manifest always lists at least one source
+    else:
         con.execute(f"CREATE TABLE {name} ({columns_sql})")
 
 
@@ -200,7 +202,8 @@ def build_database(out_path: Path, sources: dict[str, Source], catalog: dict[str
                    discrepancies: list[Discrepancy], transcriptions: list[Path],
                    observations: list[Path], checks: list[Path], findings: list[Path],
                    extra_checks: list[Check], rules: list[Rule] = (),
-                   units: UnitSystem | None = None) -> list[Check]:
+                   units: UnitSystem | None = None, threads: int | None = None,
+                   coverage: list[Path] = ()) -> list[Check]:
     """Write the database to a temp file and rename it into place.
 
     Returns the checks computed here: the rules' (which also add derived
@@ -216,6 +219,8 @@ def build_database(out_path: Path, sources: dict[str, Source], catalog: dict[str
     try:
         # Every aggregate that could depend on thread scheduling is ordered (string_agg
         # ORDER BY, ranked windows, min over units), so any thread count gives the same tables.
+        if threads:
+            con.execute(f"SET threads TO {int(threads)}")
         con.execute("""CREATE TABLE sources (source_id VARCHAR, file VARCHAR, sha256 VARCHAR,
             title VARCHAR, publisher VARCHAR, published VARCHAR, script VARCHAR, kind VARCHAR,
             drop_strings VARCHAR, strip_patterns VARCHAR)""")
@@ -238,6 +243,7 @@ def build_database(out_path: Path, sources: dict[str, Source], catalog: dict[str
         _create_empty(con, "observations", observations, "")
         _create_empty(con, "staged_checks", checks, "")
         _create_empty(con, "findings", findings, "")
+        _create_empty(con, "coverage", list(coverage), COVERAGE_COLUMNS_SQL)
         rule_checks = apply_rules(con, list(rules), catalog, units) if rules else []
         con.execute(AGREEMENT_SQL)
         computed = rule_checks + _agreement_checks(con, discrepancies)

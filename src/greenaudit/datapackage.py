@@ -19,6 +19,7 @@ from pathlib import Path
 
 from .catalog import KINDS
 from .checks import SEVERITIES, STATUSES
+from .coverage import STATUSES as COVERAGE_STATUSES
 from .database import AGREEMENTS, DERIVED
 from .manifest import SCRIPTS
 from .quantity import QUALIFIERS
@@ -228,6 +229,26 @@ RESOURCES: tuple[Resource, ...] = (
             ForeignKey(("check_id",), "checks", ("check_id",)),
             ForeignKey(("source_id",), "sources", ("source_id",)),
         ),
+    ),
+    Resource(
+        "coverage", "Coverage",
+        "Every numeric mention found in each source (after its declared cleaning), and how "
+        "it is accounted for: transcribed (covered by a transcribed quantity), ignored (a "
+        "calendar expression, or set aside in raw/ignored.csv with a reason) or missing.",
+        (
+            SOURCE_ID,
+            Field("start", "integer", "Offset of the mention's first character in the original "
+                  "source file, in characters (0-based).", _required(minimum=0)),
+            Field("end", "integer", "Offset one past the mention's last character in the "
+                  "original source file, in characters.", _required(minimum=0)),
+            Field("mention", "string", "The mention as it reads after cleaning.", _required()),
+            Field("status", "string", "transcribed, ignored or missing.",
+                  _enum(COVERAGE_STATUSES)),
+            Field("reason", "string", "Why an ignored mention is set aside (from raw/ignored.csv, "
+                  "or 'calendar expression'); empty otherwise.", empty_is_value=True),
+        ),
+        primary_key=("source_id", "start", "end"),
+        foreign_keys=(ForeignKey(("source_id",), "sources", ("source_id",)),),
     ),
     Resource(
         "sources", "Sources",

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import difflib
+import re
 from dataclasses import dataclass
 
 from .normalise import Cleaning, NormalisedText, normalise_text
+from .quantity import CN_NUMERAL_CHARS
 
 EVIDENCE_STATUSES = ("verified", "quote_not_found", "quantity_not_in_quote", "value_mismatch")
 _NUMBER_CHARS = set("0123456789.０１２３４５６７８９．")
@@ -34,6 +36,27 @@ def nearest_text(haystack: str, needle: str) -> str:
     match = matcher.find_longest_match(0, len(haystack), 0, len(needle))
     start = max(0, match.a - match.b)
     return haystack[start:start + len(needle)]
+
+
+_NUMBER_PART = re.compile(f"([0-9]+(?:\\.[0-9]+)?|[{CN_NUMERAL_CHARS}]+)")
+_ANY_NUMBER = r"(?<![0-9.])[0-9]+(?:\.[0-9]+)?(?![0-9]|\.[0-9])"
+_ANY_CN_NUMBER = f"[{CN_NUMERAL_CHARS}]+"
+
+
+def same_form(quote: str, quantity: str) -> tuple[int, int] | None:
+    """Where `quote` (normalised) states a figure written like `quantity` but with other
+    numbers (超过41% for 超过40%): the occurrence closest to `quantity`, or None."""
+    parts = _NUMBER_PART.split(quantity)
+    if len(parts) == 1:
+        return None
+    pattern = "".join(
+        re.escape(part) if i % 2 == 0 else
+        (_ANY_NUMBER if part[0].isdigit() else _ANY_CN_NUMBER) for i, part in enumerate(parts))
+    found = [(m.start(), m.end()) for m in re.finditer(pattern, quote)]
+    if not found:
+        return None
+    return max(found, key=lambda se: (difflib.SequenceMatcher(
+        None, quote[se[0]:se[1]], quantity, autojunk=False).ratio(), -se[0]))
 
 
 def _run(original: str, index: int) -> tuple[int, int]:
@@ -82,6 +105,12 @@ def check_evidence(source: NormalisedText, original: str, quote: str, quantity: 
         inside.append(source.span(position + offset, position + offset + len(quantity_norm)))
         offset = quote_norm.find(quantity_norm, offset + 1)
     if not inside:
+        other = same_form(quote_norm, quantity_norm)
+        if other is not None:
+            # The quote states this kind of figure with other digits: a wrong value.
+            start, end = source.span(position + other[0], position + other[1])
+            return Evidence("value_mismatch", quote_start, quote_end, start, end,
+                            nearest=quote_norm[other[0]:other[1]])
         return Evidence("quantity_not_in_quote", quote_start, quote_end,
                         nearest=nearest_text(quote_norm, quantity_norm))
     readings = [(*_reading(original, start, end), start, end) for start, end in inside]

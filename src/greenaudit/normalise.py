@@ -3,6 +3,11 @@
 The same normalisation is applied to a document and to the quotes transcribed
 from it, so that a quote can be written as a reader sees it (no line breaks, no
 injected advertising, no pinyin annotations) and still be proven verbatim.
+
+Every step is context-free per character (or per base character with its
+combining marks), so normalising a piece of a document gives the matching piece
+of the normalised document: a quote copied from the document is always found.
+Only what a source declares in raw/sources.csv is dropped or converted.
 """
 
 from __future__ import annotations
@@ -33,75 +38,111 @@ def _compile(patterns: tuple[str, ...]) -> tuple[re.Pattern, ...]:
 
 @lru_cache(maxsize=1)
 def _t2s():
-    import opencc  # the official OpenCC binding; imported only for Hant sources
+    import opencc  # the official OpenCC binding (PyPI `opencc`); only Hant sources need it
 
     return opencc.OpenCC("t2s")
 
 
+@lru_cache(maxsize=None)
+def to_simplified(ch: str) -> str:
+    """One character in simplified script (OpenCC t2s, without phrase context).
+
+    Phrase conversion depends on the neighbouring characters, so a quote converted
+    on its own could differ from the same words converted inside the document.
+    """
+    return _t2s().convert(ch)
+
+
 @dataclass
 class NormalisedText:
-    """Normalised text and, for each of its characters, the offset in the original."""
+    """Normalised text and, for each of its characters, the original range it came from."""
 
     text: str
     origin: list[int] = field(repr=False)
     original_length: int = 0
+    origin_end: list[int] = field(default_factory=list, repr=False)
+
+    def __post_init__(self) -> None:
+        if not self.origin_end:
+            self.origin_end = [o + 1 for o in self.origin]
 
     def span(self, start: int, end: int) -> tuple[int, int]:
         """Original [start, end) offsets of normalised text[start:end]."""
         if start >= end:
             point = self.origin[start] if start < len(self.origin) else self.original_length
             return point, point
-        return self.origin[start], self.origin[end - 1] + 1
+        return self.origin[start], self.origin_end[end - 1]
+
+    def original_characters(self, original: str, start: int, end: int) -> str:
+        """The original characters behind text[start:end], without what was removed.
+
+        Whitespace, dropped strings and stripped annotations are left out; full-width
+        forms and traditional characters are kept. The result normalises back to
+        text[start:end] (given the same cleaning), so it can serve as a quote.
+        """
+        pieces: list[str] = []
+        last = None
+        for i in range(start, end):
+            piece = (self.origin[i], self.origin_end[i])
+            if piece != last:
+                pieces.append(original[piece[0]:piece[1]])
+                last = piece
+        return "".join(pieces)
 
     def drop_matches(self, pattern: re.Pattern) -> None:
         spans = [m.span() for m in pattern.finditer(self.text) if m.end() > m.start()]
         if not spans:
             return
-        pieces, origins, position = [], [], 0
+        kept = []
+        position = 0
         for start, end in spans:
-            pieces.append(self.text[position:start])
-            origins.append(self.origin[position:start])
+            kept.append((position, start))
             position = end
-        pieces.append(self.text[position:])
-        origins.append(self.origin[position:])
-        self.text = "".join(pieces)
-        self.origin = [o for chunk in origins for o in chunk]
+        kept.append((position, len(self.text)))
+        self.text = "".join(self.text[a:b] for a, b in kept)
+        self.origin = [o for a, b in kept for o in self.origin[a:b]]
+        self.origin_end = [o for a, b in kept for o in self.origin_end[a:b]]
 
 
 _NON_SPACE = re.compile(r"\S+")  # \s is str.isspace() for str patterns
 
 
-def _compatibility_chars(raw: str) -> tuple[str, list[int]]:
-    """NFKC applied per character, whitespace removed, with original offsets."""
-    if unicodedata.is_normalized("NFKC", raw):
-        # Fast path: a normalised string is left unchanged character by character.
-        chars, origin = [], []
+def _clusters(raw: str):
+    """(start, end) of each base character with the combining marks that follow it."""
+    start = 0
+    for i in range(1, len(raw) + 1):
+        if i == len(raw) or not unicodedata.combining(raw[i]):
+            yield start, i
+            start = i
+
+
+def _compatibility_chars(raw: str) -> tuple[str, list[int], list[int]]:
+    """NFKC per cluster, whitespace removed, with each character's original range."""
+    if unicodedata.is_normalized("NFKC", raw) and not any(map(unicodedata.combining, raw)):
+        # Fast path: every character of a normalised string without combining marks
+        # is its own cluster and normalises to itself.
+        pieces: list[str] = []
+        origin: list[int] = []
         for match in _NON_SPACE.finditer(raw):
-            chars.append(match.group())
+            pieces.append(match.group())
             origin.extend(range(match.start(), match.end()))
-        return "".join(chars), origin
-    chars, origin = [], []
-    for i, ch in enumerate(raw):
-        # Per character so that each output character keeps its original offset.
-        for out in unicodedata.normalize("NFKC", ch):
+        return "".join(pieces), origin, [o + 1 for o in origin]
+    chars: list[str] = []
+    origin, origin_end = [], []
+    for start, end in _clusters(raw):
+        # Per cluster so that each output character keeps its original range.
+        for out in unicodedata.normalize("NFKC", raw[start:end]):
             if not out.isspace():
                 chars.append(out)
-                origin.append(i)
-    return "".join(chars), origin
-
-
-def _simplified(text: str) -> str:
-    converted = _t2s().convert(text)
-    if len(converted) != len(text):
-        # Phrase conversions that change length would break the offset map.
-        converted = "".join(_t2s().convert(ch) for ch in text)
-    return converted
+                origin.append(start)
+                origin_end.append(end)
+    return "".join(chars), origin, origin_end
 
 
 def normalise(raw: str, cleaning: Cleaning = Cleaning()) -> NormalisedText:
     """NFKC, whitespace removed, declared strings and patterns dropped, t2s if asked."""
-    text, origin = _compatibility_chars(raw)
-    result = NormalisedText(text, origin, len(raw))
+    text, origin, origin_end = _compatibility_chars(raw)
+    result = NormalisedText(text, origin, len(raw), origin_end)
     for dropped in cleaning.drop_strings:
         target = normalise_text(dropped)
         if target:
@@ -109,20 +150,20 @@ def normalise(raw: str, cleaning: Cleaning = Cleaning()) -> NormalisedText:
     for pattern in cleaning.compiled:
         result.drop_matches(pattern)
     if cleaning.to_simplified and result.text:
-        result.text = _simplified(result.text)
+        converted: list[str] = []
+        new_origin: list[int] = []
+        new_end: list[int] = []
+        for ch, o, e in zip(result.text, result.origin, result.origin_end):
+            for out in to_simplified(ch):
+                converted.append(out)
+                new_origin.append(o)
+                new_end.append(e)
+        result.text = "".join(converted)
+        result.origin, result.origin_end = new_origin, new_end
     return result
 
 
 @lru_cache(maxsize=65536)
 def normalise_text(raw: str, cleaning: Cleaning = Cleaning()) -> str:
-    """The text `normalise` gives, without the offset map (quotes, quantities)."""
-    text, _ = _compatibility_chars(raw)
-    for dropped in cleaning.drop_strings:
-        target = normalise_text(dropped)
-        if target:
-            text = text.replace(target, "")
-    for pattern in cleaning.compiled:
-        text = pattern.sub("", text)
-    if cleaning.to_simplified and text:
-        text = _simplified(text)
-    return text
+    """The text `normalise` gives, without the offset map (quotes, quantities; cached)."""
+    return normalise(raw, cleaning).text

@@ -1,4 +1,4 @@
-"""Pandera models of the transcription, observation and indicator tables.
+"""Pandera models of the transcription, observation, indicator and coverage tables.
 
 The models build on each other: a transcription row is keyed like an
 observation, and an observation carries the values an indicator summarises.
@@ -20,6 +20,7 @@ from pandera.typing import Series
 
 from .catalog import INDICATOR_ID, KINDS
 from .checks import Check
+from .coverage import STATUSES as COVERAGE_STATUSES
 from .database import AGREEMENTS, EVIDENCE_VALUES
 from .quantity import QUALIFIERS
 from .rules import DERIVED, DERIVED_SOURCE_PREFIX
@@ -154,15 +155,41 @@ class IndicatorRow(KeyedRow):
         strict = True
 
 
+class CoverageRow(pa.DataFrameModel):
+    """One numeric mention of a source and how it is accounted for."""
+
+    source_id: Series[str] = pa.Field(str_matches=SOURCE_ID_PATTERN)
+    start: Series[np.int32] = pa.Field(ge=0, description="offset in the original file")
+    end: Series[np.int32] = pa.Field(ge=1)
+    mention: Series[str] = pa.Field(str_length={"min_value": 1})
+    status: Series[str] = pa.Field(isin=list(COVERAGE_STATUSES))
+    reason: Series[str]
+
+    @pa.dataframe_check(name="span_not_empty")
+    @classmethod
+    def span_not_empty(cls, df: pd.DataFrame) -> pd.Series:
+        return df["end"] > df["start"]
+
+    @pa.dataframe_check(name="reason_unless_missing")
+    @classmethod
+    def reason_unless_missing(cls, df: pd.DataFrame) -> pd.Series:
+        return (df["reason"].str.strip() != "") == (df["status"] != "missing")
+
+    class Config:
+        unique = ["source_id", "start"]
+        strict = True
+
+
 MODELS = {"transcriptions": Transcription, "observations": Observation,
-          "indicators": IndicatorRow}
+          "indicators": IndicatorRow, "coverage": CoverageRow}
 FLOAT_COLUMNS = {"value", "value_canonical", "lower", "upper", "stated_lower", "stated_upper",
                  "quote_start", "quote_end", "quantity_start", "quantity_end"}
 
 
 def _frame(con: duckdb.DuckDBPyConnection, table: str, model) -> pd.DataFrame:
     columns = list(model.to_schema().columns)
-    frame = con.execute(f"SELECT {', '.join(columns)} FROM {table}").df()
+    quoted = ", ".join(f'"{column}"' for column in columns)   # "end" is an SQL keyword
+    frame = con.execute(f"SELECT {quoted} FROM {table}").df()
     for column in columns:
         if column in FLOAT_COLUMNS:
             frame[column] = pd.to_numeric(frame[column], errors="coerce").astype("float64")

@@ -36,6 +36,11 @@ FINDINGS = pa.schema([
     ("breakdown", pa.string()), ("message", pa.string()),
 ])
 
+COVERAGE = pa.schema([
+    ("source_id", pa.string()), ("start", pa.int32()), ("end", pa.int32()),
+    ("mention", pa.string()), ("status", pa.string()), ("reason", pa.string()),
+])
+
 CHECKS = pa.schema([
     ("check_id", pa.string()), ("kind", pa.string()), ("severity", pa.string()),
     ("status", pa.string()), ("target", pa.string()), ("n_items", pa.int64()),

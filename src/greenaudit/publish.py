@@ -50,8 +50,9 @@ CATALOG_COLUMNS = (
     "indicator_id", "name_en", "name_zh", "kind", "unit", "valid_low", "valid_high",
     "plausible_low", "plausible_high", "plausible_reason", "target", "description",
 )
+COVERAGE_COLUMNS = ("source_id", "start", "end", "mention", "status", "reason")
 AUDIT_TABLES = ("observations.csv", "indicators.csv", "checks.csv", "findings.csv",
-                "sources.csv", "catalog.csv")
+                "coverage.csv", "sources.csv", "catalog.csv")
 # Written last: it describes (and hashes) the tables above.
 AUDIT_FILES = AUDIT_TABLES + ("datapackage.json",)
 
@@ -104,12 +105,12 @@ def _as_text(con: duckdb.DuckDBPyConnection, table: str, columns: tuple[str, ...
     types = dict(con.execute(f"SELECT column_name, column_type FROM (DESCRIBE {table})").fetchall())
     expressions = []
     for column in columns:
-        source = f"src.{renamed.get(column, column)}"
+        source = f'src."{renamed.get(column, column)}"'
         if types[renamed.get(column, column)].startswith("DECIMAL"):
             text = _DECIMAL_SQL.format(c=source)
         else:
             text = f"CAST({source} AS VARCHAR)"
-        expressions.append(f"coalesce({text}, '') AS {column}")
+        expressions.append(f"coalesce({text}, '') AS \"{column}\"")
     return expressions
 
 
@@ -120,7 +121,7 @@ def write_table_csv(con: duckdb.DuckDBPyConnection, table: str, columns: tuple[s
     Sorted on the stored values (row 9 before row 10), not on their text.
     """
     select = ", ".join(_as_text(con, table, columns, renamed))
-    order = ", ".join(f"src.{c}" for c in order_by)
+    order = ", ".join(f'src."{c}"' for c in order_by)
     query = f"SELECT {select} FROM {table} AS src ORDER BY {order}"
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp")
@@ -152,6 +153,8 @@ def assemble(db_path: Path, extra_checks: list[Check], out_dir: Path) -> dict:
         write_table_csv(con, "findings", FINDING_COLUMNS,
                         ("source_id", "row_number", "check_id", "indicator_id", "period",
                          "breakdown", "message"), audit / "findings.csv")
+        write_table_csv(con, "coverage", COVERAGE_COLUMNS, ("source_id", "start", "end"),
+                        audit / "coverage.csv")
         staged = [Check(*row) for row in con.execute(
             f"SELECT {', '.join(CHECK_COLUMNS)} FROM checks").fetchall()]
         sources = con.execute(f"""SELECT * FROM (
@@ -172,7 +175,7 @@ def assemble(db_path: Path, extra_checks: list[Check], out_dir: Path) -> dict:
     }
     for name, text in small.items():
         write_atomic(audit / name, text)
-    streamed = ["observations.csv", "indicators.csv", "findings.csv"]
+    streamed = ["observations.csv", "indicators.csv", "findings.csv", "coverage.csv"]
     package = datapackage.descriptor(audit, streamed + list(small),
                                      [dict(zip(SOURCE_COLUMNS, row)) for row in sources])
     write_atomic(audit / datapackage.DESCRIPTOR_NAME, datapackage.to_json(package))

@@ -1,4 +1,5 @@
-"""Stage one source: verify it, parse its transcription table, prove every quote.
+"""Stage one source: verify it, parse its transcription table, prove every quote,
+audit the coverage of its numeric mentions.
 
 Runs once per source, in parallel with the others. It never writes the database
 and never imports pandas: its products are Parquet files that one later job loads.
@@ -10,15 +11,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import lru_cache
 from pathlib import Path
 
 from .catalog import Indicator, check_breakdown, check_period, load_catalog
 from .checks import Check, outcome
+from .coverage import (IGNORED_FILE, CoverageResult, IgnoredRow, Span, audit_coverage,
+                       context_of, read_ignored)
 from .csvfile import read_rows
 from .errors import GreenauditError, QuantityError, UnitError
 from .evidence import check_evidence
 from .manifest import Source, load_manifest, sha256_of
-from .normalise import normalise, normalise_text
+from .mentions import Mention, mentions_in
+from .normalise import Cleaning, NormalisedText, normalise, normalise_text
 from .quantity import QuantityParser, intervals
 from .units import UnitSystem
 
@@ -43,6 +48,14 @@ class Staged:
     checks: list[Check] = field(default_factory=list)
     normalised_text: str = ""
     findings: list[dict] = field(default_factory=list)
+    original: str | None = None
+    normalised: NormalisedText | None = None
+    coverage: CoverageResult | None = None
+    mentions: tuple[Mention, ...] = ()
+
+    @property
+    def coverage_rows(self) -> list[dict]:
+        return [row.record() for row in self.coverage.rows] if self.coverage else []
 
 
 class _Findings:
@@ -91,33 +104,50 @@ def _fmt(value: Decimal | None) -> str:
     return "" if value is None else format(value.normalize(), "f")
 
 
-@dataclass(frozen=True)
-class Context:
+@dataclass
+class StageContext:
     """What every source of a workspace is staged against, loaded once per job."""
 
     workspace: Path
+    settings: Settings
     units: UnitSystem
     catalog: dict[str, Indicator]
     manifest: dict[str, Source]
     parser: QuantityParser
-    settings: Settings
+    ignored: list[IgnoredRow]
+    ignored_error: str = ""
 
     @classmethod
-    def load(cls, workspace: Path, settings: Settings = Settings()) -> "Context":
+    def load(cls, workspace: Path, settings: Settings = Settings()) -> "StageContext":
         schemas = workspace / "schemas"
         units = UnitSystem.load(schemas)
-        return cls(workspace, units, load_catalog(schemas, units), load_manifest(workspace),
-                   QuantityParser.for_units(units.written), settings)
+        catalog = load_catalog(schemas, units)
+        manifest = load_manifest(workspace)
+        try:
+            ignored, ignored_error = read_ignored(workspace), ""
+        except GreenauditError as exc:
+            ignored, ignored_error = [], exc.located()
+        return cls(workspace, settings, units, catalog, manifest,
+                   QuantityParser.for_units(units.written), ignored, ignored_error)
+
+
+@lru_cache(maxsize=8)
+def prepare_source(text: str, cleaning: Cleaning) -> tuple[NormalisedText, tuple[Mention, ...]]:
+    """A source's normalised text and numeric mentions (read-only; cached because
+    scaffolding and the mutation tests stage the same document many times)."""
+    normalised = normalise(text, cleaning)
+    return normalised, tuple(mentions_in(normalised, text))
 
 
 def stage_source(workspace: Path, source_id: str, settings: Settings = Settings(),
-                 context: Context | None = None) -> Staged:
-    """Stage one source; pass a loaded `context` to stage many sources in one process."""
-    context = context or Context.load(workspace, settings)
-    workspace, settings = context.workspace, context.settings
-    units, catalog, manifest = context.units, context.catalog, context.manifest
+                 context: StageContext | None = None) -> Staged:
+    """Stage one source (pass a `context` to stage several sources of one workspace)."""
+    if context is None:
+        context = StageContext.load(workspace, settings)
     staged = Staged(source_id)
-    source = manifest.get(source_id)
+    workspace = context.workspace
+    units, catalog, parser = context.units, context.catalog, context.parser
+    source = context.manifest.get(source_id)
     table_path = workspace / "raw" / "tables" / f"{source_id}.csv"
     table_name = f"raw/tables/{source_id}.csv"
     if source is None:
@@ -125,17 +155,18 @@ def stage_source(workspace: Path, source_id: str, settings: Settings = Settings(
                                    source_id, 1, 1, f"{source_id} has no row in raw/sources.csv"))
         return staged
     text = _verify_source(workspace, source, staged)
-    normalised = normalise(text, source.cleaning) if text is not None else None
+    normalised, mentions = prepare_source(text, source.cleaning) if text is not None else (None, ())
     staged.normalised_text = normalised.text if normalised else ""
+    staged.original, staged.normalised, staged.mentions = text, normalised, mentions
     try:
         rows = read_rows(table_path, TABLE_COLUMNS, TABLE_OPTIONAL)
     except GreenauditError as exc:
         staged.checks.append(Check(f"table.read.{source_id}", "table", "error", "fail",
                                    table_name, 1, 1, exc.located()))
+        _coverage(context, source, staged, table_name, table_read=False)
         return staged
     staged.checks.append(Check(f"table.read.{source_id}", "table", "error", "pass", table_name,
                                len(rows), 0, f"{len(rows)} rows read"))
-    parser = context.parser
     findings = _Findings()
     seen: dict[tuple[str, str, str], int] = {}
     for row in rows:
@@ -143,7 +174,7 @@ def stage_source(workspace: Path, source_id: str, settings: Settings = Settings(
                   **{c: row.get(c) for c in TABLE_COLUMNS + TABLE_OPTIONAL}}
         staged.transcriptions.append(record)
         observation = _observe(row, record, source, table_name, catalog, units, parser,
-                               settings, normalised, text, findings)
+                               context.settings, normalised, text, findings)
         key = (record["indicator_id"], record["period"], record["breakdown"])
         if key in seen:
             findings.add("key_unique", row.line, f"{table_name}:{row.line}: duplicate key "
@@ -155,19 +186,81 @@ def stage_source(workspace: Path, source_id: str, settings: Settings = Settings(
             staged.observations.append(observation)
     n = len(rows)
     n_obs = len(staged.observations)
-    by_line = {record["row_number"]: record for record in staged.transcriptions}
     for name, prefix, kind, severity, ok_message in ROW_CHECKS:
         check = outcome(f"{prefix}.{source_id}", kind, severity, table_name,
                         n_obs if name in OBSERVATION_CHECKS else n, findings.get(name), ok_message)
         staged.checks.append(check)
         for line, message in findings.rows(name):
-            record = by_line.get(line, {})
-            staged.findings.append({
-                "check_id": check.check_id, "severity": severity, "source_id": source_id,
-                "row_number": line, "indicator_id": record.get("indicator_id", ""),
-                "period": record.get("period", ""), "breakdown": record.get("breakdown", ""),
-                "message": message})
+            staged.findings.append(_finding(staged, check.check_id, severity, line, message))
+    _coverage(context, source, staged, table_name)
     return staged
+
+
+def _finding(staged: Staged, check_id: str, severity: str, line: int | None,
+             message: str) -> dict:
+    record = next((r for r in staged.transcriptions if r["row_number"] == line), {})
+    return {"check_id": check_id, "severity": severity, "source_id": staged.source_id,
+            "row_number": line, "indicator_id": record.get("indicator_id", ""),
+            "period": record.get("period", ""), "breakdown": record.get("breakdown", ""),
+            "message": message}
+
+
+def _coverage(context: StageContext, source: Source, staged: Staged, table_name: str,
+              table_read: bool = True) -> None:
+    """The coverage audit of one source: its checks, findings and coverage rows.
+
+    Without a readable table every mention is missing (what `scaffold` starts a new
+    table from), but the check then says so once instead of once per mention.
+    """
+    sid = source.source_id
+    check_id, ignored_id = f"coverage.{sid}", f"coverage.ignored.{sid}"
+    if staged.original is None or staged.normalised is None:
+        staged.checks.append(Check(check_id, "coverage", "error", "fail", source.file, 0, 1,
+                                   f"{source.file}: source text unavailable; coverage not audited"))
+        return
+    if context.ignored_error:
+        staged.checks.append(Check(ignored_id, "coverage", "error", "fail", IGNORED_FILE, 0, 1,
+                                   context.ignored_error))
+        staged.checks.append(Check(check_id, "coverage", "error", "fail", source.file, 0, 1,
+                                   f"{source.file}: coverage not audited: {IGNORED_FILE} "
+                                   f"cannot be read"))
+        return
+    verified = [o for o in staged.observations if o["evidence"] == "verified"]
+    quantities = [Span(o["quantity_start"], o["quantity_end"], o["row_number"]) for o in verified]
+    quotes = [Span(o["quote_start"], o["quote_end"], o["row_number"])
+              for o in staged.observations if o["quote_start"] is not None]
+    result = audit_coverage(sid, staged.original, staged.normalised, staged.mentions,
+                            source.cleaning, quantities, quotes, context.ignored)
+    staged.coverage = result
+    if not table_read:
+        staged.checks.append(Check(check_id, "coverage", "error", "fail", source.file,
+                                   len(result.rows), len(result.missing),
+                                   f"{source.file}: coverage not audited: {table_name} cannot "
+                                   f"be read"))
+        return
+    failures = []
+    for row, lines in result.missing:
+        where = f"{source.file}:{row.line}:{row.column}"
+        around = context_of(staged.normalised, row.text_start, row.text_end)
+        message = (f"{where}: {row.mention!r} (in {around!r}) is neither transcribed nor "
+                   f"set aside in {IGNORED_FILE}")
+        if lines:
+            message += (f"; it lies inside the quote of "
+                        f"{', '.join(f'{table_name}:{line}' for line in lines)}")
+        failures.append(message)
+        staged.findings.append(_finding(staged, check_id, "error", lines[0] if lines else None,
+                                        message))
+    staged.checks.append(outcome(
+        check_id, "coverage", "error", source.file, len(result.rows), failures,
+        f"{len(result.rows)} numeric mentions: "
+        f"{sum(r.status == 'transcribed' for r in result.rows)} transcribed, "
+        f"{sum(r.status == 'ignored' for r in result.rows)} ignored, none missing"))
+    problems = [message for _, message in result.problems]
+    staged.checks.append(outcome(
+        ignored_id, "coverage", "error", IGNORED_FILE, result.n_ignored_rows, problems,
+        f"{result.n_ignored_rows} rows of {IGNORED_FILE} each set aside a mention, with a reason"))
+    for _, message in result.problems:
+        staged.findings.append(_finding(staged, ignored_id, "error", None, message))
 
 
 def all_findings(staged: Staged) -> list[dict]:
@@ -281,7 +374,10 @@ def _observe(row, record, source: Source, table_name: str, catalog: dict[str, In
                            "quantity_start": evidence.quantity_start,
                            "quantity_end": evidence.quantity_end}
         flags += evidence.flags
-        if not evidence.verified:
+        if evidence.status == "value_mismatch":
+            findings.add("evidence", row.line, f"{where('quote')}: value_mismatch; the quote has "
+                         f"{evidence.nearest!r} where the quantity is {record['quantity']!r}")
+        elif not evidence.verified:
             findings.add("evidence", row.line, f"{where('quote')}: {evidence.status}; nearest text in "
                          f"{source.file}: {evidence.nearest!r}")
     else:

@@ -11,6 +11,10 @@ rule assemble_audit:
         "results/logs/assemble_audit.log",
     benchmark:
         "results/benchmarks/assemble_audit.tsv"
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=20,
     conda:
         "../envs/greenaudit.yaml"
     shell:
@@ -30,6 +34,10 @@ rule gate:
         "results/logs/gate.log",
     benchmark:
         "results/benchmarks/gate.tsv"
+    threads: 1
+    resources:
+        mem_mb=500,
+        runtime=5,
     conda:
         "../envs/greenaudit.yaml"
     shell:
@@ -49,6 +57,10 @@ rule publish:
         "results/logs/publish.log",
     benchmark:
         "results/benchmarks/publish.tsv"
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=10,
     conda:
         "../envs/greenaudit.yaml"
     shell:

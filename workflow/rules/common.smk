@@ -7,7 +7,7 @@ WORKSPACE = Path(config["workspace"])
 SHARDS = plan_shards(source_ids(WORKSPACE), config["sources_per_shard"])
 STAGING = "results/staging"
 VALIDATION = "results/validation"
-AUDIT_TABLES = ["observations", "indicators", "checks", "findings", "sources", "catalog"]
+AUDIT_TABLES = ["observations", "indicators", "checks", "findings", "coverage", "sources", "catalog"]
 # datapackage.json describes the tables (greenaudit.datapackage); it is written last.
 AUDIT_FILES = [f"{table}.csv" for table in AUDIT_TABLES] + ["datapackage.json"]
 PUBLISHED = expand("results/audit/{file}", file=AUDIT_FILES)

@@ -5,6 +5,8 @@ rule build_database:
         observations=staged("observations"),
         checks=staged("checks"),
         findings=staged("findings"),
+        coverage=staged("coverage"),
+        ignored=WORKSPACE / "raw/ignored.csv",
         manifest=WORKSPACE / "raw/sources.csv",
         catalog=WORKSPACE / "schemas/indicators.yaml",
         discrepancies=WORKSPACE / "schemas/known_discrepancies.yaml",
@@ -19,9 +21,14 @@ rule build_database:
         "results/logs/build_database.log",
     benchmark:
         "results/benchmarks/build_database.tsv"
+    threads: 2
+    resources:
+        mem_mb=4000,
+        runtime=30,
     conda:
         "../envs/greenaudit.yaml"
     shell:
         "greenaudit build-db --workspace {params.workspace:q} --out {output.database}"
         " --transcriptions {input.transcriptions} --observations {input.observations}"
-        " --checks {input.checks} --findings {input.findings} > {log} 2>&1"
+        " --checks {input.checks} --findings {input.findings} --coverage {input.coverage}"
+        " --threads {threads} > {log} 2>&1"

@@ -19,6 +19,10 @@ rule render_report:
         "results/logs/render_report.log",
     benchmark:
         "results/benchmarks/render_report.tsv"
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=20,
     conda:
         "../envs/greenaudit.yaml"
     shell:

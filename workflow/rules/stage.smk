@@ -5,11 +5,13 @@ rule stage_shard:
         manifest=WORKSPACE / "raw/sources.csv",
         catalog=WORKSPACE / "schemas/indicators.yaml",
         units=WORKSPACE / "schemas/units.yaml",
+        ignored=WORKSPACE / "raw/ignored.csv",
     output:
         transcriptions=f"{STAGING}/{{shard}}/transcriptions.parquet",
         observations=f"{STAGING}/{{shard}}/observations.parquet",
         checks=f"{STAGING}/{{shard}}/checks.parquet",
         findings=f"{STAGING}/{{shard}}/findings.parquet",
+        coverage=f"{STAGING}/{{shard}}/coverage.parquet",
         normalised=directory(f"{STAGING}/{{shard}}/normalised"),
     params:
         workspace=WORKSPACE,
@@ -20,11 +22,15 @@ rule stage_shard:
         "results/logs/stage_shard/{shard}.log",
     benchmark:
         "results/benchmarks/stage_shard/{shard}.tsv"
+    threads: 1
+    resources:
+        mem_mb=1500,
+        runtime=30,
     conda:
         "../envs/greenaudit.yaml"
     shell:
         "greenaudit stage {params.source_ids} --workspace {params.workspace:q}"
         " --approximate-band {params.approximate_band} --near-band {params.near_band}"
         " --transcriptions {output.transcriptions} --observations {output.observations}"
-        " --checks {output.checks} --findings {output.findings}"
+        " --checks {output.checks} --findings {output.findings} --coverage {output.coverage}"
         " --normalised-dir {output.normalised} > {log} 2>&1"

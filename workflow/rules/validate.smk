@@ -9,6 +9,10 @@ rule validate_pandera:
         "results/logs/validate_pandera.log",
     benchmark:
         "results/benchmarks/validate_pandera.tsv"
+    threads: 1
+    resources:
+        mem_mb=4000,
+        runtime=30,
     conda:
         "../envs/greenaudit.yaml"
     shell:
@@ -31,6 +35,10 @@ rule validate_gx:
         "results/logs/validate_gx.log",
     benchmark:
         "results/benchmarks/validate_gx.tsv"
+    threads: 1
+    resources:
+        mem_mb=4000,
+        runtime=30,
     conda:
         "../envs/greenaudit.yaml"
     shell:

@@ -1,0 +1,120 @@
+"""Tests of numeric mention detection (greenaudit.mentions)."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from greenaudit.mentions import find_mentions, mentions_in
+from greenaudit.normalise import normalise
+
+
+def found(raw: str) -> list[tuple[str, str]]:
+    n = normalise(raw)
+    return [(m.text, m.kind) for m in mentions_in(n, raw)]
+
+
+@pytest.mark.parametrize("raw, expected", [
+    ("比重达到15.5%和31.8%", [("15.5%", "arabic"), ("31.8%", "arabic")]),
+    ("比重为１５．５％，", [("15.5%", "arabic")]),                 # full-width forms
+    ("余额达22.03万亿元", [("22.03万亿", "arabic")]),
+    ("超过1亿吨标准煤", [("1亿", "arabic")]),
+    ("交易量96.9亿千瓦时", [("96.9亿", "arabic")]),               # 千 of 千瓦 is kilo-
+    ("中国：830千瓦时", [("830", "arabic")]),
+    ("占全球总量的40%-50%", [("40%", "arabic"), ("50%", "arabic")]),
+    ("回收网点超过10000个", [("10000", "arabic")]),
+    ("5G基站", [("5", "arabic")]),
+])
+def test_arabic_numbers(raw, expected):
+    assert found(raw) == expected
+
+
+@pytest.mark.parametrize("raw, expected", [
+    ("财政部等七部门发布", [("七部门", "chinese")]),
+    ("长期维持两位数增速", [("两位数", "chinese")]),
+    ("“十三五”期间", [("十三五", "chinese")]),
+    ("党的二十大报告", [("二十大", "chinese")]),
+    ("完成了“千家绿色工厂、百家绿色园区、万种绿色产品”目标", [("千家", "chinese"), ("百家", "chinese"),
+                                               ("万种", "chinese")]),
+    ("百万千瓦水轮发电机组", [("百万", "chinese")]),
+    ("产能提升一倍的同时", [("一倍", "chinese")]),
+    ("以下七个方面", [("七个", "chinese")]),
+    ("五方面", [("五方面", "chinese")]),
+    ("工業和信息化部等7部門", [("7", "arabic")]),
+])
+def test_chinese_numerals_with_a_measure_word_or_magnitude(raw, expected):
+    assert found(raw) == expected
+
+
+@pytest.mark.parametrize("raw", [
+    "一是产业结构高端化", "统一的全国碳市场", "进一步增强", "关键零件的再制造", "零碳工厂",
+    "区域差距十分明显", "提高了3.6个百分点中的百分点", "每千瓦时煤耗", "一带一路",
+])
+def test_words_made_of_numeral_characters_are_not_mentions(raw):
+    assert [m for m in found(raw) if m[1] == "chinese"] == []
+
+
+@pytest.mark.parametrize("raw, expected", [
+    ("2022年，我国", "2022年"),
+    ("记者从6月1日召开的", "6月1日"),
+    ("2023年4月底，国家层面", "2023年4月底"),
+    ("2012-2022年，工业技术改造", "2012-2022年"),
+    ("2023年7月17日", "2023年7月17日"),
+    ("截至2022年底", "2022年底"),
+    ("2012年\n2022年", "2012年"),
+])
+def test_calendar_expressions(raw, expected):
+    assert found(raw)[0] == (expected, "calendar")
+
+
+@pytest.mark.parametrize("raw, expected", [
+    ("连续10年提高", [("10", "arabic")]),                         # a duration, not a date
+    ("2019-2020制造业", [("2019", "arabic"), ("2020", "arabic")]),  # no 年: not recognised
+    ("2022年10种重要再生资源", [("2022年", "calendar"), ("10", "arabic")]),
+    ("湘江2024年第1号洪水", [("2024年", "calendar"), ("1", "arabic")]),
+])
+def test_only_unambiguous_calendar_expressions(raw, expected):
+    assert found(raw) == expected
+
+
+def test_whitespace_in_the_original_keeps_numbers_apart():
+    # A slide table: normalisation joins the cells, the mentions stay separate.
+    raw = "国家级 3616 267 403\n\n省级 3839 243 156"
+    assert normalise(raw).text == "国家级3616267403省级3839243156"
+    assert [m[0] for m in found(raw)] == ["3616", "267", "403", "3839", "243", "156"]
+    assert found("3  亿\n\n吨水泥") == [("3亿", "arabic")]
+
+
+def test_run_together_labels_are_one_mention():
+    # "6.296.10" has no whitespace: one (garbled) mention that two figures must cover.
+    assert found("德国\n\n6.296.10\n8.05") == [("6.296.10", "arabic"), ("8.05", "arabic")]
+
+
+def test_offsets_are_positions_in_the_normalised_text():
+    raw = "比重 达到\n15.5%和 七部门"
+    n = normalise(raw)
+    for m in mentions_in(n, raw):
+        assert n.text[m.start:m.end] == m.text
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.text(alphabet=st.sampled_from(list("0123456789.%万亿千瓦年月日底个家七两十三五部门位数第 \n一是，")),
+               max_size=40))
+def test_every_digit_is_inside_exactly_one_mention(raw):
+    n = normalise(raw)
+    mentions = mentions_in(n, raw)
+    covered = [0] * len(n.text)
+    for m in mentions:
+        assert 0 <= m.start < m.end <= len(n.text)
+        assert n.text[m.start:m.end] == m.text
+        for i in range(m.start, m.end):
+            covered[i] += 1
+    assert max(covered, default=0) <= 1            # no overlaps
+    for i, ch in enumerate(n.text):
+        if ch.isdigit():
+            assert covered[i] == 1, (raw, ch, i)    # no digit escapes the audit
+
+
+def test_find_mentions_without_breaks_reads_the_text_as_one_line():
+    assert [m.text for m in find_mentions("国家级3616267403")] == ["3616267403"]
