@@ -88,6 +88,20 @@ def test_a_finding_without_a_row_matches_the_planted_group():
     assert (row["detected"], row["matched_findings"], row["false_positives"]) == (1, 1, 1)
 
 
+def test_a_finding_pointing_at_a_source_line_matches_the_row_stated_there():
+    # A coverage finding for a number whose quote could not be found names no table
+    # row, only where the number is in the text; line r states table row r.
+    errors = [_error("quote_mismatch", [("s1", 5)], [("ind", "2020", "")])]
+    checks = CHECKS + [{"check_id": "coverage.s1", "kind": "coverage", "status": "fail"}]
+    hit = _finding("coverage.s1", "s1", indicator="", period="")
+    hit["message"] = "raw/sources/s1.txt:5:17: '12.5' (in '...') is neither transcribed nor set aside"
+    miss = dict(hit, message="raw/sources/s1.txt:6:3: '7' is neither transcribed nor set aside")
+    result = score(errors, [_finding("evidence.s1", "s1", "5"), hit, miss], checks)
+    row = _by_class(result)["quote_mismatch"]
+    assert (row["recall"], row["matched_findings"], row["false_positives"]) == (1.0, 2, 1)
+    assert row["detected_by"] == ["coverage", "evidence"]
+
+
 def test_broken_identity_is_not_checked_until_rule_checks_run():
     broken = _error("broken_identity", [("s1", 2), ("s2", 8)], [("chg", "2012-2022", "")],
                     rule_id="synth_identity_00007",

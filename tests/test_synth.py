@@ -98,9 +98,9 @@ def test_a_non_empty_output_directory_is_refused(tmp_path):
 # ------------------------------------------------------------------ the workspace
 
 def test_workspace_is_complete_and_manifest_checksums_are_real(planted):
-    for name in ("config/config.yaml", "schemas/indicators.yaml", "schemas/units.yaml",
-                 "schemas/units.txt", "schemas/known_discrepancies.yaml", "schemas/rules.yaml",
-                 "answer_key.json", "answer_key.csv", "synth.json"):
+    for name in ("config/config.yaml", "raw/ignored.csv", "schemas/indicators.yaml",
+                 "schemas/units.yaml", "schemas/units.txt", "schemas/known_discrepancies.yaml",
+                 "schemas/rules.yaml", "answer_key.json", "answer_key.csv", "synth.json"):
         assert (planted / name).is_file(), name
     assert yaml.safe_load((planted / "config/config.yaml").read_text())["workspace"] == "."
     with open(planted / "raw" / "sources.csv", encoding="utf-8", newline="") as f:

@@ -8,13 +8,14 @@ run could publish). Only findings of severity error or warning count.
 
 Matching. A finding *matches* a planted error when
   * it names a row (source_id and row_number) that the error planted, or
+  * it names no row but points at a line of a source text (`raw/sources/ID.txt:LINE:`
+    in its message, as a coverage finding does) that states a planted row: the
+    generator writes the sentence of table row r on line r of its source, or
   * it names no row, and its (indicator_id, period, breakdown) is a group the error
     touched (for a period shift, the period the row was filed under), or
   * it comes from a rule of schemas/rules.yaml (check id `rule.<rule id>`) and either
     its check id names the broken rule or its (indicator_id, period) is one of the
     rule's terms (a failing rule names the rows of all its terms).
-A finding may name the row of a source text line as well: the generator writes the
-sentence of table row r on line r of its source, so both readings agree.
 
 Per error class C:
   * recall = planted errors of C matched by at least one finding / planted errors of C;
@@ -34,12 +35,14 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 from collections import Counter, defaultdict
 from pathlib import Path
 
 from .publish import write_atomic
 from .synth.answer_key import CLASSES, PlantedError, read_answer_key
 
+SOURCE_LINE = re.compile(r"raw/sources/([A-Za-z0-9][A-Za-z0-9_.-]*)\.txt:(\d+):")
 RULE_FAMILY = "rule"
 RULE_PREFIX = "rule."
 COUNTED_SEVERITIES = ("error", "warning")
@@ -88,6 +91,8 @@ def score(errors: list[PlantedError], findings: list[dict], checks: list[dict]) 
         if finding["source_id"] and finding["row_number"]:
             hits.update(by_row.get((finding["source_id"], int(finding["row_number"])), ()))
         else:
+            for source_id, line in SOURCE_LINE.findall(finding["message"]):
+                hits.update(by_row.get((source_id, int(line)), ()))
             key = (finding["indicator_id"], finding["period"], finding["breakdown"])
             hits.update(by_group.get(key, ()))
         if family == RULE_FAMILY:

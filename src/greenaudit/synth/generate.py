@@ -2,7 +2,8 @@
 
     greenaudit synth --sources N --rows-per-source M --error-rate R --seed S OUTDIR
 
-The workspace runs unchanged with
+The workspace (raw/sources, raw/sources.csv, raw/tables, an empty raw/ignored.csv,
+schemas/, config/config.yaml, and outside them the answer key) runs unchanged with
 `snakemake --snakefile REPO/Snakefile --directory OUTDIR --cores 4` (results go to
 OUTDIR/results). The same arguments give byte-identical directories: every random
 choice comes from random.Random(seed) (or a per-source generator seeded from it),
@@ -43,6 +44,7 @@ INJECTED_PER_LINE = 0.05       # ...in this share of their lines
 TABLE_HEADER = ("indicator_id", "period", "quantity", "quote", "breakdown", "note")
 MANIFEST_HEADER = ("source_id", "file", "sha256", "title", "publisher", "published",
                    "script", "kind", "drop_strings", "strip_patterns")
+IGNORED_HEADER = ("source_id", "mention", "context", "reason")
 META_FILE = "synth.json"
 
 
@@ -267,6 +269,8 @@ def _generate(ws: Path, request: Request, project: Path, config_text: str,
                          "greenaudit synth", "2024", spec.script, "synthetic_bulletin",
                          spec.injected, ""))
     write_atomic(ws / "raw" / "sources.csv", _csv(manifest))
+    # Nothing is set aside: every number in a synthetic source is a figure or a year.
+    write_atomic(ws / "raw" / "ignored.csv", _csv([IGNORED_HEADER]))
 
     planted = {name: 0 for name in CLASS_NAMES}
     for error in plan.errors:
