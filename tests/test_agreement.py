@@ -358,3 +358,13 @@ def test_each_conflicting_group_is_attributed_on_its_own(build, observe):
     finally:
         con.close()
     assert named == [("2020", C), ("2021", A), ("2021", B)]
+
+
+def test_a_derived_value_votes_and_is_named_by_its_rule(build, observe):
+    derived = observe("derived:share_2012", "30%", evidence="derived", row_number=43)
+    built = build([observe(A, "28.2%"), observe(B, "28%"), derived])
+    named = _named(built)
+    assert list(named) == ["derived:share_2012"]
+    assert named["derived:share_2012"].startswith("schemas/rules.yaml:43: ")
+    # One stated figure against one derived value: neither can be singled out.
+    assert sorted(_named(build([observe(A, "28.2%"), derived]))) == [A, "derived:share_2012"]

@@ -305,21 +305,6 @@ def test_changed_rise_fails_the_derived_identity(built: Path, tmp_path: Path) ->
     new = hashlib.sha256(source.read_bytes()).hexdigest()
     manifest.write_text(manifest.read_text(encoding="utf-8").replace(old, new), encoding="utf-8")
 
-
-def test_changed_quote_character_and_quantity_digit_fail_naming_source_and_row(
-        built: Path, tmp_path: Path) -> None:
-    workdir = _failing_copy(built, tmp_path)
-    before = _digests(workdir / "results" / "audit")
-    paper = workdir / "raw" / "tables" / "000_451eeb3f8d9b8ea0.csv"
-    text = paper.read_text(encoding="utf-8")
-    line = next(i for i, row in enumerate(text.splitlines(), 1) if row.startswith("green_loans_outstanding"))
-    paper.write_text(text.replace("本外币绿色贷款余额达22.03万亿元，绿色债券", "本外币绿色贷款余额为22.03万亿元，绿色债券", 1),
-                     encoding="utf-8")
-    deck = workdir / "raw" / "tables" / "004_2e0697a374659b7e.csv"
-    rows = deck.read_text(encoding="utf-8")
-    deck_line = next(i for i, row in enumerate(rows.splitlines(), 1) if row.startswith("nev_stock,"))
-    deck.write_text(rows.replace("nev_stock,2022,1310万辆", "nev_stock,2022,1510万辆"), encoding="utf-8")
-
     result = _run(workdir)
     output = result.stdout + result.stderr
     assert result.returncode != 0
@@ -340,6 +325,23 @@ def test_changed_quote_character_and_quantity_digit_fail_naming_source_and_row(
     assert _digests(workdir / "results" / "audit") == before
 
 
+def test_changed_quote_character_and_quantity_digit_fail_naming_source_and_row(
+        built: Path, tmp_path: Path) -> None:
+    workdir = _failing_copy(built, tmp_path)
+    before = _digests(workdir / "results" / "audit")
+    paper = workdir / "raw" / "tables" / "000_451eeb3f8d9b8ea0.csv"
+    text = paper.read_text(encoding="utf-8")
+    line = next(i for i, row in enumerate(text.splitlines(), 1) if row.startswith("green_loans_outstanding"))
+    paper.write_text(text.replace("本外币绿色贷款余额达22.03万亿元，绿色债券", "本外币绿色贷款余额为22.03万亿元，绿色债券", 1),
+                     encoding="utf-8")
+    deck = workdir / "raw" / "tables" / "004_2e0697a374659b7e.csv"
+    rows = deck.read_text(encoding="utf-8")
+    deck_line = next(i for i, row in enumerate(rows.splitlines(), 1) if row.startswith("nev_stock,"))
+    deck.write_text(rows.replace("nev_stock,2022,1310万辆", "nev_stock,2022,1510万辆"), encoding="utf-8")
+
+    result = _run(workdir)
+    output = result.stdout + result.stderr
+    assert result.returncode != 0
     assert f"raw/tables/000_451eeb3f8d9b8ea0.csv:{line}:4 (quote): quote_not_found" in output
     assert "本外币绿色贷款余额达22.03万亿元" in output          # the nearest text in the source
     assert (f"raw/tables/004_2e0697a374659b7e.csv:{deck_line}:4 (quote): value_mismatch; the quote "
