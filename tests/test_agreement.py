@@ -42,7 +42,8 @@ def observe(parser):
     settings = Settings()
 
     def make(source_id: str, quantity: str, *, period: str = "2012", breakdown: str = "",
-             indicator_id: str = INDICATOR, row_number: int = 2) -> dict:
+             indicator_id: str = INDICATOR, row_number: int = 2, evidence: str = "verified",
+             flags: str = "") -> dict:
         q = parser.parse(quantity)
         stated, allowed = intervals(q, settings.approximate_band, settings.near_band)
         return {
@@ -51,8 +52,8 @@ def observe(parser):
             "unit": q.unit, "qualifier": q.qualifier, "value_canonical": q.scaled,
             "unit_canonical": "percent", "lower": allowed.lower, "upper": allowed.upper,
             "stated_lower": stated.lower, "stated_upper": stated.upper, "kind": "share",
-            "quote": f"比重为{quantity}", "evidence": "verified", "quote_start": 0,
-            "quote_end": 10, "quantity_start": 3, "quantity_end": 6, "flags": "", "note": "",
+            "quote": f"比重为{quantity}", "evidence": evidence, "quote_start": 0,
+            "quote_end": 10, "quantity_start": 3, "quantity_end": 6, "flags": flags, "note": "",
         }
     return make
 
@@ -282,3 +283,88 @@ def test_staged_checks_are_carried_into_the_database(build, observe):
     assert ("table.read.x", "pass") in built.all_checks
     assert ("agreement.conflicts_declared", "pass") in built.all_checks
     assert ("agreement.declarations_current", "pass") in built.all_checks
+
+
+# ------------------------------------------------------------------ who a conflict names
+
+def _named(built: Built) -> dict[str, str]:
+    con = duckdb.connect(str(built.path), read_only=True)
+    try:
+        return dict(con.execute("SELECT source_id, message FROM findings "
+                                "WHERE check_id = 'agreement.conflicts_declared'").fetchall())
+    finally:
+        con.close()
+
+
+def test_conflict_names_only_the_statement_outside_the_majority(build, observe):
+    built = build([observe(A, "31.8%"), observe(B, "31.8%"), observe(C, "33.8%")])
+    assert built.row()["agreement"] == "conflict"
+    named = _named(built)
+    assert list(named) == [C]
+    assert "= 33.8% conflicts with" in named[C]
+    assert "outside the range that 2 of 3 statements agree on" in named[C]
+    assert built.checks["agreement.conflicts_declared"].n_failed == 1
+
+
+def test_rounded_and_open_statements_count_towards_the_majority(build, observe):
+    # 28% and 超过27% both contain 28.2%; 30% misses them all.
+    built = build([observe(A, "28%"), observe(B, "超过27%"), observe(C, "28.2%"),
+                   observe("005_x", "30%")])
+    assert list(_named(built)) == ["005_x"]
+
+
+def test_two_credible_statements_that_disagree_are_both_named(build, observe):
+    built = build([observe(A, "28%"), observe(B, "30%")])
+    named = _named(built)
+    assert sorted(named) == [A, B]
+    assert all("no majority of credible statements" in m for m in named.values())
+
+
+def test_a_tie_between_overlapping_majorities_names_everyone(build, observe):
+    # 超过14% meets both 14.2% and 15.1%, which miss each other: no one is the odd one out.
+    built = build([observe(A, "超过14%"), observe(B, "14.2%"), observe(C, "15.1%")])
+    assert built.row()["agreement"] == "conflict"
+    assert sorted(_named(built)) == [A, B, C]
+
+
+@pytest.mark.parametrize("evidence, flags", [
+    ("quote_not_found", ""), ("quantity_not_in_quote", ""), ("verified", "implausible"),
+    ("verified", "outside_valid_range;implausible"),
+])
+def test_a_statement_that_is_not_credible_cannot_outvote_a_sound_one(build, observe,
+                                                                     evidence, flags):
+    built = build([observe(A, "28.2%"), observe(B, "82.2%", evidence=evidence, flags=flags)])
+    named = _named(built)
+    assert list(named) == [B]
+    assert "outside the range that 1 of 2 statements agree on" in named[B]
+
+
+def test_two_statements_that_are_not_credible_are_both_named(build, observe):
+    built = build([observe(A, "28.2%", evidence="quote_not_found"),
+                   observe(B, "82.2%", flags="implausible")])
+    assert sorted(_named(built)) == [A, B]
+
+
+def test_each_conflicting_group_is_attributed_on_its_own(build, observe):
+    built = build([
+        observe(A, "10%", period="2020"), observe(B, "10%", period="2020"),
+        observe(C, "12%", period="2020"),
+        observe(A, "20%", period="2021", row_number=3), observe(B, "25%", period="2021",
+                                                                row_number=3),
+    ])
+    con = duckdb.connect(str(built.path), read_only=True)
+    try:
+        named = con.execute("SELECT period, source_id FROM findings ORDER BY ALL").fetchall()
+    finally:
+        con.close()
+    assert named == [("2020", C), ("2021", A), ("2021", B)]
+
+
+def test_a_derived_value_votes_and_is_named_by_its_rule(build, observe):
+    derived = observe("derived:share_2012", "30%", evidence="derived", row_number=43)
+    built = build([observe(A, "28.2%"), observe(B, "28%"), derived])
+    named = _named(built)
+    assert list(named) == ["derived:share_2012"]
+    assert named["derived:share_2012"].startswith("schemas/rules.yaml:43: ")
+    # One stated figure against one derived value: neither can be singled out.
+    assert sorted(_named(build([observe(A, "28.2%"), derived]))) == [A, "derived:share_2012"]

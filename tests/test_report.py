@@ -14,7 +14,8 @@ from greenaudit.errors import InputError
 from greenaudit.normalise import Cleaning
 from greenaudit.report import ReportPaths, build_report
 from greenaudit.report.build import script_hash
-from greenaudit.report.charts import agreement_matrix, checks_by_kind, time_series_keys
+from greenaudit.report.charts import (agreement_matrix, checks_by_kind, time_series,
+                                      time_series_keys)
 from greenaudit.report.data import read_tables, source_of_path
 from greenaudit.report.model import interval_text
 from greenaudit.report.sourcetext import Located, find_quantity, highlight, locate, render_text
@@ -318,6 +319,21 @@ def test_time_series_needs_two_single_years() -> None:
     rows = [row("a", "2012"), row("a", "2022"), row("b", "2012-2022"), row("b", "2022"),
             row("c", "2021", "k=v"), row("c", "2021-06", "k=v"), row("d", "2020")]
     assert time_series_keys(rows) == [("a", ""), ("c", "k=v")]
+
+
+def test_time_series_draws_a_value_outside_its_clamped_interval() -> None:
+    from greenaudit.report.model import IndicatorRow, ObservationRow
+
+    # 128% is outside the valid range [0, 100]: staging clamps its interval to [127.5, 100].
+    def observation(period, value, lower, upper):
+        return ObservationRow("s1", "2", "a", period, "", f"{value}%", value, "%", "exact",
+                              value, "percent", lower, upper, "q", "verified", "", "")
+    rows = [IndicatorRow("a", year, "", value, "percent", "", "", "1", "single_source", "",
+                         "", ["s1"], ["r"], "", "", "x") for year, value in (("2021", "28"),
+                                                                           ("2022", "128"))]
+    chart = time_series(rows, [observation("2021", "28", "27.5", "28.5"),
+                               observation("2022", "128", "127.5", "100")], ["s1"])
+    assert "<svg" in chart.svg and "a: 2021 28 percent" in chart.description
 
 
 def test_chart_descriptions_state_the_counts() -> None:

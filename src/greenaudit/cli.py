@@ -201,6 +201,35 @@ def _explain(args: argparse.Namespace) -> int:
     return 0
 
 
+def _synth(args: argparse.Namespace) -> int:
+    from .synth.generate import PROJECT_ROOT, Request, generate
+
+    request = Request(args.sources, args.rows_per_source, args.error_rate, args.seed)
+    summary = generate(args.outdir, request, args.project or PROJECT_ROOT)
+    planted = ", ".join(f"{name} {n}" for name, n in summary["planted"].items())
+    short = [name for name, n in summary["planted"].items() if n < summary["requested"][name]]
+    log.info("%s: %d sources, %d rows, %d facts, %d rules; planted: %s", args.outdir,
+             args.sources, summary["rows"], summary["facts"], summary["rules"], planted)
+    if short:
+        log.warning("fewer errors than requested (too few eligible rows): %s", ", ".join(short))
+    return 0
+
+
+def _score(args: argparse.Namespace) -> int:
+    from .score import format_markdown, score_workspace, write_json
+
+    result = score_workspace(args.outdir, args.audit)
+    print(format_markdown(result), end="")
+    if args.json:
+        write_json(result, args.json)
+    if args.fail_under is not None:
+        low = [c["error_class"] for c in result["classes"] if c["status"] == "checked"
+               and min(c["recall"] or 0, c["precision"] or 0) < args.fail_under]
+        if low or result["unmatched_total"] and result["planted_total"] == 0:
+            return 1
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="greenaudit", description=__doc__.splitlines()[0])
     parser.add_argument("-v", "--verbose", action="store_true")
@@ -309,6 +338,30 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--plain", action="store_true", help="no colours")
     p.add_argument("--width", type=int, default=None, help="output width (default: terminal)")
     p.set_defaults(func=_explain)
+
+    p = sub.add_parser("synth", help="write a synthetic workspace with planted errors and "
+                                     "their answer key")
+    p.add_argument("outdir", type=Path, help="new or empty directory")
+    p.add_argument("--sources", type=int, required=True)
+    p.add_argument("--rows-per-source", type=int, required=True)
+    p.add_argument("--error-rate", type=float, default=0.0,
+                   help="share of rows (of rules, for broken identities) carrying each class")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--project", type=Path, default=None,
+                   help="the greenaudit repository whose config and units to copy")
+    p.set_defaults(func=_synth)
+
+    p = sub.add_parser("score", help="precision and recall of the audit's findings against "
+                                     "a synthetic workspace's answer key")
+    p.add_argument("outdir", type=Path, help="a workspace written by `greenaudit synth`")
+    p.add_argument("--audit", type=Path, default=None,
+                   help="directory with findings.csv and checks.csv (default "
+                        "OUTDIR/results/validation/audit)")
+    p.add_argument("--json", type=Path, default=None, help="also write the scores as JSON")
+    p.add_argument("--fail-under", type=float, default=None,
+                   help="exit 1 if a checked class scores below this (e.g. 0.99), or a clean "
+                        "corpus has findings")
+    p.set_defaults(func=_score)
     return parser
 
 

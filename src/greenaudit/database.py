@@ -88,19 +88,89 @@ ORDER BY v.indicator_id, v.period, v.breakdown
 """
 
 
-# One finding per observation of an undeclared conflict, so each disputed row is named
-# (a derived row by the line of its rule).
+# Who to blame for an undeclared conflict. The statements that can vote are the
+# credible ones: proven against the source (evidence verified) or derived by a rule,
+# and inside the indicator's valid and plausible ranges, so a misread or misprinted
+# figure cannot outvote a sound one. If a strict majority of credible statements
+# share a point, the statements that miss every such point are the outliers and are
+# named alone; otherwise nobody can be singled out and every statement of the group
+# is named (a derived row by the line of its rule).
+# Candidate points are the credible intervals' bounds: a maximal overlap of closed
+# intervals always contains one of them.
 CONFLICT_FINDINGS_SQL = f"""
 INSERT INTO findings
-SELECT 'agreement.conflicts_declared', 'error', o.source_id, o.row_number, o.indicator_id,
-       o.period, o.breakdown,
-       CASE WHEN o.evidence = '{DERIVED}' THEN '{RULES_LABEL}:'
-            ELSE 'raw/tables/' || o.source_id || '.csv:' END
-       || o.row_number || ': ' || o.indicator_id || ' '
-       || o.period || ' = ' || o.quantity || ' conflicts with ' || i.sources
-FROM observations o
-JOIN indicators i USING (indicator_id, period, breakdown)
-WHERE i.agreement = 'conflict' AND NOT list_contains(string_split(i.flags, ';'), 'declared_discrepancy')
+WITH disputed AS (
+    SELECT indicator_id, period, breakdown, sources FROM indicators
+    WHERE agreement = 'conflict'
+      AND NOT list_contains(string_split(flags, ';'), 'declared_discrepancy')
+),
+members AS (
+    SELECT o.source_id, o.row_number, o.indicator_id, o.period, o.breakdown, o.quantity,
+           o.lower, o.upper, d.sources,
+           o.evidence, o.evidence IN ('verified', '{DERIVED}')
+               AND NOT list_has_any(string_split(o.flags, ';'),
+                                    ['implausible', 'outside_valid_range']) AS credible
+    FROM observations o JOIN disputed d USING (indicator_id, period, breakdown)
+),
+points AS (
+    SELECT DISTINCT indicator_id, period, breakdown, point FROM (
+        SELECT indicator_id, period, breakdown, lower AS point FROM members
+        WHERE credible AND lower IS NOT NULL
+        UNION ALL
+        SELECT indicator_id, period, breakdown, upper FROM members
+        WHERE credible AND upper IS NOT NULL)
+),
+support AS (
+    SELECT p.indicator_id, p.period, p.breakdown, p.point, count(*) AS n_support
+    FROM points p JOIN members m USING (indicator_id, period, breakdown)
+    WHERE m.credible AND (m.lower IS NULL OR m.lower <= p.point)
+      AND (m.upper IS NULL OR m.upper >= p.point)
+    GROUP BY ALL
+),
+groups AS (
+    SELECT indicator_id, period, breakdown, count(*) AS n_members,
+           count(*) FILTER (WHERE credible) AS n_credible
+    FROM members GROUP BY ALL
+),
+majority AS (
+    SELECT s.indicator_id, s.period, s.breakdown, s.point, s.n_support, g.n_members
+    FROM support s JOIN groups g USING (indicator_id, period, breakdown)
+    WHERE 2 * s.n_support > g.n_credible
+      AND s.n_support = (SELECT max(t.n_support) FROM support t
+                         WHERE t.indicator_id = s.indicator_id AND t.period = s.period
+                           AND t.breakdown = s.breakdown)
+),
+verdicts AS (
+    SELECT m.*,
+           EXISTS (SELECT 1 FROM majority a WHERE a.indicator_id = m.indicator_id
+                   AND a.period = m.period AND a.breakdown = m.breakdown) AS has_majority,
+           NOT EXISTS (SELECT 1 FROM majority a WHERE a.indicator_id = m.indicator_id
+                   AND a.period = m.period AND a.breakdown = m.breakdown
+                   AND (m.lower IS NULL OR m.lower <= a.point)
+                   AND (m.upper IS NULL OR m.upper >= a.point)) AS outlier,
+           (SELECT any_value(a.n_support) FROM majority a WHERE a.indicator_id = m.indicator_id
+                   AND a.period = m.period AND a.breakdown = m.breakdown) AS n_agreeing,
+           g.n_members
+    FROM members m JOIN groups g USING (indicator_id, period, breakdown)
+),
+attributed AS (
+    SELECT *, bool_or(has_majority AND outlier) OVER (
+        PARTITION BY indicator_id, period, breakdown) AS singled_out
+    FROM verdicts
+)
+SELECT 'agreement.conflicts_declared', 'error', source_id, row_number, indicator_id, period,
+       breakdown,
+       CASE WHEN evidence = '{DERIVED}' THEN '{RULES_LABEL}:'
+            ELSE 'raw/tables/' || source_id || '.csv:' END
+       || row_number || ': ' || indicator_id || ' '
+       || period || ' = ' || quantity || ' conflicts with ' || sources
+       || CASE WHEN singled_out
+               THEN ': outside the range that ' || n_agreeing || ' of ' || n_members
+                    || ' statements agree on'
+               ELSE ': no majority of credible statements agrees, so every statement is named'
+          END
+FROM attributed
+WHERE outlier OR NOT singled_out
 """
 
 

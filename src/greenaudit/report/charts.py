@@ -235,9 +235,12 @@ def time_series(rows: list[IndicatorRow], observations: list[ObservationRow],
                     # drawn to the edge with a triangle pointing the open way.
                     marker = ("^" if high is None or high > high_limit else
                               "v" if low is None or low < low_limit else "o")
+                    # A value outside its valid range keeps a clamped interval that
+                    # misses it ([128, 100] for 128%): no bar on that side, not a crash.
+                    below = max(0.0, y - (low if low is not None else low_limit))
+                    above = max(0.0, (high if high is not None else high_limit) - y)
                     ax.errorbar([_year(o.period) + shift], [y / scale],
-                                yerr=[[(y - (low if low is not None else low_limit)) / scale],
-                                      [((high if high is not None else high_limit) - y) / scale]],
+                                yerr=[[below / scale], [above / scale]],
                                 fmt=marker, markersize=3.5, capsize=2, elinewidth=1,
                                 color=colour.get(sid, OTHER_COLOUR), zorder=2)
             ax.set_ylim(low_limit / scale, high_limit / scale)

@@ -1,0 +1,1 @@
+"""Synthetic workspaces with planted errors and their answer key (`greenaudit synth`)."""
