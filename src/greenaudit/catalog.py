@@ -9,6 +9,7 @@ from pathlib import Path
 
 import yaml
 
+from . import yamlfile
 from .errors import InputError, UnitError
 from .units import UnitSystem
 
@@ -43,25 +44,12 @@ class Indicator:
 
 
 def _yaml_error(path: Path, exc: yaml.YAMLError) -> InputError:
-    mark = getattr(exc, "problem_mark", None)
-    return InputError(f"YAML syntax error: {getattr(exc, 'problem', None) or exc}",
-                      file=str(path), line=mark.line + 1 if mark else None,
-                      column=mark.column + 1 if mark else None)
+    return yamlfile.syntax_error(path, exc)
 
 
 def load_yaml(path: Path):
     """Parse a YAML file; return (data, {top-level key path: line}) for located errors."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InputError("file not found", file=str(path)) from None
-    except UnicodeDecodeError as exc:
-        raise InputError(f"not valid UTF-8 at byte {exc.start}", file=str(path)) from None
-    try:
-        node = yaml.compose(text, Loader=_LOADER)
-        data = yaml.load(text, Loader=_LOADER)
-    except yaml.YAMLError as exc:
-        raise _yaml_error(path, exc) from None
+    node, data = yamlfile.compose(path)
     lines: dict[str, int] = {}
     if isinstance(node, yaml.MappingNode):
         for key, value in node.value:

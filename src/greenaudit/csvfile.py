@@ -42,13 +42,39 @@ def decode(path: Path, data: bytes) -> str:
 
 
 def _guess_encoding(data: bytes) -> str:
-    for encoding in ("gb18030", "big5"):
+    """A hint naming the legacy encoding the bytes most likely are in."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return ", looks like UTF-16; re-save it as UTF-8"
+    for encoding, name in (("gb2312", "GBK"), ("big5", "Big5")):
         try:
             data.decode(encoding)
-            return f", looks like {encoding.upper()}; re-save it as UTF-8"
+            return f", looks like {name}; re-save it as UTF-8"
         except UnicodeDecodeError:
             continue
-    return ", looks like Latin-1 or another legacy encoding; re-save it as UTF-8"
+    # A GBK or Big5 character is two bytes, the first of them >= 0x81; Latin-1 and
+    # Windows-1252 accented letters are single high bytes between ASCII ones.
+    high = [i for i, b in enumerate(data) if b >= 0x80]
+    isolated = [i for i in high if (i == 0 or data[i - 1] < 0x80)
+                and (i + 1 == len(data) or data[i + 1] < 0x80)]
+    if high and len(isolated) * 2 >= len(high):
+        return ", looks like Latin-1 or Windows-1252; re-save it as UTF-8"
+    try:
+        data.decode("gb18030")
+        return ", looks like GB18030; re-save it as UTF-8"
+    except UnicodeDecodeError:
+        return ", in an unknown legacy encoding; re-save it as UTF-8"
+
+
+def _csv_problem(exc: csv.Error) -> str:
+    """What a csv module error means for a hand-edited table, and what was expected."""
+    text = str(exc)
+    if "field larger than field limit" in text:
+        return (f"a field is longer than {csv.field_size_limit()} characters; expected at most "
+                f"{MAX_FIELD_CHARS}")
+    if "NUL" in text:
+        return "the line contains a NUL byte; expected text"
+    return (f"malformed CSV ({text}); expected RFC 4180 quoting: check for an unbalanced "
+            f"double quote starting on this line")
 
 
 def read_rows(path: Path, required: tuple[str, ...], optional: tuple[str, ...] = (),
@@ -66,7 +92,7 @@ def read_rows(path: Path, required: tuple[str, ...], optional: tuple[str, ...] =
     try:
         header = next(reader)
     except csv.Error as exc:
-        raise InputError(f"malformed CSV header: {exc}", file=str(path), line=1) from None
+        raise InputError(f"header: {_csv_problem(exc)}", file=str(path), line=1) from None
     header = [h.strip() for h in header]
     missing = [c for c in required if c not in header]
     if missing:
@@ -90,8 +116,7 @@ def read_rows(path: Path, required: tuple[str, ...], optional: tuple[str, ...] =
         except StopIteration:
             break
         except csv.Error as exc:
-            raise InputError(f"malformed CSV ({exc}); check for an unbalanced double quote "
-                             f"starting on this line", file=str(path), line=line) from None
+            raise InputError(_csv_problem(exc), file=str(path), line=line) from None
         start, line = line, reader.line_num + 1
         if not fields or fields == [""]:
             continue

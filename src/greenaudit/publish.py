@@ -10,13 +10,15 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
 import shutil
+from contextlib import ExitStack
 from decimal import Decimal
 from pathlib import Path
 
 import duckdb
 
+from .atomic import atomic_path
+from .atomic import write_text_atomic as write_atomic  # noqa: F401 - imported from here by stages
 from .checks import CHECK_COLUMNS, Check
 
 OBSERVATION_COLUMNS = (
@@ -53,16 +55,6 @@ def to_csv(columns: tuple[str, ...], rows: list[tuple]) -> str:
     for row in rows:
         writer.writerow([format_cell(v) for v in row])
     return buffer.getvalue()
-
-
-def write_atomic(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    with open(tmp, "w", encoding="utf-8", newline="") as handle:
-        handle.write(text)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(tmp, path)
 
 
 def assemble(db_path: Path, extra_checks: list[Check], out_dir: Path) -> dict:
@@ -126,9 +118,12 @@ def gate(status_path: Path) -> list[str]:
 
 
 def publish(tables: dict[Path, Path], work_db: Path, published_db: Path) -> None:
-    """Copy the validated tables ({staged: published}) and database into place, atomically."""
-    for staged, published in tables.items():
-        write_atomic(published, staged.read_text(encoding="utf-8"))
-    tmp = published_db.with_name(f".{published_db.name}.tmp")
-    shutil.copyfile(work_db, tmp)
-    os.replace(tmp, published_db)
+    """Copy the validated tables ({staged: published}) and database into place.
+
+    Every copy is written beside its target first; only when all of them are on
+    disk are they renamed into place, one rename each, so a failure while copying
+    leaves the published set exactly as it was.
+    """
+    with ExitStack() as renames:
+        for source, target in [*tables.items(), (work_db, published_db)]:
+            shutil.copyfile(source, renames.enter_context(atomic_path(target)))

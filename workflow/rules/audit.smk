@@ -41,8 +41,10 @@ rule publish:
         tables=expand(f"{VALIDATION}/audit/{{table}}.csv", table=AUDIT_TABLES),
         database=WORK_DB,
     output:
-        tables=PUBLISHED,
-        database=PUBLISHED_DB,
+        # update(): Snakemake keeps the published files while the job runs and restores
+        # them if it fails, instead of deleting them first.
+        tables=update(PUBLISHED),
+        database=update(PUBLISHED_DB),
     log:
         "results/logs/publish.log",
     benchmark:

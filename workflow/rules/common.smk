@@ -1,9 +1,10 @@
 from pathlib import Path
 
 from greenaudit.manifest import source_ids
+from greenaudit.workflow import exit_on_input_error
 
 WORKSPACE = Path(config["workspace"])
-SOURCE_IDS = source_ids(WORKSPACE)
+SOURCE_IDS = exit_on_input_error(source_ids, WORKSPACE)
 STAGING = "results/staging"
 VALIDATION = "results/validation"
 AUDIT_TABLES = ["observations", "indicators", "checks", "findings"]
