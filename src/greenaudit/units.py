@@ -15,7 +15,7 @@ from pathlib import Path
 import pint
 
 from . import yamlfile
-from .errors import UnitError
+from .errors import InputError, UnitError
 
 
 @dataclass(frozen=True)
@@ -28,7 +28,10 @@ class UnitSystem:
     @classmethod
     def load(cls, schemas_dir: Path) -> "UnitSystem":
         path = schemas_dir / "units.yaml"
-        data = yamlfile.load(path)
+        try:
+            data = yamlfile.load(path)
+        except InputError as exc:
+            raise UnitError(exc.reason, file=exc.file, line=exc.line, column=exc.column) from None
         written = data.get("written_units") if isinstance(data, dict) else None
         if not isinstance(written, dict) or not written:
             raise UnitError("expected a mapping 'written_units: {written: project unit}'",
