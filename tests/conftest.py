@@ -31,3 +31,19 @@ def units(schemas_dir: Path) -> UnitSystem:
 @pytest.fixture(scope="session")
 def parser(units: UnitSystem) -> QuantityParser:
     return QuantityParser.for_units(units.written)
+
+
+@pytest.fixture(scope="session")
+def built_workspace(tmp_path_factory) -> Path:
+    """A fresh clone built and published once per session (PYTHONHASHSEED=0, one thread).
+
+    Tests that break an input copy it rather than rebuilding from scratch.
+    """
+    from workflow_support import differing_tables, fresh_clone, snakemake, snakemake_env
+
+    workdir = fresh_clone(tmp_path_factory.mktemp("built") / "ws")
+    env = snakemake_env(PYTHONHASHSEED="0", OMP_NUM_THREADS="1")
+    result = snakemake(workdir, "--cores", "2", env=env)
+    assert result.returncode == 0, (result.stdout + result.stderr)[-3000:]
+    assert differing_tables(workdir) == []
+    return workdir

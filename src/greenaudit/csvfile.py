@@ -31,14 +31,17 @@ def decode(path: Path, data: bytes) -> str:
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        before = data[: exc.start]
-        line = before.count(b"\n") + 1
-        column = exc.start - (before.rfind(b"\n") + 1) + 1
-        guess = _guess_encoding(data)
-        raise InputError(
-            f"not valid UTF-8 (byte 0x{data[exc.start]:02x}){guess}; expected a UTF-8 file",
-            file=str(path), line=line, column=column) from None
+        raise encoding_error(path, data, exc) from None
     return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def encoding_error(path: Path, data: bytes, exc: UnicodeDecodeError) -> InputError:
+    """The located error for bytes that are not UTF-8, naming the likely encoding."""
+    before = data[: exc.start]
+    line = before.count(b"\n") + 1
+    column = exc.start - (before.rfind(b"\n") + 1) + 1
+    return InputError(f"not valid UTF-8 (byte 0x{data[exc.start]:02x}){_guess_encoding(data)}; "
+                      f"expected a UTF-8 file", file=str(path), line=line, column=column)
 
 
 def _guess_encoding(data: bytes) -> str:

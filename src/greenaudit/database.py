@@ -161,9 +161,9 @@ def _agreement_checks(con: duckdb.DuckDBPyConnection,
     for indicator_id, period, breakdown, agreement, srcs in multi:
         key = (indicator_id, period, breakdown)
         if agreement == "conflict" and key not in declared:
-            detail = con.execute("""SELECT source_id || ' says ' || quantity || ' (row ' ||
-                row_number || ')' FROM observations WHERE indicator_id = ? AND period = ?
-                AND breakdown = ? ORDER BY source_id""", list(key)).fetchall()
+            detail = con.execute("""SELECT 'raw/tables/' || source_id || '.csv:' || row_number
+                || ' says ' || quantity FROM observations WHERE indicator_id = ? AND period = ?
+                AND breakdown = ? ORDER BY source_id, row_number""", list(key)).fetchall()
             label = "/".join(k for k in key if k)
             undeclared.append(f"{label}: sources disagree ({'; '.join(d[0] for d in detail)}); "
                               f"expected agreement or a declaration in schemas/known_discrepancies.yaml")

@@ -38,6 +38,31 @@ def exit_on_input_error(func: Callable[..., T], *args) -> T:
         raise SystemExit(1) from None
 
 
+def listed_sources(workspace: Path) -> list[str]:
+    """The manifest's source ids, each with its document and transcription table present.
+
+    The workflow declares both files as inputs; without this check a missing one
+    would stop Snakemake with a multi-line MissingInputException instead of naming
+    the manifest row that expects it.
+    """
+    from .manifest import MANIFEST_COLUMNS, load_manifest
+
+    manifest = workspace / "raw" / "sources.csv"
+    sources = load_manifest(workspace)
+    for source in sorted(sources.values(), key=lambda s: s.line):
+        if not (workspace / source.file).is_file():
+            raise InputError(f"{source.file} does not exist; expected the document whose "
+                             f"sha256 is {source.sha256}, or no manifest row for "
+                             f"{source.source_id}", file=str(manifest), line=source.line,
+                             column=MANIFEST_COLUMNS.index("file") + 1)
+        table = f"raw/tables/{source.source_id}.csv"
+        if not (workspace / table).is_file():
+            raise InputError(f"{table} does not exist; expected the transcription table of "
+                             f"{source.source_id} (raw/TRANSCRIBING.md)", file=str(manifest),
+                             line=source.line, column=1)
+    return sorted(sources)
+
+
 def check_config_file(config_file: str | Path, schema_file: str | Path) -> None:
     """Refuse a configuration file that is not valid YAML or does not fit its schema."""
     exit_on_input_error(config_problem, Path(config_file), Path(schema_file))

@@ -1,10 +1,9 @@
 from pathlib import Path
 
-from greenaudit.manifest import source_ids
-from greenaudit.workflow import exit_on_input_error
+from greenaudit.workflow import exit_on_input_error, listed_sources
 
 WORKSPACE = Path(config["workspace"])
-SOURCE_IDS = exit_on_input_error(source_ids, WORKSPACE)
+SOURCE_IDS = exit_on_input_error(listed_sources, WORKSPACE)
 STAGING = "results/staging"
 VALIDATION = "results/validation"
 AUDIT_TABLES = ["observations", "indicators", "checks", "findings"]
