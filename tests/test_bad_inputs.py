@@ -21,6 +21,7 @@ import pytest
 import yaml
 from workflow_support import (
     AUDIT,
+    PUBLISHED_DB,
     TRACEBACK,
     copy_workspace,
     digests,
@@ -174,10 +175,15 @@ def test_bad_input(path: Path, built_workspace: Path, tmp_path: Path) -> None:
         assert fragment not in output, f"{fragment!r} in the output\n{context}"
 
     after = digests(workdir)
+    if case.outcome == "success":
+        # An accepted input is published again: the database is rebuilt (a cache, never
+        # compared byte for byte); the tables are the contract.
+        after, before = ({k: v for k, v in d.items() if k != str(PUBLISHED_DB)}
+                         for d in (after, before))
     if case.published == "unchanged":
         assert after == before, f"published files changed\n{context}"
     else:
-        assert after != before
+        assert after != before, f"published tables unchanged\n{context}"
     assert published_files(workdir) == sorted(AUDIT), "a temporary file was left in results/audit"
     for row in case.rows:
         published = _published_row(workdir, row["table"], row["match"])

@@ -39,11 +39,12 @@ def exit_on_input_error(func: Callable[..., T], *args) -> T:
 
 
 def listed_sources(workspace: Path) -> list[str]:
-    """The manifest's source ids, each with its document and transcription table present.
+    """The manifest's source ids, each with its document and table, and no unlisted file.
 
     The workflow declares both files as inputs; without this check a missing one
     would stop Snakemake with a multi-line MissingInputException instead of naming
-    the manifest row that expects it.
+    the manifest row that expects it, and a file without a manifest row, being no
+    job's input, would not even make Snakemake rerun.
     """
     from .manifest import MANIFEST_COLUMNS, load_manifest
 
@@ -60,6 +61,12 @@ def listed_sources(workspace: Path) -> list[str]:
             raise InputError(f"{table} does not exist; expected the transcription table of "
                              f"{source.source_id} (raw/TRANSCRIBING.md)", file=str(manifest),
                              line=source.line, column=1)
+    for folder, suffix in (("sources", ".txt"), ("tables", ".csv")):
+        for path in sorted((workspace / "raw" / folder).glob(f"*{suffix}")):
+            if path.stem not in sources:
+                raise InputError(f"no row for {path.stem} in raw/sources.csv; expected a manifest "
+                                 f"row for every file in raw/{folder}/ (or no such file)",
+                                 file=str(path))
     return sorted(sources)
 
 
@@ -118,19 +125,23 @@ def _key_marks(node) -> dict[str, tuple[int, int]]:
 LOG_OF_FAILED_JOB = re.compile(r"^\s*log: (.+?) \(check log file\(s\) for error details\)\s*$")
 
 
-def failed_job_errors(snakemake_log: str | Path | None) -> list[str]:
+def failed_job_errors(snakemake_log) -> list[str]:
     """The error lines of the jobs Snakemake reports as failed in its log of this run.
 
     Each job's own report lines (`greenaudit: ...`) are taken from its log file; a
     job that failed without one (a crash) is represented by the last line of its log.
     """
-    if not snakemake_log or not Path(snakemake_log).is_file():
-        return []
+    # Snakemake 9 passes the list of its log files; older versions passed one path.
+    if isinstance(snakemake_log, (str, Path)):
+        snakemake_log = [snakemake_log]
     logs: list[str] = []
-    for line in Path(snakemake_log).read_text(encoding="utf-8", errors="replace").splitlines():
-        match = LOG_OF_FAILED_JOB.match(line)
-        if match:
-            logs += [p for p in match[1].split(", ") if p not in logs]
+    for run_log in map(Path, snakemake_log or []):
+        if not run_log.is_file():
+            continue
+        for line in run_log.read_text(encoding="utf-8", errors="replace").splitlines():
+            match = LOG_OF_FAILED_JOB.match(line)
+            if match:
+                logs += [p for p in match[1].split(", ") if p not in logs]
     lines: list[str] = []
     for log in logs:
         path = Path(log)
@@ -145,7 +156,7 @@ def failed_job_errors(snakemake_log: str | Path | None) -> list[str]:
     return lines
 
 
-def report_failed_jobs(snakemake_log: str | Path | None) -> None:
+def report_failed_jobs(snakemake_log) -> None:
     """Print the one-line errors of the failed jobs (the workflow's `onerror` handler)."""
     for line in failed_job_errors(snakemake_log):
         print(line, file=sys.stderr)

@@ -6,6 +6,7 @@ rule stage_source:
         manifest=WORKSPACE / "raw/sources.csv",
         catalog=WORKSPACE / "schemas/indicators.yaml",
         units=WORKSPACE / "schemas/units.yaml",
+        registry=WORKSPACE / "schemas/units.txt",
     output:
         transcriptions=f"{STAGING}/{{source_id}}/transcriptions.parquet",
         observations=f"{STAGING}/{{source_id}}/observations.parquet",
