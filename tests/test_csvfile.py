@@ -164,3 +164,13 @@ def test_arbitrary_bytes_give_rows_or_input_error(tmp_path, data, allow_empty):
     assert lines == sorted(set(lines)) and all(line >= 2 for line in lines)
     for row in rows:
         assert set(row.values) in ({"a", "b"}, {"a", "b", "c"})
+
+
+@pytest.mark.parametrize("header, hint", [
+    ("indicator_id;period;quantity;quote", "separated by semicolons; expected commas"),
+    ("indicator_id\tperiod\tquantity\tquote", "separated by tabs; expected commas"),
+    ("Indicator_ID,period,quantity,quote", "column names are lower case"),
+])
+def test_missing_columns_explained_by_a_spreadsheet_export(tmp_path, header, hint):
+    error = read_error(write(tmp_path, f"{header}\na;2022;1;q\n"))
+    assert hint in str(error)

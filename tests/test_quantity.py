@@ -154,6 +154,7 @@ def test_bad_chinese_numerals(text):
     ("-3.5%", "starts with '-'"),
     ("40%%", "unknown unit '%%'"),
     ("12三", "cannot parse"),
+    ("15,5%", "expected a decimal point"),
     ("十三五", "Chinese numeral"),      # a plan name, not a figure
     ("50%-40%", "reversed"),
     ("约40%-50%", "qualifier"),

@@ -80,6 +80,17 @@ def _csv_problem(exc: csv.Error) -> str:
             f"double quote starting on this line")
 
 
+def _header_hint(header: list[str], required: tuple[str, ...]) -> str:
+    """Why a header lacks columns, when a spreadsheet export explains it."""
+    if len(header) == 1:
+        for separator, name in ((";", "semicolons"), ("\t", "tabs"), ("，", "full-width commas")):
+            if separator in header[0]:
+                return f" (its fields are separated by {name}; expected commas)"
+    if any(h.lower() in required for h in header if h not in required):
+        return " (column names are lower case)"
+    return ""
+
+
 def read_rows(path: Path, required: tuple[str, ...], optional: tuple[str, ...] = (),
               allow_empty: bool = False) -> list[Row]:
     """Rows of a CSV file whose header must contain `required` (and may contain `optional`)."""
@@ -100,8 +111,8 @@ def read_rows(path: Path, required: tuple[str, ...], optional: tuple[str, ...] =
     missing = [c for c in required if c not in header]
     if missing:
         raise InputError(f"missing required column(s) {', '.join(missing)}; header is "
-                         f"{','.join(header)}, expected {','.join(required + optional)}",
-                         file=str(path), line=1)
+                         f"{','.join(header)}, expected {','.join(required + optional)}"
+                         f"{_header_hint(header, required)}", file=str(path), line=1)
     unknown = [h for h in header if h not in required and h not in optional]
     if unknown:
         raise InputError(f"unknown column(s) {', '.join(unknown)}; expected "

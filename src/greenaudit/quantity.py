@@ -196,6 +196,9 @@ def _diagnose(cleaned: str, text: str) -> str:
     if cleaned[0] in "+-\u2212":
         return (f"quantity {text!r} starts with {cleaned[0]!r}; expected the figure as the "
                 f"document writes it, without a sign (a decrease is an indicator of decline)")
+    if re.search(r"\d[,，]\d", cleaned):
+        return (f"quantity {text!r} has a comma between digits that is not a thousands "
+                f"separator; expected a decimal point (15.5%) or groups of three (10,000)")
     if not any(ch.isdigit() or ch in CN_NUMERAL_CHARS for ch in cleaned):
         return f"quantity {text!r} has no number; expected a figure such as '15.5%' or '近3万种'"
     mags = "|".join(re.escape(m) for m in MAGNITUDES)
