@@ -32,7 +32,12 @@ def decode(path: Path, data: bytes) -> str:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise encoding_error(path, data, exc) from None
-    return text.replace("\r\n", "\n").replace("\r", "\n")
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if "\x00" in text:
+        before = text[: text.index("\x00")]
+        raise InputError("NUL byte; expected text (is the file binary or UTF-16?)", file=str(path),
+                         line=before.count("\n") + 1, column=len(before) - before.rfind("\n"))
+    return text
 
 
 def encoding_error(path: Path, data: bytes, exc: UnicodeDecodeError) -> InputError:
@@ -48,24 +53,22 @@ def _guess_encoding(data: bytes) -> str:
     """A hint naming the legacy encoding the bytes most likely are in."""
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         return ", looks like UTF-16; re-save it as UTF-8"
-    for encoding, name in (("gb2312", "GBK"), ("big5", "Big5")):
+    # A Chinese character in GBK or Big5 is two bytes, most often both >= 0x80;
+    # Latin-1 and Windows-1252 accented letters are single high bytes between ASCII.
+    high = [i for i, b in enumerate(data) if b >= 0x80]
+    isolated = all((i == 0 or data[i - 1] < 0x80) and (i + 1 == len(data) or data[i + 1] < 0x80)
+                   for i in high)
+    candidates = [("gb2312", "GBK"), ("latin-1", "Latin-1 or Windows-1252"), ("big5", "Big5"),
+                  ("gb18030", "GB18030")]
+    for encoding, name in candidates:
+        if encoding == "latin-1" and not isolated:
+            continue
         try:
             data.decode(encoding)
-            return f", looks like {name}; re-save it as UTF-8"
         except UnicodeDecodeError:
             continue
-    # A GBK or Big5 character is two bytes, the first of them >= 0x81; Latin-1 and
-    # Windows-1252 accented letters are single high bytes between ASCII ones.
-    high = [i for i, b in enumerate(data) if b >= 0x80]
-    isolated = [i for i in high if (i == 0 or data[i - 1] < 0x80)
-                and (i + 1 == len(data) or data[i + 1] < 0x80)]
-    if high and len(isolated) * 2 >= len(high):
-        return ", looks like Latin-1 or Windows-1252; re-save it as UTF-8"
-    try:
-        data.decode("gb18030")
-        return ", looks like GB18030; re-save it as UTF-8"
-    except UnicodeDecodeError:
-        return ", in an unknown legacy encoding; re-save it as UTF-8"
+        return f", looks like {name}; re-save it as UTF-8"
+    return ", in an unknown legacy encoding; re-save it as UTF-8"
 
 
 def _csv_problem(exc: csv.Error) -> str:
@@ -74,8 +77,6 @@ def _csv_problem(exc: csv.Error) -> str:
     if "field larger than field limit" in text:
         return (f"a field is longer than {csv.field_size_limit()} characters; expected at most "
                 f"{MAX_FIELD_CHARS}")
-    if "NUL" in text:
-        return "the line contains a NUL byte; expected text"
     return (f"malformed CSV ({text}); expected RFC 4180 quoting: check for an unbalanced "
             f"double quote starting on this line")
 
