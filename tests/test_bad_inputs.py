@@ -5,7 +5,8 @@ test proves: the exit status the case expects; for each expected message, one li
 of the output that holds all its fragments (file, line, column, what was expected);
 no Python traceback on the terminal; and, for a refused input, the published tables
 and database byte-for-byte as they were. The case format is in
-tests/bad_inputs/README.md.
+tests/bad_inputs/README.md. The runs happen once per session, two at a time
+(GREENAUDIT_CORPUS_JOBS), each in its own copy.
 """
 
 from __future__ import annotations
@@ -13,7 +14,11 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import os
 import re
+import shutil
+import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,6 +27,7 @@ import yaml
 from workflow_support import (
     AUDIT,
     PUBLISHED_DB,
+    REPO,
     TRACEBACK,
     copy_workspace,
     digests,
@@ -148,33 +154,89 @@ def test_corpus_is_large_enough():
     assert sum(c.outcome == "error" for c in cases) >= 30
 
 
+@pytest.fixture(scope="module")
+def inputs(tmp_path_factory) -> Path:
+    """The repository's inputs only (no build): enough to check that each case applies."""
+    root = tmp_path_factory.mktemp("inputs")
+    for name in ("config", "raw", "schemas"):
+        shutil.copytree(REPO / name, root / "pristine" / name)
+    return root
+
+
+@pytest.mark.parametrize("path", CASES, ids=[p.stem for p in CASES])
+def test_case_applies_to_the_repository(path: Path, inputs: Path) -> None:
+    """Fast: every edit still finds its text, so a data change cannot silently void a case."""
+    case = load_case(path)
+    workdir = inputs / case.name
+    shutil.copytree(inputs / "pristine", workdir)
+    marks = apply_edits(workdir, case.edits)
+    uses_line = any("{line}" in f for fragments in case.lines for f in fragments)
+    assert marks.get("line") or not uses_line, "{line} is used but no edit sets it"
+
+
+@dataclass
+class Run:
+    """One case run: the workspace, what was published before, what snakemake did."""
+
+    case: Case
+    workdir: Path
+    before: dict[str, str]
+    marks: dict
+    returncode: int
+    output: str
+    seconds: float
+
+
+def run_case(path: Path, built: Path, root: Path) -> Run:
+    case = load_case(path)
+    workdir = copy_workspace(built, root / case.name)
+    before = digests(workdir)
+    marks = apply_edits(workdir, case.edits)
+    start = time.monotonic()
+    result = snakemake(workdir, "--cores", "2")
+    return Run(case, workdir, before, marks, result.returncode, result.stdout + result.stderr,
+               time.monotonic() - start)
+
+
+# Cases run this many at a time (each `snakemake --cores 2`): a failing run is mostly
+# one job after another, so two runs keep two cores busy. 1 runs them one by one.
+JOBS = int(os.environ.get("GREENAUDIT_CORPUS_JOBS", "2"))
+
+
+@pytest.fixture(scope="session")
+def corpus_runs(request, built_workspace: Path, tmp_path_factory) -> dict[Path, Run]:
+    """Every selected case, run once per session (JOBS at a time)."""
+    selected = [item.callspec.params["path"] for item in request.session.items
+                if item.originalname == "test_bad_input"]
+    root = tmp_path_factory.mktemp("corpus")
+    with ThreadPoolExecutor(max_workers=max(1, JOBS)) as pool:
+        runs = pool.map(lambda path: run_case(path, built_workspace, root), selected)
+        return dict(zip(selected, runs))
+
+
 @pytest.mark.slow
 @pytest.mark.bad_inputs
 @pytest.mark.parametrize("path", CASES, ids=[p.stem for p in CASES])
-def test_bad_input(path: Path, built_workspace: Path, tmp_path: Path) -> None:
-    case = load_case(path)
-    workdir = copy_workspace(built_workspace, tmp_path / "ws")
-    before = digests(workdir)
-    marks = apply_edits(workdir, case.edits)
-
-    result = snakemake(workdir, "--cores", "2")
-    output = result.stdout + result.stderr
+def test_bad_input(path: Path, corpus_runs: dict[Path, Run]) -> None:
+    run = corpus_runs[path]
+    case, workdir, output = run.case, run.workdir, run.output
     lines = output.splitlines()
-    context = f"{case.name}: {case.description}\n--- output (tail) ---\n{output[-4000:]}"
+    context = (f"{case.name}: {case.description} ({run.seconds:.0f} s)\n"
+               f"--- output (tail) ---\n{output[-4000:]}")
 
     if case.outcome == "error":
-        assert result.returncode != 0, context
+        assert run.returncode != 0, context
     else:
-        assert result.returncode == 0, context
+        assert run.returncode == 0, context
     assert TRACEBACK not in output, context
     for fragments in case.lines:
-        wanted = [f.replace("{line}", str(marks.get("line"))) for f in fragments]
+        wanted = [f.replace("{line}", str(run.marks.get("line"))) for f in fragments]
         assert any(all(f in line for f in wanted) for line in lines), \
             f"no output line holds all of {wanted}\n{context}"
     for fragment in case.absent:
         assert fragment not in output, f"{fragment!r} in the output\n{context}"
 
-    after = digests(workdir)
+    before, after = run.before, digests(workdir)
     if case.outcome == "success":
         # An accepted input is published again: the database is rebuilt (a cache, never
         # compared byte for byte); the tables are the contract.
