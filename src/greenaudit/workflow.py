@@ -20,9 +20,11 @@ from pathlib import Path
 from typing import TypeVar
 
 import yaml
+from jsonschema import Draft202012Validator
 
 from . import yamlfile
 from .errors import GreenauditError, InputError
+from .manifest import MANIFEST_COLUMNS, load_manifest
 
 T = TypeVar("T")
 REPORT_PREFIX = "greenaudit: "
@@ -46,8 +48,6 @@ def listed_sources(workspace: Path) -> list[str]:
     the manifest row that expects it, and a file without a manifest row, being no
     job's input, would not even make Snakemake rerun.
     """
-    from .manifest import MANIFEST_COLUMNS, load_manifest
-
     manifest = workspace / "raw" / "sources.csv"
     sources = load_manifest(workspace)
     for source in sorted(sources.values(), key=lambda s: s.line):
@@ -77,8 +77,6 @@ def check_config_file(config_file: str | Path, schema_file: str | Path) -> None:
 
 def config_problem(config_file: Path, schema_file: Path) -> None:
     """Raise an InputError located in `config_file` for its first problem, if any."""
-    from jsonschema import Draft202012Validator
-
     node, data = yamlfile.compose(config_file)
     schema = yamlfile.load(schema_file)
     expected = ", ".join(schema.get("properties", {}))
