@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import os
 import re
-import signal
 import socket
 import stat
 import sys
@@ -32,10 +31,11 @@ from workflow_support import (
     differing_tables,
     digests,
     fresh_clone,
+    kill_group,
     published_files,
+    running_snakemake,
     snakemake,
     snakemake_env,
-    start_snakemake,
 )
 
 pytestmark = pytest.mark.slow
@@ -53,11 +53,6 @@ def _wait_for(condition, process, what: str, timeout: float = 600) -> None:
         time.sleep(0.02)
 
 
-def _kill_group(process) -> None:
-    os.killpg(process.pid, signal.SIGKILL)
-    process.wait(timeout=60)
-
-
 # Moments to kill a rebuild at: while sources are staged (some staging outputs
 # written, others not), and while the database is validated.
 KILL_POINTS = {
@@ -70,9 +65,9 @@ KILL_POINTS = {
 def test_killed_rebuild_resumes_to_identical_tables(tmp_path: Path, moment: str) -> None:
     workdir = fresh_clone(tmp_path / "ws")
     published = digests(workdir)
-    process = start_snakemake(workdir, "--cores", "2", log=tmp_path / "killed.log")
-    _wait_for(lambda: KILL_POINTS[moment](workdir), process, f"the {moment} moment")
-    _kill_group(process)
+    with running_snakemake(workdir, "--cores", "2", log=tmp_path / "killed.log") as process:
+        _wait_for(lambda: KILL_POINTS[moment](workdir), process, f"the {moment} moment")
+        kill_group(process)
 
     assert digests(workdir) == published, "a killed rebuild changed the published tables"
     assert published_files(workdir) == sorted(AUDIT)
@@ -135,17 +130,15 @@ def test_published_tables_carry_no_paths_times_or_run_ids(built_workspace: Path)
 
 def test_second_invocation_is_refused_while_the_first_completes(tmp_path: Path) -> None:
     workdir = fresh_clone(tmp_path / "ws")
-    first = start_snakemake(workdir, "--cores", "2", log=tmp_path / "first.log")
-    _wait_for(KILL_POINTS["staging"], first, "the first run to stage a source")
-
-    second = snakemake(workdir, "--cores", "2")
-    output = second.stdout + second.stderr
-    assert first.poll() is None, "the first run ended before the second was refused"
-    assert second.returncode != 0
-    assert "Directory cannot be locked" in output
-    assert TRACEBACK not in output
-
-    assert first.wait(timeout=900) == 0, (tmp_path / "first.log").read_text()[-3000:]
+    with running_snakemake(workdir, "--cores", "2", log=tmp_path / "first.log") as first:
+        _wait_for(lambda: KILL_POINTS["staging"](workdir), first, "the first run to stage")
+        second = snakemake(workdir, "--cores", "2")
+        output = second.stdout + second.stderr
+        assert first.poll() is None, "the first run ended before the second was refused"
+        assert second.returncode != 0
+        assert "Directory cannot be locked" in output
+        assert TRACEBACK not in output
+        assert first.wait(timeout=900) == 0, (tmp_path / "first.log").read_text()[-3000:]
     assert differing_tables(workdir) == []
 
 

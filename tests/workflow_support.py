@@ -5,7 +5,10 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
+import signal
 import subprocess
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -54,13 +57,30 @@ def snakemake(workdir: Path, *args: str, env: dict[str, str] | None = None,
                           timeout=timeout, env=env or snakemake_env())
 
 
-def start_snakemake(workdir: Path, *args: str, env: dict[str, str] | None = None,
-                    log: Path | None = None) -> subprocess.Popen:
-    """Snakemake in its own process group, so that the test can kill it with its jobs."""
-    out = open(log, "w", encoding="utf-8") if log else subprocess.DEVNULL
-    return subprocess.Popen(["snakemake", *args], cwd=workdir, stdout=out,
-                            stderr=subprocess.STDOUT, env=env or snakemake_env(),
-                            start_new_session=True)
+@contextmanager
+def running_snakemake(workdir: Path, *args: str, log: Path) -> Iterator[subprocess.Popen]:
+    """Snakemake in its own process group, so that the test can kill it with its jobs.
+
+    Whatever happens in the test, the group is killed on the way out if still running.
+    """
+    with open(log, "w", encoding="utf-8") as out:
+        process = subprocess.Popen(["snakemake", *args], cwd=workdir, stdout=out,
+                                   stderr=subprocess.STDOUT, env=snakemake_env(),
+                                   start_new_session=True)
+        try:
+            yield process
+        finally:
+            if process.poll() is None:
+                kill_group(process)
+
+
+def kill_group(process: subprocess.Popen) -> None:
+    """SIGKILL the process and every job it started (its process group)."""
+    try:
+        os.killpg(process.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    process.wait(timeout=60)
 
 
 def digests(workdir: Path) -> dict[str, str]:

@@ -3,8 +3,8 @@
 Every output is written to a temporary name beside its target (same directory, so
 same file system), flushed to disk, and renamed over the target: os.replace is
 atomic on POSIX. A failure or a kill leaves the target as it was; the temporary
-file is removed on failure, and a leftover from a killed process (named after its
-pid, dot-prefixed) is overwritten by the next run.
+file is removed on failure, and a leftover from a killed process (the target's
+name, dot-prefixed, with .tmp) is replaced by the next write of that target.
 """
 
 from __future__ import annotations
@@ -17,8 +17,12 @@ from pathlib import Path
 
 
 def temp_path(path: Path, kind: str = "tmp") -> Path:
-    """The hidden name `path` is written under before the rename (unique per process)."""
-    return path.with_name(f".{path.name}.{os.getpid()}.{kind}")
+    """The hidden name `path` is written under before the rename.
+
+    One fixed name per target: Snakemake lets one job at a time write an output,
+    and the rerun of a killed job overwrites (and so removes) what it left.
+    """
+    return path.with_name(f".{path.name}.{kind}")
 
 
 def _fsync(path: Path) -> None:
