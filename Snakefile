@@ -3,7 +3,13 @@
 
 from snakemake.utils import min_version, validate
 
+from greenaudit.workflow import check_config_file, report_failed_jobs
+
 min_version("9.0")
+
+
+# Refused with one located line (not a traceback) before Snakemake reads it.
+check_config_file("config/config.yaml", "workflow/schemas/config.schema.yaml")
 
 
 configfile: "config/config.yaml"
@@ -21,6 +27,10 @@ include: "workflow/rules/database.smk"
 include: "workflow/rules/validate.smk"
 include: "workflow/rules/audit.smk"
 include: "workflow/rules/report.smk"
+
+
+onerror:
+    report_failed_jobs(log)
 
 
 rule all:

@@ -41,3 +41,19 @@ def workspace_copy(tmp_path: Path, repo_root: Path) -> Path:
     for name in ("raw", "schemas"):
         shutil.copytree(repo_root / name, tmp_path / name)
     return tmp_path
+
+
+@pytest.fixture(scope="session")
+def built_workspace(tmp_path_factory) -> Path:
+    """A fresh clone built and published once per session (PYTHONHASHSEED=0, one thread).
+
+    Tests that break an input copy it rather than rebuilding from scratch.
+    """
+    from workflow_support import differing_tables, fresh_clone, snakemake, snakemake_env
+
+    workdir = fresh_clone(tmp_path_factory.mktemp("built") / "ws")
+    env = snakemake_env(PYTHONHASHSEED="0", OMP_NUM_THREADS="1")
+    result = snakemake(workdir, "--cores", "2", env=env)
+    assert result.returncode == 0, (result.stdout + result.stderr)[-3000:]
+    assert differing_tables(workdir) == []
+    return workdir

@@ -138,7 +138,8 @@ def test_different_figures_conflict_and_fail_unless_declared(build, observe):
     assert (row["lower"], row["upper"]) == (D("27.5"), D("30.5"))
     check = built.checks["agreement.conflicts_declared"]
     assert (check.status, check.severity, check.n_failed) == ("fail", "error", 1)
-    assert f"{A} says 28%" in check.message and f"{B} says 30%" in check.message
+    assert f"raw/tables/{A}.csv:2 says 28%" in check.message
+    assert f"raw/tables/{B}.csv:2 says 30%" in check.message
     assert (check.check_id, "fail") in built.all_checks
     rows = {(o["source_id"], o["row_number"]) for o in observations}
     assert set(built.findings) == {(check.check_id, *r) for r in rows}

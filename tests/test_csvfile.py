@@ -164,3 +164,31 @@ def test_arbitrary_bytes_give_rows_or_input_error(tmp_path, data, allow_empty):
     assert lines == sorted(set(lines)) and all(line >= 2 for line in lines)
     for row in rows:
         assert set(row.values) in ({"a", "b"}, {"a", "b", "c"})
+
+
+@pytest.mark.parametrize("header, hint", [
+    ("indicator_id;period;quantity;quote", "separated by semicolons; expected commas"),
+    ("indicator_id\tperiod\tquantity\tquote", "separated by tabs; expected commas"),
+    ("Indicator_ID,period,quantity,quote", "column names are lower case"),
+])
+def test_missing_columns_explained_by_a_spreadsheet_export(tmp_path, header, hint):
+    error = read_error(write(tmp_path, f"{header}\na;2022;1;q\n"))
+    assert hint in str(error)
+
+
+@pytest.mark.parametrize("text, encoding, named", [
+    ("a,b\n比重达到28%，较2012年提高\n", "gbk", "GBK"),
+    ("a,b\n超過40%，綠色工廠\n", "big5", "Big5"),
+    ("a,b\nnote,données révisées\n", "latin-1", "Latin-1 or Windows-1252"),
+    ("a,b\nnote,“smart” quotes\n", "cp1252", "Latin-1 or Windows-1252"),
+    ("a,b\n比重\n", "utf-16", "UTF-16"),
+])
+def test_legacy_encoding_is_named(tmp_path, text, encoding, named):
+    error = read_error(write(tmp_path, text.encode(encoding)))
+    assert f"looks like {named}; re-save it as UTF-8" in str(error)
+
+
+def test_nul_byte_is_located(tmp_path):
+    error = read_error(write(tmp_path, "indicator_id,period,quantity,quote\na,2022,1\x00,q\n"))
+    assert (error.line, error.column) == (2, 9)
+    assert "NUL byte" in str(error)

@@ -145,11 +145,16 @@ def test_bad_chinese_numerals(text):
 # ------------------------------------------------------------------ errors
 
 @pytest.mark.parametrize("text, fragment", [
-    ("abc", "cannot parse"),
+    ("abc", "has no number"),
     ("", "empty"),
     ("   ", "empty"),
-    ("超过", "cannot parse"),
-    ("40斤", "cannot parse"),          # unit not in schemas/units.yaml
+    ("超过", "has no number"),
+    ("40斤", "unknown unit '斤'"),     # unit not in schemas/units.yaml
+    ("约40公斤左右", "unknown unit '公斤'"),
+    ("-3.5%", "starts with '-'"),
+    ("40%%", "unknown unit '%%'"),
+    ("12三", "cannot parse"),
+    ("15,5%", "expected a decimal point"),
     ("十三五", "Chinese numeral"),      # a plan name, not a figure
     ("50%-40%", "reversed"),
     ("约40%-50%", "qualifier"),

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import yaml
 
+from . import yamlfile
 from .errors import InputError, UnitError
 from .units import UnitSystem
 
@@ -43,25 +44,12 @@ class Indicator:
 
 
 def _yaml_error(path: Path, exc: yaml.YAMLError) -> InputError:
-    mark = getattr(exc, "problem_mark", None)
-    return InputError(f"YAML syntax error: {getattr(exc, 'problem', None) or exc}",
-                      file=str(path), line=mark.line + 1 if mark else None,
-                      column=mark.column + 1 if mark else None)
+    return yamlfile.syntax_error(path, exc)
 
 
 def load_yaml(path: Path):
     """Parse a YAML file; return (data, {top-level key path: line}) for located errors."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InputError("file not found", file=str(path)) from None
-    except UnicodeDecodeError as exc:
-        raise InputError(f"not valid UTF-8 at byte {exc.start}", file=str(path)) from None
-    try:
-        node = yaml.compose(text, Loader=_LOADER)
-        data = yaml.load(text, Loader=_LOADER)
-    except yaml.YAMLError as exc:
-        raise _yaml_error(path, exc) from None
+    node, data = yamlfile.compose(path)
     lines: dict[str, int] = {}
     if isinstance(node, yaml.MappingNode):
         for key, value in node.value:
@@ -126,6 +114,8 @@ def load_catalog(schemas_dir: Path, units: UnitSystem) -> dict[str, Indicator]:
         try:
             units.check_unit(str(entry["unit"]))
         except UnitError as exc:
+            if exc.file:  # the unit registry itself is broken; its own location says where
+                raise
             raise InputError(f"indicator {indicator_id}: {exc.reason}", file=str(path),
                              line=line) from None
         low, high = _range(entry, "valid_range", path, line)
@@ -191,10 +181,18 @@ def load_discrepancies(schemas_dir: Path, catalog: dict[str, Indicator]) -> list
         if not isinstance(item, dict) or not {"indicator_id", "period", "sources", "reason"} <= set(item):
             raise InputError("each discrepancy needs indicator_id, period, sources and reason",
                              file=str(path), line=line)
-        if item["indicator_id"] not in catalog:
-            raise InputError(f"unknown indicator_id {item['indicator_id']!r}", file=str(path),
-                             line=line)
-        if not str(item["reason"]).strip():
+        if not isinstance(item["indicator_id"], str) or item["indicator_id"] not in catalog:
+            raise InputError(f"unknown indicator_id {item['indicator_id']!r}; expected an id of "
+                             f"schemas/indicators.yaml", file=str(path), line=line)
+        problem = check_period(str(item["period"])) or check_breakdown(
+            str(item.get("breakdown") or ""))
+        if problem:
+            raise InputError(problem, file=str(path), line=line)
+        if (not isinstance(item["sources"], list) or len(item["sources"]) < 2
+                or not all(isinstance(s, str) for s in item["sources"])):
+            raise InputError(f"sources {item['sources']!r}; expected a list of the source_ids "
+                             f"that disagree", file=str(path), line=line)
+        if not str(item["reason"] or "").strip():
             raise InputError("a declared discrepancy needs a reason", file=str(path), line=line)
         result.append(Discrepancy(item["indicator_id"], str(item["period"]),
                                   str(item.get("breakdown") or ""),

@@ -31,24 +31,65 @@ def decode(path: Path, data: bytes) -> str:
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        before = data[: exc.start]
-        line = before.count(b"\n") + 1
-        column = exc.start - (before.rfind(b"\n") + 1) + 1
-        guess = _guess_encoding(data)
-        raise InputError(
-            f"not valid UTF-8 (byte 0x{data[exc.start]:02x}){guess}; expected a UTF-8 file",
-            file=str(path), line=line, column=column) from None
-    return text.replace("\r\n", "\n").replace("\r", "\n")
+        raise encoding_error(path, data, exc) from None
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if "\x00" in text:
+        before = text[: text.index("\x00")]
+        raise InputError("NUL byte; expected text (is the file binary or UTF-16?)", file=str(path),
+                         line=before.count("\n") + 1, column=len(before) - before.rfind("\n"))
+    return text
+
+
+def encoding_error(path: Path, data: bytes, exc: UnicodeDecodeError) -> InputError:
+    """The located error for bytes that are not UTF-8, naming the likely encoding."""
+    before = data[: exc.start]
+    line = before.count(b"\n") + 1
+    column = exc.start - (before.rfind(b"\n") + 1) + 1
+    return InputError(f"not valid UTF-8 (byte 0x{data[exc.start]:02x}){_guess_encoding(data)}; "
+                      f"expected a UTF-8 file", file=str(path), line=line, column=column)
 
 
 def _guess_encoding(data: bytes) -> str:
-    for encoding in ("gb18030", "big5"):
+    """A hint naming the legacy encoding the bytes most likely are in."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return ", looks like UTF-16; re-save it as UTF-8"
+    # A Chinese character in GBK or Big5 is two bytes, most often both >= 0x80;
+    # Latin-1 and Windows-1252 accented letters are single high bytes between ASCII.
+    high = [i for i, b in enumerate(data) if b >= 0x80]
+    isolated = all((i == 0 or data[i - 1] < 0x80) and (i + 1 == len(data) or data[i + 1] < 0x80)
+                   for i in high)
+    candidates = [("gb2312", "GBK"), ("latin-1", "Latin-1 or Windows-1252"), ("big5", "Big5"),
+                  ("gb18030", "GB18030")]
+    for encoding, name in candidates:
+        if encoding == "latin-1" and not isolated:
+            continue
         try:
             data.decode(encoding)
-            return f", looks like {encoding.upper()}; re-save it as UTF-8"
         except UnicodeDecodeError:
             continue
-    return ", looks like Latin-1 or another legacy encoding; re-save it as UTF-8"
+        return f", looks like {name}; re-save it as UTF-8"
+    return ", in an unknown legacy encoding; re-save it as UTF-8"
+
+
+def _csv_problem(exc: csv.Error) -> str:
+    """What a csv module error means for a hand-edited table, and what was expected."""
+    text = str(exc)
+    if "field larger than field limit" in text:
+        return (f"a field is longer than {csv.field_size_limit()} characters; expected at most "
+                f"{MAX_FIELD_CHARS}")
+    return (f"malformed CSV ({text}); expected RFC 4180 quoting: check for an unbalanced "
+            f"double quote starting on this line")
+
+
+def _header_hint(header: list[str], required: tuple[str, ...]) -> str:
+    """Why a header lacks columns, when a spreadsheet export explains it."""
+    if len(header) == 1:
+        for separator, name in ((";", "semicolons"), ("\t", "tabs"), ("，", "full-width commas")):
+            if separator in header[0]:
+                return f" (its fields are separated by {name}; expected commas)"
+    if any(h.lower() in required for h in header if h not in required):
+        return " (column names are lower case)"
+    return ""
 
 
 def read_rows(path: Path, required: tuple[str, ...], optional: tuple[str, ...] = (),
@@ -66,13 +107,13 @@ def read_rows(path: Path, required: tuple[str, ...], optional: tuple[str, ...] =
     try:
         header = next(reader)
     except csv.Error as exc:
-        raise InputError(f"malformed CSV header: {exc}", file=str(path), line=1) from None
+        raise InputError(f"header: {_csv_problem(exc)}", file=str(path), line=1) from None
     header = [h.strip() for h in header]
     missing = [c for c in required if c not in header]
     if missing:
         raise InputError(f"missing required column(s) {', '.join(missing)}; header is "
-                         f"{','.join(header)}, expected {','.join(required + optional)}",
-                         file=str(path), line=1)
+                         f"{','.join(header)}, expected {','.join(required + optional)}"
+                         f"{_header_hint(header, required)}", file=str(path), line=1)
     unknown = [h for h in header if h not in required and h not in optional]
     if unknown:
         raise InputError(f"unknown column(s) {', '.join(unknown)}; expected "
@@ -90,8 +131,7 @@ def read_rows(path: Path, required: tuple[str, ...], optional: tuple[str, ...] =
         except StopIteration:
             break
         except csv.Error as exc:
-            raise InputError(f"malformed CSV ({exc}); check for an unbalanced double quote "
-                             f"starting on this line", file=str(path), line=line) from None
+            raise InputError(_csv_problem(exc), file=str(path), line=line) from None
         start, line = line, reader.line_num + 1
         if not fields or fields == [""]:
             continue

@@ -272,7 +272,8 @@ def _agreement_checks(con: duckdb.DuckDBPyConnection,
     conflicts = {(i, p, b) for i, p, b, a in multi if a == "conflict"}
     # What each source says, for every conflicting group, in one query.
     statements = con.execute("""SELECT o.indicator_id, o.period, o.breakdown,
-            string_agg(o.source_id || ' says ' || o.quantity || ' (row ' || o.row_number || ')',
+            string_agg('raw/tables/' || o.source_id || '.csv:' || o.row_number || ' says '
+                       || o.quantity,
                        '; ' ORDER BY o.source_id, o.row_number)
         FROM observations o JOIN indicators i USING (indicator_id, period, breakdown)
         WHERE i.agreement = 'conflict'

@@ -23,12 +23,12 @@ import logging
 import math
 import os
 import shutil
-import tempfile
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from greenaudit.atomic import replace_directory, temp_path, write_text_atomic
 from greenaudit.checks import Check
 from greenaudit.database import AGREEMENTS, EVIDENCE_VALUES
 from greenaudit.manifest import SCRIPTS
@@ -408,20 +408,7 @@ def normalise_result(result: dict) -> dict:
 
 def write_json_atomic(path: Path, data: Any) -> None:
     text = json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False, allow_nan=False) + "\n"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
+    write_text_atomic(path, text)
 
 
 # --------------------------------------------------------------------------- GX
@@ -536,6 +523,7 @@ def run_gx_validation(db_path: Path, out_dir: Path, catalog: dict) -> list[Check
 
     _quiet_gx_environment()
     docs_dir = out_dir / DATA_DOCS_DIR
+    docs_build = temp_path(docs_dir)  # built aside, then swapped into place whole
     checks: dict[str, Check] = {}
     normalised: dict[str, Any] = {}
     with warnings.catch_warnings():
@@ -545,7 +533,7 @@ def run_gx_validation(db_path: Path, out_dir: Path, catalog: dict) -> list[Check
         warnings.simplefilter("ignore", UserWarning)
         import great_expectations as gx
 
-        context = gx.get_context(mode="ephemeral", project_config=_context_config(docs_dir))
+        context = gx.get_context(mode="ephemeral", project_config=_context_config(docs_build))
         datasource = context.data_sources.add_pandas(DATASOURCE_NAME)
 
         for suite_name, table, frame_name in SUITES:
@@ -575,7 +563,9 @@ def run_gx_validation(db_path: Path, out_dir: Path, catalog: dict) -> list[Check
             "success": all(c.status == "pass" for c in checks.values()),
             "suites": normalised,
         })
-        _build_data_docs(context, docs_dir)
+        _build_data_docs(context, docs_build)
+    if docs_build.is_dir():
+        replace_directory(docs_build, docs_dir)
 
     order = [s.check_id for name, _, _ in SUITES for s in specs[name]]
     return [checks[cid] for cid in order]

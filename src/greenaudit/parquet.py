@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from .atomic import atomic_path
 from .checks import Check
 
 DEC = pa.decimal128(38, 10)
@@ -50,14 +50,12 @@ CHECKS = pa.schema([
 
 def write_table(rows: list[dict], schema: pa.Schema, path: Path) -> None:
     """Write rows to Parquet atomically (temp file in the same directory, then rename)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
     # Column by column: Table.from_pylist would import pandas (~0.4 s per job).
     table = pa.Table.from_arrays(
         [pa.array([row.get(name) for row in rows], type=schema.field(name).type)
          for name in schema.names], schema=schema)
-    tmp = path.with_name(f".{path.name}.tmp")
-    pq.write_table(table, tmp)
-    os.replace(tmp, path)
+    with atomic_path(path) as tmp:
+        pq.write_table(table, tmp)
 
 
 def write_checks(checks: list[Check], path: Path) -> None:

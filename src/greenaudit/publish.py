@@ -11,15 +11,17 @@ import csv
 import decimal
 import io
 import json
-import os
 import shutil
 from collections import Counter
+from contextlib import ExitStack
 from decimal import Decimal
 from pathlib import Path
 
 import duckdb
 
 from . import datapackage
+from .atomic import atomic_path
+from .atomic import write_text_atomic as write_atomic  # noqa: F401 - imported from here by stages
 from .checks import CHECK_COLUMNS, Check
 
 OBSERVATION_COLUMNS = (
@@ -83,16 +85,6 @@ def to_csv(columns: tuple[str, ...], rows: list[tuple]) -> str:
     return buffer.getvalue()
 
 
-def write_atomic(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    with open(tmp, "w", encoding="utf-8", newline="") as handle:
-        handle.write(text)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(tmp, path)
-
-
 # DECIMAL as a plain positional decimal without trailing zeros, as format_cell writes it.
 _DECIMAL_SQL = ("CASE WHEN contains(CAST({c} AS VARCHAR), '.') THEN "
                 "rtrim(rtrim(CAST({c} AS VARCHAR), '0'), '.') ELSE CAST({c} AS VARCHAR) END")
@@ -123,19 +115,14 @@ def write_table_csv(con: duckdb.DuckDBPyConnection, table: str, columns: tuple[s
     select = ", ".join(_as_text(con, table, columns, renamed))
     order = ", ".join(f'src."{c}"' for c in order_by)
     query = f"SELECT {select} FROM {table} AS src ORDER BY {order}"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
     count = 0
-    with open(tmp, "w", encoding="utf-8", newline="") as handle:
+    with atomic_path(path) as tmp, open(tmp, "w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle, lineterminator="\n")
         writer.writerow(columns)
         cursor = con.execute(query)
         while batch := cursor.fetchmany(_BATCH_ROWS):
             writer.writerows(batch)
             count += len(batch)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(tmp, path)
     return count
 
 
@@ -207,13 +194,12 @@ def gate(status_path: Path) -> list[str]:
 
 
 def publish(tables: dict[Path, Path], work_db: Path, published_db: Path) -> None:
-    """Copy the validated tables ({staged: published}) and database into place, atomically."""
-    for staged, published in tables.items():
-        # A byte copy, so datapackage.json's hashes still hold.
-        tmp = published.with_name(f".{published.name}.tmp")
-        published.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(staged, tmp)
-        os.replace(tmp, published)
-    tmp = published_db.with_name(f".{published_db.name}.tmp")
-    shutil.copyfile(work_db, tmp)
-    os.replace(tmp, published_db)
+    """Copy the validated tables ({staged: published}) and database into place.
+
+    Every copy is written beside its target first; only when all of them are on
+    disk are they renamed into place, one rename each, so a failure while copying
+    leaves the published set exactly as it was.
+    """
+    with ExitStack() as renames:
+        for source, target in [*tables.items(), (work_db, published_db)]:
+            shutil.copyfile(source, renames.enter_context(atomic_path(target)))

@@ -161,9 +161,7 @@ class QuantityParser:
                             Decimal(100), 0)
         match = self._pattern().fullmatch(cleaned)
         if match is None:
-            raise QuantityError(
-                f"cannot parse quantity {text!r}: expected [qualifier] number [magnitude] "
-                f"[余|多] [unit] [以上|以下|左右] with a unit from schemas/units.yaml")
+            raise QuantityError(_diagnose(cleaned, text))
         a = _side(match, "a_", text)
         qualifiers = [q for q in (PREFIXES.get(match["prefix"] or ""),
                                   INFIXES.get(match["a_infix"] or ""),
@@ -191,6 +189,28 @@ class QuantityParser:
 
 
 _PATTERN_CACHE: dict[tuple[str, ...], re.Pattern] = {}
+
+
+def _diagnose(cleaned: str, text: str) -> str:
+    """What is wrong with a quantity the grammar does not accept, as precisely as known."""
+    if cleaned[0] in "+-\u2212":
+        return (f"quantity {text!r} starts with {cleaned[0]!r}; expected the figure as the "
+                f"document writes it, without a sign (a decrease is an indicator of decline)")
+    if re.search(r"\d[,，]\d", cleaned):
+        return (f"quantity {text!r} has a comma between digits that is not a thousands "
+                f"separator; expected a decimal point (15.5%) or groups of three (10,000)")
+    if not any(ch.isdigit() or ch in CN_NUMERAL_CHARS for ch in cleaned):
+        return f"quantity {text!r} has no number; expected a figure such as '15.5%' or '近3万种'"
+    mags = "|".join(re.escape(m) for m in MAGNITUDES)
+    shape = re.fullmatch(
+        rf"(?:{'|'.join(sorted(PREFIXES, key=len, reverse=True))})?"
+        rf"(?:\d+(?:\.\d+)?(?:{mags})?|[{re.escape(CN_NUMERAL_CHARS)}]+)"
+        rf"(?:{'|'.join(INFIXES)})?(?P<unit>.+?)(?:{'|'.join(SUFFIXES)})?", cleaned)
+    if shape and not any(ch.isdigit() or ch in CN_DIGITS for ch in shape["unit"]):
+        return (f"unknown unit {shape['unit']!r} in quantity {text!r}; expected a written unit "
+                f"listed in schemas/units.yaml")
+    return (f"cannot parse quantity {text!r}: expected [qualifier] number [magnitude] [余|多] "
+            f"[unit] [以上|以下|左右] with a unit from schemas/units.yaml")
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ from .catalog import Indicator, check_breakdown, check_period, load_catalog
 from .checks import Check, outcome
 from .coverage import (IGNORED_FILE, CoverageResult, IgnoredRow, Span, audit_coverage,
                        context_of, read_ignored)
-from .csvfile import read_rows
+from .csvfile import encoding_error, read_rows
 from .errors import GreenauditError, QuantityError, UnitError
 from .evidence import check_evidence
 from .manifest import Source, load_manifest, sha256_of
@@ -83,7 +83,7 @@ ROW_CHECKS = (
     ("breakdown_format", "table.breakdown_format", "table", "error",
      "breakdowns are sorted key=value pairs"),
     ("quote_safe", "table.quote_safe", "table", "error",
-     "quotes are present and cannot act as formulas"),
+     "quotes are present; quotes and notes cannot act as formulas"),
     ("quantity_parse", "table.quantity_parse", "table", "error", "every quantity parses"),
     ("unit_compatible", "table.unit_compatible", "unit", "error",
      "every unit fits its indicator's dimension"),
@@ -289,12 +289,13 @@ def _verify_source(workspace: Path, source: Source, staged: Staged) -> str | Non
     else:
         staged.checks.append(Check(check_id, "manifest", "error", "pass", source.file, 1, 0,
                                    f"sha256 {actual}"))
+    data = path.read_bytes()
     try:
-        return path.read_bytes().decode("utf-8")
+        return data.decode("utf-8")
     except UnicodeDecodeError as exc:
         staged.checks.append(Check(f"source.encoding.{source.source_id}", "manifest", "error",
                                    "fail", source.file, 1, 1,
-                                   f"{source.file}: not valid UTF-8 at byte {exc.start}"))
+                                   encoding_error(Path(source.file), data, exc).located()))
         return None
 
 
@@ -329,6 +330,11 @@ def _observe(row, record, source: Source, table_name: str, catalog: dict[str, In
     elif quote.startswith(FORMULA_PREFIXES):
         findings.add("quote_safe", row.line, f"{where('quote')}: quote starts with {quote[0]!r}, which a "
                      f"spreadsheet would run as a formula; start the quote at a word")
+        usable = False
+    if record["note"].startswith(FORMULA_PREFIXES):
+        findings.add("quote_safe", row.line, f"{where('note')}: note starts with "
+                     f"{record['note'][0]!r}, which a spreadsheet would run as a formula; start "
+                     f"the note at a word")
         usable = False
     try:
         # Parsed in the source's own normal form, so 超過40% reads like 超过40%.

@@ -13,9 +13,9 @@ from functools import cached_property
 from pathlib import Path
 
 import pint
-import yaml
 
-from .errors import UnitError
+from . import yamlfile
+from .errors import InputError, UnitError
 
 
 @dataclass(frozen=True)
@@ -31,14 +31,10 @@ class UnitSystem:
     def load(cls, schemas_dir: Path) -> "UnitSystem":
         path = schemas_dir / "units.yaml"
         try:
-            data = yaml.load(path.read_text(encoding="utf-8"),
-                             Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
-        except yaml.YAMLError as exc:
-            mark = getattr(exc, "problem_mark", None)
-            raise UnitError(f"YAML syntax error: {getattr(exc, 'problem', exc)}", file=str(path),
-                            line=mark.line + 1 if mark else None,
-                            column=mark.column + 1 if mark else None) from None
-        written = (data or {}).get("written_units")
+            data = yamlfile.load(path)
+        except InputError as exc:
+            raise UnitError(exc.reason, file=exc.file, line=exc.line, column=exc.column) from None
+        written = data.get("written_units") if isinstance(data, dict) else None
         if not isinstance(written, dict) or not written:
             raise UnitError("expected a mapping 'written_units: {written: project unit}'",
                             file=str(path))
@@ -47,7 +43,19 @@ class UnitSystem:
     @cached_property
     def registry(self) -> pint.UnitRegistry:
         registry = pint.UnitRegistry(None, non_int_type=Decimal, autoconvert_offset_to_baseunit=False)
-        registry.load_definitions(str(self.registry_file))
+        path = str(self.registry_file)
+        try:
+            registry.load_definitions(path)
+        except FileNotFoundError:
+            raise UnitError("file not found; expected the pint unit definitions", file=path) from None
+        except (pint.errors.PintError, ValueError, TypeError, KeyError) as exc:
+            statement = getattr(exc, "_statement", None)  # pint >= 0.20 (flexparser)
+            line = getattr(statement, "start_line", None) or getattr(exc, "lineno", None)
+            column = getattr(statement, "start_col", None)
+            reason = getattr(exc, "msg", None) or str(exc).splitlines()[0]
+            raise UnitError(f"invalid unit definition: {reason}; expected pint's "
+                            f"'name = definition' syntax", file=path, line=line or None,
+                            column=None if column is None or not line else column + 1) from None
         return registry
 
     def project_unit(self, written: str) -> str:
@@ -82,6 +90,8 @@ class UnitSystem:
         return result
 
     def _convert(self, from_unit: str, to_unit: str) -> Decimal:
+        for unit in (from_unit, to_unit):
+            self.check_unit(unit)
         src, dst = self.registry.Unit(from_unit), self.registry.Unit(to_unit)
         if src.dimensionality != dst.dimensionality:
             raise UnitError(f"unit {from_unit} ({_dims(src)}) cannot express an indicator "

@@ -51,8 +51,10 @@ rule publish:
         tables=expand(f"{VALIDATION}/audit/{{file}}", file=AUDIT_FILES),
         database=WORK_DB,
     output:
-        tables=PUBLISHED,
-        database=PUBLISHED_DB,
+        # update(): Snakemake keeps the published files while the job runs and restores
+        # them if it fails, instead of deleting them first.
+        tables=update(PUBLISHED),
+        database=update(PUBLISHED_DB),
     log:
         "results/logs/publish.log",
     benchmark:

@@ -1,10 +1,11 @@
 from pathlib import Path
 
-from greenaudit.manifest import source_ids
 from greenaudit.shards import plan_shards
+from greenaudit.workflow import exit_on_input_error, listed_sources
 
 WORKSPACE = Path(config["workspace"])
-SHARDS = plan_shards(source_ids(WORKSPACE), config["sources_per_shard"])
+SOURCE_IDS = exit_on_input_error(listed_sources, WORKSPACE)
+SHARDS = plan_shards(SOURCE_IDS, config["sources_per_shard"])
 STAGING = "results/staging"
 VALIDATION = "results/validation"
 AUDIT_TABLES = ["observations", "indicators", "checks", "findings", "coverage", "sources", "catalog"]

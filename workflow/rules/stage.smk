@@ -6,6 +6,7 @@ rule stage_shard:
         catalog=WORKSPACE / "schemas/indicators.yaml",
         units=WORKSPACE / "schemas/units.yaml",
         ignored=WORKSPACE / "raw/ignored.csv",
+        registry=WORKSPACE / "schemas/units.txt",
     output:
         transcriptions=f"{STAGING}/{{shard}}/transcriptions.parquet",
         observations=f"{STAGING}/{{shard}}/observations.parquet",

@@ -1,0 +1,160 @@
+"""What the Snakefile calls outside jobs: checks made while it is parsed, and the error report.
+
+A problem found while Snakemake parses the workflow (a configuration key typo, a
+malformed manifest) would surface as a Python traceback; here it is printed as one
+located line, `greenaudit: error: file:line:column: what was expected`, and the run
+ends with exit status 1 before any job starts.
+
+A failing job writes its one-line error into its log file, where Snakemake does not
+show it; `report_failed_jobs` (the workflow's `onerror` handler) prints those lines
+at the end of the run.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import TypeVar
+
+import yaml
+from jsonschema import Draft202012Validator
+
+from . import yamlfile
+from .errors import GreenauditError, InputError
+from .manifest import MANIFEST_COLUMNS, load_manifest
+
+T = TypeVar("T")
+REPORT_PREFIX = "greenaudit: "
+ERROR_PREFIX = f"{REPORT_PREFIX}error: "
+
+
+def exit_on_input_error(func: Callable[..., T], *args) -> T:
+    """func(*args); a GreenauditError ends the process with its one located line."""
+    try:
+        return func(*args)
+    except GreenauditError as exc:
+        print(f"{ERROR_PREFIX}{exc.located()}", file=sys.stderr)
+        raise SystemExit(1) from None
+
+
+def listed_sources(workspace: Path) -> list[str]:
+    """The manifest's source ids, each with its document and table, and no unlisted file.
+
+    The workflow declares both files as inputs; without this check a missing one
+    would stop Snakemake with a multi-line MissingInputException instead of naming
+    the manifest row that expects it, and a file without a manifest row, being no
+    job's input, would not even make Snakemake rerun.
+    """
+    manifest = workspace / "raw" / "sources.csv"
+    sources = load_manifest(workspace)
+    for source in sorted(sources.values(), key=lambda s: s.line):
+        if not (workspace / source.file).is_file():
+            raise InputError(f"{source.file} does not exist; expected the document whose "
+                             f"sha256 is {source.sha256}, or no manifest row for "
+                             f"{source.source_id}", file=str(manifest), line=source.line,
+                             column=MANIFEST_COLUMNS.index("file") + 1)
+        table = f"raw/tables/{source.source_id}.csv"
+        if not (workspace / table).is_file():
+            raise InputError(f"{table} does not exist; expected the transcription table of "
+                             f"{source.source_id} (raw/TRANSCRIBING.md)", file=str(manifest),
+                             line=source.line, column=1)
+    for folder, suffix in (("sources", ".txt"), ("tables", ".csv")):
+        for path in sorted((workspace / "raw" / folder).glob(f"*{suffix}")):
+            if path.stem not in sources:
+                raise InputError(f"no row for {path.stem} in raw/sources.csv; expected a manifest "
+                                 f"row for every file in raw/{folder}/ (or no such file)",
+                                 file=str(path))
+    return sorted(sources)
+
+
+def check_config_file(config_file: str | Path, schema_file: str | Path) -> None:
+    """Refuse a configuration file that is not valid YAML or does not fit its schema."""
+    exit_on_input_error(config_problem, Path(config_file), Path(schema_file))
+
+
+def config_problem(config_file: Path, schema_file: Path) -> None:
+    """Raise an InputError located in `config_file` for its first problem, if any."""
+    node, data = yamlfile.compose(config_file)
+    schema = yamlfile.load(schema_file)
+    expected = ", ".join(schema.get("properties", {}))
+    if data is None:
+        raise InputError(f"empty; expected the keys {expected}", file=str(config_file), line=1)
+    errors = sorted(Draft202012Validator(schema).iter_errors(data),
+                    key=lambda e: (list(map(str, e.absolute_path)), e.validator))
+    if not errors:
+        return
+    error = errors[0]
+    marks = _key_marks(node)
+    path = ".".join(map(str, error.absolute_path))
+    if error.validator == "additionalProperties" and isinstance(error.instance, dict):
+        known = set(error.schema.get("properties", {}))
+        unknown = sorted(k for k in map(str, error.instance) if k not in known)
+        key = unknown[0]
+        close = difflib.get_close_matches(key, sorted(known), n=1)
+        hint = f" (did you mean {close[0]}?)" if close else ""
+        line, column = marks.get(key, (None, None))
+        raise InputError(f"unknown key {key!r}{hint}; expected the keys {expected}",
+                         file=str(config_file), line=line, column=column)
+    if error.validator == "required":
+        missing = re.findall(r"'([^']+)' is a required property", error.message)
+        name = missing[0] if missing else error.message
+        raise InputError(f"missing key {name!r}; expected the keys {expected}",
+                         file=str(config_file), line=1)
+    top = str(error.absolute_path[0]) if error.absolute_path else ""
+    line, column = marks.get(top, (None, None))
+    described = (schema.get("properties", {}).get(top) or {}).get("description")
+    what = f" ({described})" if described else ""
+    raise InputError(f"{path or 'configuration'}: {error.message}; expected {error.validator} "
+                     f"{error.validator_value!r}{what}", file=str(config_file), line=line,
+                     column=column)
+
+
+def _key_marks(node) -> dict[str, tuple[int, int]]:
+    """Top-level keys of a YAML mapping node -> (line, column) of the key, 1-based."""
+    if not isinstance(node, yaml.MappingNode):
+        return {}
+    return {str(key.value): (key.start_mark.line + 1, key.start_mark.column + 1)
+            for key, _ in node.value}
+
+
+LOG_OF_FAILED_JOB = re.compile(r"^\s*log: (.+?) \(check log file\(s\) for error details\)\s*$")
+
+
+def failed_job_errors(snakemake_log) -> list[str]:
+    """The error lines of the jobs Snakemake reports as failed in its log of this run.
+
+    Each job's own report lines (`greenaudit: ...`) are taken from its log file; a
+    job that failed without one (a crash) is represented by the last line of its log.
+    """
+    # Snakemake 9 passes the list of its log files; older versions passed one path.
+    if isinstance(snakemake_log, (str, Path)):
+        snakemake_log = [snakemake_log]
+    logs: list[str] = []
+    for run_log in map(Path, snakemake_log or []):
+        if not run_log.is_file():
+            continue
+        for line in run_log.read_text(encoding="utf-8", errors="replace").splitlines():
+            match = LOG_OF_FAILED_JOB.match(line)
+            if match:
+                logs += [p for p in match[1].split(", ") if p not in logs]
+    lines: list[str] = []
+    for log in logs:
+        path = Path(log)
+        if not path.is_file():
+            continue
+        text = path.read_text(encoding="utf-8", errors="replace").splitlines()
+        errors = [t for t in text if t.startswith(REPORT_PREFIX)]
+        if not errors:
+            last = next((t for t in reversed(text) if t.strip()), "")
+            errors = [f"{ERROR_PREFIX}{log}: job failed: {last.strip()}"] if last else []
+        lines += [e for e in errors if e not in lines]
+    return lines
+
+
+def report_failed_jobs(snakemake_log) -> None:
+    """Print the one-line errors of the failed jobs (the workflow's `onerror` handler)."""
+    for line in failed_job_errors(snakemake_log):
+        print(line, file=sys.stderr)
