@@ -8,8 +8,9 @@ from greenaudit.workflow import check_config_file, report_failed_jobs
 min_version("9.0")
 
 
-# Refused with one located line (not a traceback) before Snakemake reads it.
-check_config_file("config/config.yaml", "workflow/schemas/config.schema.yaml")
+# Refused with one located line (not a traceback) before Snakemake reads it. The
+# configuration is the working directory's; the schema is the workflow's own.
+check_config_file("config/config.yaml", f"{workflow.basedir}/workflow/schemas/config.schema.yaml")
 
 
 configfile: "config/config.yaml"

@@ -99,9 +99,22 @@ def _number(text: str) -> float | None:
 
 # ------------------------------------------------------------------ (a) matrix
 
+# A chart draws at most this many rows, sources or panels: beyond that it would be
+# unreadable and slow to draw (the full lists are in the tables).
+MAX_MATRIX_ROWS = 200
+MAX_MATRIX_SOURCES = 40
+MAX_SERIES = 24
+
+
 def agreement_matrix(rows: list[IndicatorRow], source_ids: list[str]) -> Chart:
     """Indicator-periods × sources, a cell wherever a source states the figure."""
-    columns = list(source_ids)
+    stated_by: dict[str, int] = {}
+    for row in rows:
+        for sid in row.source_ids:
+            stated_by[sid] = stated_by.get(sid, 0) + 1
+    shown_sources = set(sorted(source_ids, key=lambda sid: (-stated_by.get(sid, 0), sid))
+                        [:MAX_MATRIX_SOURCES])
+    columns = [sid for sid in source_ids if sid in shown_sources]
     if any(row.derived_rules for row in rows):
         columns.append(DERIVED_COLUMN)
     order = {verdict: rank for rank, verdict in enumerate(VERDICTS)}
@@ -109,13 +122,19 @@ def agreement_matrix(rows: list[IndicatorRow], source_ids: list[str]) -> Chart:
     counts = {}
     for row in rows:
         counts[row.agreement] = counts.get(row.agreement, 0) + 1
+    shown = ""
+    if len(ordered) > MAX_MATRIX_ROWS or len(shown_sources) < len(source_ids):
+        shown = (f" The chart shows the first {min(len(ordered), MAX_MATRIX_ROWS)} rows in this "
+                 f"order and the {len(shown_sources)} sources stating the most figures; the "
+                 f"indicator table lists all.")
+        ordered = ordered[:MAX_MATRIX_ROWS]
     description = (
         f"Matrix of {len(rows)} indicator-periods (rows) by {len(columns)} columns "
         f"({', '.join(columns)}). A filled cell means the source states the figure; its colour "
         f"is the cross-source verdict: "
         + ", ".join(f"{v.replace('_', ' ')} {counts.get(v, 0)}" for v in VERDICTS)
         + "".join(f", {v} {n}" for v, n in sorted(counts.items()) if v not in VERDICTS)
-        + ". Rows are ordered by verdict (conflicts first).")
+        + ". Rows are ordered by verdict (conflicts first)." + shown)
     title = "Who states what: indicator-periods by source, coloured by agreement"
     with _rc():
         from matplotlib.collections import PatchCollection
@@ -183,19 +202,33 @@ def time_series_keys(rows: list[IndicatorRow]) -> list[tuple[str, str]]:
 
 def time_series(rows: list[IndicatorRow], observations: list[ObservationRow],
                 source_ids: list[str]) -> Chart:
-    keys = time_series_keys(rows)
+    all_keys = time_series_keys(rows)
+    # The series most sources state, when there are more than a chart can show.
+    weight: dict[tuple[str, str], int] = {}
+    for row in rows:
+        key = (row.indicator_id, row.breakdown)
+        weight[key] = weight.get(key, 0) + int(row.n_sources or 0)
+    keys = sorted(sorted(all_keys, key=lambda k: (-weight.get(k, 0), k))[:MAX_SERIES])
+    by_key: dict[tuple[str, str], list[IndicatorRow]] = {}
+    for row in rows:
+        by_key.setdefault((row.indicator_id, row.breakdown), []).append(row)
+    stated_by_key: dict[tuple[str, str], list[ObservationRow]] = {}
+    for o in observations:
+        stated_by_key.setdefault((o.indicator_id, o.breakdown), []).append(o)
     title = "Indicators stated for several periods, each source's interval as an error bar"
     colour = {sid: SOURCE_COLOURS[i % len(SOURCE_COLOURS)] for i, sid in enumerate(source_ids)}
     lines = []
     for indicator_id, breakdown in keys:
-        points = sorted((r for r in rows if (r.indicator_id, r.breakdown) == (indicator_id, breakdown)
-                         and _year(r.period) is not None), key=lambda r: _year(r.period))
+        points = sorted((r for r in by_key[(indicator_id, breakdown)]
+                         if _year(r.period) is not None), key=lambda r: _year(r.period))
         unit = points[0].unit
         lines.append(f"{indicator_id}{f' ({breakdown})' if breakdown else ''}: "
                      + "; ".join(f"{p.period} {p.value} {unit} [{p.interval}] from "
                                  f"{p.n_sources} source(s), {p.agreement.replace('_', ' ')}"
                                  for p in points))
-    description = (f"{len(keys)} indicators with values for several years. Published values "
+    description = (f"{len(keys)} indicators with values for several years"
+                   + (f" (the {len(keys)} most stated of {len(all_keys)})"
+                      if len(keys) < len(all_keys) else "") + ". Published values "
                    f"with the interval of each source's statement: " + " | ".join(lines) + "."
                    if keys else "No indicator is stated for more than one year.")
     with _rc():
@@ -211,10 +244,9 @@ def time_series(rows: list[IndicatorRow], observations: list[ObservationRow],
         used_sources: list[str] = []
         for index, (indicator_id, breakdown) in enumerate(keys):
             ax = fig.add_subplot(nrows, columns, index + 1)
-            series = [r for r in rows if (r.indicator_id, r.breakdown) == (indicator_id, breakdown)
-                      and _year(r.period) is not None]
-            stated = [o for o in observations if (o.indicator_id, o.breakdown) ==
-                      (indicator_id, breakdown) and _year(o.period) is not None and o.value_canonical]
+            series = [r for r in by_key[(indicator_id, breakdown)] if _year(r.period) is not None]
+            stated = [o for o in stated_by_key.get((indicator_id, breakdown), [])
+                      if _year(o.period) is not None and o.value_canonical]
             values = [_number(r.value) for r in series if r.value] + [
                 _number(o.value_canonical) for o in stated]
             low_limit, high_limit = _limits(values, stated)
