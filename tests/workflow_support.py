@@ -11,10 +11,15 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from greenaudit.publish import AUDIT_FILES
+
 REPO = Path(__file__).resolve().parents[1]
 # What a fresh clone holds that the workflow reads (results/audit/ is committed too).
 COPIED = ("Snakefile", "config", "workflow", "raw", "schemas")
-AUDIT = ("observations.csv", "indicators.csv", "checks.csv", "findings.csv")
+# The files the workflow publishes, and what results/audit/ holds in a clone (the
+# change log is written by `greenaudit diff --append`, not by the workflow).
+AUDIT = AUDIT_FILES
+COMMITTED_AUDIT = tuple(sorted((*AUDIT_FILES, "CHANGES.md")))
 PUBLISHED_DB = Path("results/greenaudit.duckdb")
 TRACEBACK = "Traceback (most recent call last)"
 
