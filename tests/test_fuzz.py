@@ -233,3 +233,28 @@ def test_manifest_with_any_rows_gives_located_errors(tmp_path, rows):
                                                   encoding="utf-8")
     _own_errors_only(lambda: load_manifest(tmp_path))
 
+
+
+# Characters the expression language gives meaning to, plus letters, digits and noise.
+EXPRESSION_ALPHABET = st.sampled_from(list("abcdeh_xyz0123456789.@-+*/()[]=<>!,; \t\n'\"") +
+                                      ["**", "==", "min", "max", "abs", "and", "or", "not",
+                                       "hi_tech_mfg_share@2022", "2012-2022", "[level=x]",
+                                       "1e999", "__import__", "lambda", "中", "％"])
+
+
+@given(st.lists(EXPRESSION_ALPHABET, max_size=25).map("".join) | st.text(max_size=40))
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+def test_rule_expression_parser_raises_only_its_own_located_errors(text: str) -> None:
+    from greenaudit.expression import ExpressionError, constant_value, parse, references
+
+    try:
+        tree = parse(text)
+    except ExpressionError as exc:
+        assert exc.message and "\n" not in exc.message
+        assert 0 <= exc.offset <= len(text)
+        return
+    references(tree)  # a parsed tree is walkable
+    try:
+        constant_value(tree)
+    except ExpressionError as exc:
+        assert exc.message
