@@ -158,23 +158,36 @@ def _failing_copy(built: Path, tmp: Path) -> Path:
     return workdir
 
 
+def _restate(workdir: Path, source_id: str, document: dict[str, str],
+             table: dict[str, str]) -> tuple[str, str]:
+    """Edit a source document and its transcription alike ({old: new}: every occurrence;
+    in the document, the old text must occur once) and re-pin the document's checksum,
+    so that only the checks downstream of evidence can object. Returns the old and new
+    SHA-256."""
+    source = workdir / "raw" / "sources" / f"{source_id}.txt"
+    tables = workdir / "raw" / "tables" / f"{source_id}.csv"
+    original = source.read_bytes()
+    for path, edits in ((source, document), (tables, table)):
+        text = path.read_text(encoding="utf-8")
+        for old, new in edits.items():
+            assert text.count(old) == 1 if path == source else old in text, (path.name, old)
+            text = text.replace(old, new)
+        path.write_text(text, encoding="utf-8")
+    old_sha = hashlib.sha256(original).hexdigest()
+    new_sha = hashlib.sha256(source.read_bytes()).hexdigest()
+    manifest = workdir / "raw" / "sources.csv"
+    manifest.write_text(manifest.read_text(encoding="utf-8").replace(old_sha, new_sha),
+                        encoding="utf-8")
+    return old_sha, new_sha
+
+
 def test_changed_value_is_a_conflict_and_nothing_is_published(built: Path, tmp_path: Path) -> None:
     workdir = _failing_copy(built, tmp_path)
     before = _digests(workdir / "results" / "audit")
     database = hashlib.sha256((workdir / "results" / "greenaudit.duckdb").read_bytes()).hexdigest()
-    table = workdir / "raw" / "tables" / "004_2e0697a374659b7e.csv"
-    text = table.read_text(encoding="utf-8")
-    # Change the slide's 2022 equipment share in the document and its transcription
-    # alike, re-pinning the checksum, so that only the cross-source comparison can object.
-    source = workdir / "raw" / "sources" / "004_2e0697a374659b7e.txt"
-    source_text = source.read_text(encoding="utf-8")
-    assert source_text.count("31.8%") == 1
-    source.write_text(source_text.replace("31.8%", "33.8%"), encoding="utf-8")
-    table.write_text(text.replace("31.8%", "33.8%"), encoding="utf-8")
-    manifest = workdir / "raw" / "sources.csv"
-    old = hashlib.sha256(source_text.encode("utf-8")).hexdigest()
-    new = hashlib.sha256(source.read_bytes()).hexdigest()
-    manifest.write_text(manifest.read_text(encoding="utf-8").replace(old, new), encoding="utf-8")
+    # The slide's 2022 equipment share changed in the document and its transcription
+    # alike, so that only the cross-source comparison can object.
+    _restate(workdir, "004_2e0697a374659b7e", {"31.8%": "33.8%"}, {"31.8%": "33.8%"})
 
     result = _run(workdir)
     output = result.stdout + result.stderr
@@ -234,19 +247,8 @@ def test_edited_figure_is_exactly_what_diff_reports(built: Path, tmp_path: Path)
     # stated once in the slide deck. Edit the document and its transcription alike and
     # re-pin the checksum, so that the audit still passes and publishes.
     sid = "004_2e0697a374659b7e"
-    source = workdir / "raw" / "sources" / f"{sid}.txt"
-    source_text = source.read_text(encoding="utf-8")
-    assert source_text.count("196") == 1
-    source.write_text(source_text.replace("196", "197"), encoding="utf-8")
-    table = workdir / "raw" / "tables" / f"{sid}.csv"
-    table_text = table.read_text(encoding="utf-8")
-    assert table_text.count("196") == 2  # the quantity and its quote
-    table.write_text(table_text.replace("196", "197"), encoding="utf-8")
-    manifest = workdir / "raw" / "sources.csv"
-    old_sha = hashlib.sha256(source_text.encode("utf-8")).hexdigest()
-    new_sha = hashlib.sha256(source.read_bytes()).hexdigest()
-    manifest.write_text(manifest.read_text(encoding="utf-8").replace(old_sha, new_sha),
-                        encoding="utf-8")
+    old_sha, new_sha = _restate(workdir, sid, {"196": "197"},
+                                {"196家": "197家", "196 家": "197 家"})
 
     result = _run(workdir)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
@@ -290,20 +292,9 @@ def test_changed_rise_fails_the_derived_identity(built: Path, tmp_path: Path) ->
     and its checksum alike, so that only the rule can object."""
     workdir = _failing_copy(built, tmp_path)
     before = _digests(workdir / "results" / "audit")
-    source = workdir / "raw" / "sources" / "000_451eeb3f8d9b8ea0.txt"
-    source_text = source.read_text(encoding="utf-8")
-    assert source_text.count("6.1和3.6") == 1
-    source.write_text(source_text.replace("6.1和3.6", "6.3和3.6"), encoding="utf-8")
-    table = workdir / "raw" / "tables" / "000_451eeb3f8d9b8ea0.csv"
-    text = table.read_text(encoding="utf-8")
-    assert text.count("hi_tech_mfg_share_change,2012-2022,6.1,") == 1
-    text = text.replace("hi_tech_mfg_share_change,2012-2022,6.1,",
-                        "hi_tech_mfg_share_change,2012-2022,6.3,")
-    table.write_text(text.replace("6.1和3.6", "6.3和3.6"), encoding="utf-8")
-    manifest = workdir / "raw" / "sources.csv"
-    old = hashlib.sha256(source_text.encode("utf-8")).hexdigest()
-    new = hashlib.sha256(source.read_bytes()).hexdigest()
-    manifest.write_text(manifest.read_text(encoding="utf-8").replace(old, new), encoding="utf-8")
+    _restate(workdir, "000_451eeb3f8d9b8ea0", {"6.1和3.6": "6.3和3.6"},
+             {"hi_tech_mfg_share_change,2012-2022,6.1,": "hi_tech_mfg_share_change,2012-2022,6.3,",
+              "6.1和3.6": "6.3和3.6"})
 
     result = _run(workdir)
     output = result.stdout + result.stderr
