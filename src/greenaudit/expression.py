@@ -181,6 +181,9 @@ class Token:
     value: object = None
 
 
+_DIGITS = frozenset("0123456789")
+
+
 def tokenize(text: str) -> list[Token]:
     if len(text) > MAX_LENGTH:
         raise ExpressionError(f"expression is {len(text)} characters long; at most "
@@ -192,11 +195,11 @@ def tokenize(text: str) -> list[Token]:
         if ch.isspace():
             i += 1
             continue
-        if ch.isdigit():
+        if ch in _DIGITS:  # ASCII only: str.isdigit() also admits ¹, ² and other digits
             tokens.append(_number(text, i))
         elif _NAME.match(text, i):
             tokens.append(_name_or_reference(text, i))
-        elif ch == "." and i + 1 < len(text) and text[i + 1].isdigit():
+        elif ch == "." and i + 1 < len(text) and text[i + 1] in _DIGITS:
             raise ExpressionError("a number must start with a digit (write 0.5, not .5)", i)
         else:
             op = next((o for o in _OPERATORS if text.startswith(o, i)), None)
