@@ -4,11 +4,11 @@ detached process, as on a cluster, and the same published tables as a local run.
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
+from workflow_support import copy_inputs
 
 REPO = Path(__file__).resolve().parents[1]
 COPIED = ("Snakefile", "config", "workflow", "raw", "schemas", "profiles")
@@ -17,11 +17,7 @@ pytestmark = pytest.mark.slow
 
 
 def _workspace(root: Path) -> Path:
-    root.mkdir(parents=True)
-    for name in COPIED:
-        source = REPO / name
-        (shutil.copytree if source.is_dir() else shutil.copy2)(source, root / name)
-    return root
+    return copy_inputs(root, COPIED)
 
 
 def test_cluster_run_publishes_the_committed_tables(tmp_path: Path) -> None:

@@ -16,6 +16,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from workflow_support import copy_inputs
 
 from greenaudit.manifest import load_manifest
 from greenaudit.normalise import normalise
@@ -57,13 +58,7 @@ def chromium():
 
 
 def _workspace(tmp: Path) -> Path:
-    for name in COPIED:
-        source = REPO / name
-        if source.is_dir():
-            shutil.copytree(source, tmp / name)
-        else:
-            shutil.copy2(source, tmp / name)
-    return tmp
+    return copy_inputs(tmp, COPIED)
 
 
 def _run(workdir: Path) -> subprocess.CompletedProcess:

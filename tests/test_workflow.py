@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from workflow_support import copy_inputs
 
 from greenaudit.publish import AUDIT_FILES
 
@@ -23,13 +24,7 @@ pytestmark = pytest.mark.slow
 
 
 def _workspace(tmp: Path) -> Path:
-    for name in COPIED:
-        source = REPO / name
-        if source.is_dir():
-            shutil.copytree(source, tmp / name)
-        else:
-            shutil.copy2(source, tmp / name)
-    return tmp
+    return copy_inputs(tmp, COPIED)
 
 
 def _run(workdir: Path) -> subprocess.CompletedProcess:

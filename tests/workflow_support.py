@@ -24,15 +24,21 @@ PUBLISHED_DB = Path("results/greenaudit.duckdb")
 TRACEBACK = "Traceback (most recent call last)"
 
 
-def fresh_clone(dest: Path) -> Path:
-    """The repository as a clone has it: sources, workflow and the committed audit tables."""
+def copy_inputs(dest: Path, names: tuple[str, ...] = COPIED) -> Path:
+    """A copy of what the workflow reads (no results/): a workspace to build from scratch."""
     dest.mkdir(parents=True, exist_ok=True)
-    for name in COPIED:
+    for name in names:
         source = REPO / name
         if source.is_dir():
             shutil.copytree(source, dest / name)
         else:
             shutil.copy2(source, dest / name)
+    return dest
+
+
+def fresh_clone(dest: Path) -> Path:
+    """The repository as a clone has it: sources, workflow and the committed audit tables."""
+    copy_inputs(dest)
     shutil.copytree(REPO / "results" / "audit", dest / "results" / "audit")
     return dest
 
