@@ -167,12 +167,13 @@ def _summary(args: argparse.Namespace) -> int:
 
 
 def _report(args: argparse.Namespace) -> int:
-    from .report import ReportPaths, build_report
+    from .report import Limits, ReportPaths, build_report
 
+    limits = Limits(**{name: getattr(args, f"max_{name}") for name in Limits.__dataclass_fields__})
     view = build_report(ReportPaths(
         workspace=args.workspace, tables=args.tables, status=args.status,
         normalised=args.normalised, out=args.out, failure_cases=args.failure_cases,
-        data_docs=args.data_docs, charts=args.charts))
+        data_docs=args.data_docs, charts=args.charts, limits=limits, threads=args.threads))
     log.info("report: %s (%d indicator-periods, %d failing checks)", args.out,
              len(view.indicators), len(view.attention))
     return 0
@@ -230,7 +231,19 @@ def _score(args: argparse.Namespace) -> int:
     return 0
 
 
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
+    from .report.limits import LIMIT_HELP, Limits
+
     parser = argparse.ArgumentParser(prog="greenaudit", description=__doc__.splitlines()[0])
     parser.add_argument("-v", "--verbose", action="store_true")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -323,6 +336,12 @@ def build_parser() -> argparse.ArgumentParser:
                    help="also write the charts as SVG files, named matrix.svg, series.svg, "
                         "checks.svg (any directory)")
     p.add_argument("--out", type=Path, required=True)
+    p.add_argument("--threads", type=_positive, default=None,
+                   help="DuckDB threads (default: all cores)")
+    for name, spec in Limits.__dataclass_fields__.items():
+        p.add_argument(f"--max-{name.replace('_', '-')}", dest=f"max_{name}", type=_positive,
+                       default=spec.default, metavar="N",
+                       help=f"{LIMIT_HELP[name]} (default {spec.default})")
     p.set_defaults(func=_report)
 
     p = sub.add_parser("scaffold", help="append candidate rows for a source's uncovered mentions")

@@ -7,6 +7,16 @@ charts. The page loads nothing from anywhere: styles, script and charts are inli
 
 from __future__ import annotations
 
-from .build import ReportPaths, build_report
+from .limits import Limits
 
-__all__ = ["ReportPaths", "build_report"]
+__all__ = ["Limits", "ReportPaths", "build_report"]
+
+
+def __getattr__(name: str):
+    # The builder (Jinja, DuckDB, the manifest reader) is imported when used, so the
+    # command line can read the limits for its options without it.
+    if name in ("ReportPaths", "build_report"):
+        from . import build
+
+        return getattr(build, name)
+    raise AttributeError(name)

@@ -8,8 +8,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import InputError
-from ..publish import write_atomic
+# Not through `publish`, whose imports (datapackage, catalog, pint) take most of a second.
+from ..atomic import write_text_atomic as write_atomic
 from .data import load
+from .limits import Limits
 from .model import VERDICTS, ReportView, build_view
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -27,6 +29,8 @@ class ReportPaths:
     failure_cases: Path | None = None
     data_docs: Path | None = None
     charts: list[Path] = field(default_factory=list)
+    limits: Limits = field(default_factory=Limits)
+    threads: int | None = None
 
 
 def script_hash(script: str) -> str:
@@ -48,16 +52,17 @@ def render(view: ReportView, charts: list) -> str:
 
 
 def build_report(paths: ReportPaths) -> ReportView:
-    from .charts import agreement_matrix, checks_by_kind, time_series
+    from .charts import agreement_matrix, check_counts_chart, time_series
 
     data = load(paths.workspace, paths.tables, paths.status, paths.normalised,
-                paths.failure_cases)
-    view = build_view(data, paths.out.parent, paths.failure_cases, paths.data_docs)
+                paths.failure_cases, paths.threads)
+    view = build_view(data, paths.out.parent, paths.failure_cases, paths.data_docs, paths.limits)
     source_ids = list(data.sources)
     observations = [o for row in view.indicators for o in row.observations]
-    charts = [agreement_matrix(view.indicators, source_ids),
+    verdicts = {verdict: n for verdict, _, n in view.headline.verdicts if n}
+    charts = [agreement_matrix(view.indicators, source_ids, verdicts),
               time_series(view.indicators, observations, source_ids),
-              checks_by_kind(data.checks)]
+              check_counts_chart(data.tables.check_counts())]
     by_file = {f"{chart.name.removeprefix('chart-')}.svg": chart for chart in charts}
     unknown = [str(p) for p in paths.charts if p.name not in by_file]
     if unknown:

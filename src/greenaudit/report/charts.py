@@ -106,8 +106,13 @@ MAX_MATRIX_SOURCES = 40
 MAX_SERIES = 24
 
 
-def agreement_matrix(rows: list[IndicatorRow], source_ids: list[str]) -> Chart:
-    """Indicator-periods × sources, a cell wherever a source states the figure."""
+def agreement_matrix(rows: list[IndicatorRow], source_ids: list[str],
+                     counts: dict[str, int] | None = None) -> Chart:
+    """Indicator-periods × sources, a cell wherever a source states the figure.
+
+    `rows` may be a selection of the indicator table; `counts` are then the verdict
+    counts over the full table (the legend and description state those).
+    """
     stated_by: dict[str, int] = {}
     for row in rows:
         for sid in row.source_ids:
@@ -119,17 +124,21 @@ def agreement_matrix(rows: list[IndicatorRow], source_ids: list[str]) -> Chart:
         columns.append(DERIVED_COLUMN)
     order = {verdict: rank for rank, verdict in enumerate(VERDICTS)}
     ordered = sorted(rows, key=lambda r: (order.get(r.agreement, len(order)), r.sort_key))
-    counts = {}
-    for row in rows:
-        counts[row.agreement] = counts.get(row.agreement, 0) + 1
+    if counts is None:
+        counts = {}
+        for row in rows:
+            counts[row.agreement] = counts.get(row.agreement, 0) + 1
+    total = sum(counts.values())
     shown = ""
-    if len(ordered) > MAX_MATRIX_ROWS or len(shown_sources) < len(source_ids):
+    if (len(ordered) > MAX_MATRIX_ROWS or len(ordered) < total
+            or len(shown_sources) < len(source_ids)):
         shown = (f" The chart shows the first {min(len(ordered), MAX_MATRIX_ROWS)} rows in this "
                  f"order and the {len(shown_sources)} sources stating the most figures; the "
-                 f"indicator table lists all.")
+                 + ("indicator table lists all." if len(rows) >= total
+                    else "indicators.csv lists all."))
         ordered = ordered[:MAX_MATRIX_ROWS]
     description = (
-        f"Matrix of {len(rows)} indicator-periods (rows) by {len(columns)} columns "
+        f"Matrix of {total} indicator-periods (rows) by {len(columns)} columns "
         f"({', '.join(columns)}). A filled cell means the source states the figure; its colour "
         f"is the cross-source verdict: "
         + ", ".join(f"{v.replace('_', ' ')} {counts.get(v, 0)}" for v in VERDICTS)
@@ -325,14 +334,20 @@ def _scale(largest: float, unit: str) -> tuple[float, str]:
 # --------------------------------------------------------------- (c) checks
 
 def checks_by_kind(checks: list[dict]) -> Chart:
+    return check_counts_chart([(c["kind"], c["status"], c["severity"], 1) for c in checks])
+
+
+def check_counts_chart(counted: list[tuple[str, str, str, int]]) -> Chart:
+    """The checks chart from (kind, status, severity, n) counts over the full table."""
     kinds: dict[str, dict[str, int]] = {}
-    for check in checks:
-        status = "pass" if check["status"] == "pass" else f"fail {check['severity']}"
-        counts = kinds.setdefault(check["kind"], {})
-        counts[status] = counts.get(status, 0) + 1
+    for kind, check_status, severity, n in counted:
+        status = "pass" if check_status == "pass" else f"fail {severity}"
+        counts = kinds.setdefault(kind, {})
+        counts[status] = counts.get(status, 0) + n
+    n_checks = sum(n for *_, n in counted)
     ordered = sorted(kinds, key=lambda k: (-sum(kinds[k].values()), k))
     title = "Checks by kind and status"
-    description = f"{len(checks)} checks. " + "; ".join(
+    description = f"{n_checks} checks. " + "; ".join(
         f"{kind}: " + ", ".join(f"{kinds[kind][s]} {s}" for s, _ in STATUS_COLOURS if kinds[kind].get(s))
         for kind in ordered) + "."
     with _rc():

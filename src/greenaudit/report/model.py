@@ -4,6 +4,12 @@ The tables are read as published strings; nothing is recomputed that the audit
 already decided (verdicts, intervals, statuses). Columns and values other branches
 add are carried through: an unknown verdict gets its own count, `derived:<rule>`
 entries in `sources` are shown as derived values with the rule's checks.
+
+The page is bounded: every count is over the full tables, but each long list shows
+at most a fixed number of rows (`Limits`), chosen in order of attention (failures
+before passes, conflicts before agreement, problem rows before clean ones) and
+shown in the tables' own order, with a note saying how many of how many are shown
+and which published file holds them all.
 """
 
 from __future__ import annotations
@@ -18,7 +24,8 @@ from markupsafe import Markup
 
 from ..manifest import Source
 from .data import AuditData
-from .sourcetext import Located, highlight, locate, render_text
+from .limits import Limits
+from .sourcetext import Located, highlight, locate, render_excerpts, render_text
 
 # Verdicts in order of attention (a conflict matters most); labels as the page says them.
 VERDICTS = ("conflict", "agree_within_rounding", "agree", "derived", "single_source")
@@ -29,7 +36,19 @@ SEVERITIES = ("error", "warning", "info")
 DERIVED_PREFIX = "derived:"
 INDICATOR_COLUMNS = {"indicator_id", "period", "breakdown", "value", "unit_canonical", "lower",
                      "upper", "n_sources", "sources", "agreement", "flags", "value_source"}
-FAILURE_CASES_SHOWN = 50
+
+@dataclass(frozen=True)
+class Cap:
+    """How many of a list the page shows, of how many, and where all of them are."""
+
+    name: str
+    shown: int
+    total: int
+    where: str
+
+    @property
+    def capped(self) -> bool:
+        return self.shown < self.total
 
 
 def verdict_label(verdict: str) -> str:
@@ -74,6 +93,8 @@ class ObservationRow:
     anchor: str = ""
     located: bool = False
     pieces: list[tuple[str, bool]] = field(default_factory=list)
+    # The source has a normalised text, but the page does not show this quote in it.
+    text_omitted: bool = False
 
     @property
     def interval(self) -> str:
@@ -111,6 +132,8 @@ class IndicatorRow:
     extra: dict[str, str] = field(default_factory=dict)
     observations: list[ObservationRow] = field(default_factory=list)
     derived: list[DerivedEntry] = field(default_factory=list)
+    has_evidence: bool = True
+    n_statements: int = 0
 
     @property
     def key(self) -> tuple[str, str, str]:
@@ -148,6 +171,7 @@ class FindingLink:
 class Attention:
     check: dict
     findings: list[FindingLink]
+    n_findings: int = 0
 
 
 @dataclass
@@ -160,6 +184,9 @@ class SourceView:
     coverage: dict[str, int] | None
     text_html: Markup
     has_text: bool
+    text_staged: bool = False
+    excerpted: bool = False
+    text_chars: int = 0
 
 
 @dataclass
@@ -182,7 +209,9 @@ class ReportView:
     attention: list[Attention]
     indicators: list[IndicatorRow]
     sources: list[SourceView]
+    texts: list[SourceView]
     checks: list[dict]
+    caps: dict[str, Cap]
     failure_cases: list[dict]
     failure_case_columns: list[str]
     n_failure_cases: int
@@ -190,96 +219,155 @@ class ReportView:
     data_docs_link: str
 
 
-def headline(data: AuditData) -> Headline:
+def table_file(name: str, publishable: bool) -> str:
+    """Where the full table is: published, or (when the gate failed) only validated."""
+    return f"results/{'audit' if publishable else 'validation/audit'}/{name}.csv"
+
+
+def headline(data: AuditData, source_counts: dict[str, tuple[int, int]]) -> Headline:
+    tables = data.tables
     by_status: dict[str, int] = {"pass": 0, "fail": 0}
     failed = {severity: 0 for severity in SEVERITIES}
-    for check in data.checks:
-        by_status[check["status"]] = by_status.get(check["status"], 0) + 1
-        if check["status"] == "fail":
-            failed[check["severity"]] = failed.get(check["severity"], 0) + 1
+    for _kind, status, severity, n in tables.check_counts():
+        by_status[status] = by_status.get(status, 0) + n
+        if status == "fail":
+            failed[severity] = failed.get(severity, 0) + n
     verdicts: dict[str, int] = {verdict: 0 for verdict in HEADLINE_VERDICTS}
-    for row in data.indicators:
-        verdicts[row["agreement"]] = verdicts.get(row["agreement"], 0) + 1
+    for verdict, n in tables.verdict_counts():
+        verdicts[verdict] = verdicts.get(verdict, 0) + n
     return Headline(
-        sources=len(data.sources), observations=len(data.observations),
-        indicator_rows=len(data.indicators),
-        indicator_ids=len({row["indicator_id"] for row in data.indicators}),
-        checks=len(data.checks), checks_by_status=by_status, failed_by_severity=failed,
+        sources=len(data.sources),
+        observations=sum(n for n, _ in source_counts.values()),
+        indicator_rows=sum(verdicts.values()), indicator_ids=tables.indicator_ids(),
+        checks=sum(by_status.values()), checks_by_status=by_status, failed_by_severity=failed,
         verdicts=[(v, verdict_label(v), n) for v, n in verdicts.items()])
 
 
-def _observations(data: AuditData) -> tuple[list[ObservationRow], dict[str, list[Located]]]:
-    rows: list[ObservationRow] = []
-    located: dict[str, list[Located]] = {}
+def _observation(record: dict, data: AuditData) -> ObservationRow:
     names = ObservationRow.__dataclass_fields__
-    for record in data.observations:
-        row = ObservationRow(**{k: record.get(k, "") or "" for k in names
-                                if k not in ("anchor", "located", "pieces")})
-        source = data.sources.get(row.source_id)
-        row.anchor = f"src-{_slug(row.source_id)}-r{row.row_number}"
-        row.pieces = [(row.quote, False)]
-        if source is not None and row.quote:
-            row.pieces = highlight(row.quote, row.quantity, source.cleaning)
-            text = data.texts.get(row.source_id)
-            if text is not None:
-                where = locate(text, row.anchor, row.quote, row.quantity, source.cleaning)
-                if where is not None:
-                    row.located = True
-                    located.setdefault(row.source_id, []).append(where)
-        rows.append(row)
-    return rows, located
+    row = ObservationRow(**{k: record.get(k, "") or "" for k in names
+                            if k not in ("anchor", "located", "pieces", "text_omitted")})
+    source = data.sources.get(row.source_id)
+    row.anchor = f"src-{_slug(row.source_id)}-r{row.row_number}"
+    row.pieces = [(row.quote, False)]
+    if source is not None and row.quote:
+        row.pieces = highlight(row.quote, row.quantity, source.cleaning)
+    return row
 
 
-def _rule_checks(checks: list[dict], rule_id: str) -> list[dict]:
-    return [c for c in checks if rule_id in c["check_id"].split(".")
-            or c["check_id"].endswith("." + rule_id) or c["check_id"] == rule_id]
+def _indicator(record: dict, data: AuditData, used: set[str]) -> IndicatorRow:
+    sources = [s for s in (record.get("sources") or "").split(";") if s]
+    rules = [s[len(DERIVED_PREFIX):] for s in sources if s.startswith(DERIVED_PREFIX)]
+    en, zh = data.names.get(record["indicator_id"], ("", ""))
+    anchor = base = "ev-" + _slug("-".join(
+        p for p in (record["indicator_id"], record["period"], record.get("breakdown", "")) if p))
+    counter = 2
+    while anchor in used:
+        anchor, counter = f"{base}-{counter}", counter + 1
+    used.add(anchor)
+    return IndicatorRow(
+        indicator_id=record["indicator_id"], period=record["period"],
+        breakdown=record.get("breakdown", "") or "", value=record.get("value", "") or "",
+        unit=record.get("unit_canonical", "") or "", lower=record.get("lower", "") or "",
+        upper=record.get("upper", "") or "", n_sources=record.get("n_sources", "") or "",
+        agreement=record.get("agreement", "") or "", flags=record.get("flags", "") or "",
+        value_source=record.get("value_source", "") or "",
+        source_ids=[s for s in sources if not s.startswith(DERIVED_PREFIX)],
+        derived_rules=rules, name_en=en, name_zh=zh, anchor=anchor,
+        extra={k: v for k, v in record.items() if k not in INDICATOR_COLUMNS and v})
 
 
-def _indicators(data: AuditData, observations: list[ObservationRow]) -> list[IndicatorRow]:
-    by_key: dict[tuple[str, str, str], list[ObservationRow]] = {}
-    for obs in observations:
-        by_key.setdefault((obs.indicator_id, obs.period, obs.breakdown), []).append(obs)
+def _indicators(data: AuditData, limits: Limits) -> list[IndicatorRow]:
+    """The indicator rows the table shows, in file order; the first `limits.evidence` in
+    order of attention also get an evidence entry with their statements."""
+    records = data.tables.indicators(limits.indicators)
+    with_evidence = {record["pos_"] for record in records[:limits.evidence]}
+    records.sort(key=lambda record: record["pos_"])
     rows, used = [], set()
-    for record in data.indicators:
-        sources = [s for s in (record.get("sources") or "").split(";") if s]
-        rules = [s[len(DERIVED_PREFIX):] for s in sources if s.startswith(DERIVED_PREFIX)]
-        en, zh = data.names.get(record["indicator_id"], ("", ""))
-        anchor = base = "ev-" + _slug("-".join(
-            p for p in (record["indicator_id"], record["period"], record.get("breakdown", "")) if p))
-        counter = 2
-        while anchor in used:
-            anchor, counter = f"{base}-{counter}", counter + 1
-        used.add(anchor)
-        row = IndicatorRow(
-            indicator_id=record["indicator_id"], period=record["period"],
-            breakdown=record.get("breakdown", "") or "", value=record.get("value", "") or "",
-            unit=record.get("unit_canonical", "") or "", lower=record.get("lower", "") or "",
-            upper=record.get("upper", "") or "", n_sources=record.get("n_sources", "") or "",
-            agreement=record.get("agreement", "") or "", flags=record.get("flags", "") or "",
-            value_source=record.get("value_source", "") or "",
-            source_ids=[s for s in sources if not s.startswith(DERIVED_PREFIX)],
-            derived_rules=rules, name_en=en, name_zh=zh, anchor=anchor,
-            extra={k: v for k, v in record.items() if k not in INDICATOR_COLUMNS and v})
-        row.observations = sorted(by_key.get(row.key, []),
-                                  key=lambda o: (o.is_derived, o.source_id, int(o.row_number or 0)))
-        row.derived = [DerivedEntry(rule, _rule_checks(data.checks, rule)) for rule in rules]
+    for record in records:
+        position = record.pop("pos_")
+        record.pop("rank_")
+        row = _indicator(record, data, used)
+        row.has_evidence = position in with_evidence
         rows.append(row)
+    shown = [row for row in rows if row.has_evidence]
+    statements = data.tables.statements([row.key for row in shown], limits.statements)
+    rules = sorted({rule for row in shown for rule in row.derived_rules})
+    rule_checks = data.tables.rule_checks(rules)
+    for row in shown:
+        records_here, row.n_statements = statements.get(row.key, ([], 0))
+        row.observations = sorted((_observation(r, data) for r in records_here),
+                                  key=lambda o: (o.is_derived, o.source_id, int(o.row_number or 0)))
+        row.derived = [DerivedEntry(rule, rule_checks.get(rule, [])) for rule in row.derived_rules]
     return rows
 
 
+def _texts_to_embed(data: AuditData, statements: list[ObservationRow], limit: int) -> list[str]:
+    """The sources whose texts the page embeds: those the shown statements quote, the
+    ones quoted by a problem statement first, then by how many shown statements they
+    have; in manifest order."""
+    order = {sid: i for i, sid in enumerate(data.sources)}
+    weight: dict[str, list[int]] = {}
+    for o in statements:
+        if o.source_id in data.text_files and o.source_id in data.sources and o.quote:
+            w = weight.setdefault(o.source_id, [0, 0])
+            w[0] += o.evidence not in ("verified", "derived")
+            w[1] += 1
+    chosen = sorted(weight, key=lambda sid: (-weight[sid][0], -weight[sid][1], order[sid]))[:limit]
+    return sorted(chosen, key=order.__getitem__)
+
+
+def _source_texts(data: AuditData, statements: list[ObservationRow],
+                  limits: Limits) -> dict[str, tuple[Markup, bool, int]]:
+    """{source_id: (its text as HTML, whether excerpted, its length)} for the embedded
+    texts; marks each statement located in the page, or its text omitted."""
+    embedded = _texts_to_embed(data, statements, limits.texts)
+    by_source: dict[str, list[ObservationRow]] = {}
+    for o in statements:
+        by_source.setdefault(o.source_id, []).append(o)
+    # Problem statements first, so their quotes are the ones kept when a long text is excerpted.
+    for rows in by_source.values():
+        rows.sort(key=lambda o: o.evidence in ("verified", "derived"))
+    html: dict[str, tuple[Markup, bool, int]] = {}
+    for source_id in embedded:
+        text = data.text(source_id)
+        cleaning = data.sources[source_id].cleaning
+        located: list[Located] = []
+        rows: dict[str, ObservationRow] = {}
+        for o in by_source.get(source_id, []):
+            if o.quote:
+                where = locate(text, o.anchor, o.quote, o.quantity, cleaning)
+                if where is not None:
+                    located.append(where)
+                    rows[o.anchor] = o
+        if len(text) <= limits.text_chars:
+            kept = {loc.anchor for loc in located}
+            html[source_id] = (render_text(text, located), False, len(text))
+        else:
+            markup, kept = render_excerpts(text, located, limits.text_chars)
+            html[source_id] = (markup, True, len(text))
+        for anchor, o in rows.items():
+            o.located = anchor in kept
+            o.text_omitted = not o.located
+    for o in statements:
+        if o.source_id in data.text_files and o.source_id not in html and not o.is_derived:
+            o.text_omitted = True
+    return html
+
+
 def _attention(data: AuditData, indicators: list[IndicatorRow],
-               observations: list[ObservationRow]) -> list[Attention]:
-    evidence = {row.key: row.anchor for row in indicators}
-    quotes = {(o.source_id, o.row_number): o.anchor for o in observations if o.located}
-    failing = [c for c in data.checks if c["status"] == "fail"]
-    rank = {severity: i for i, severity in enumerate(SEVERITIES)}
-    failing.sort(key=lambda c: (rank.get(c["severity"], len(rank)), c["check_id"]))
+               statements: list[ObservationRow], limits: Limits) -> list[Attention]:
+    evidence = {row.key: row.anchor for row in indicators if row.has_evidence}
+    quotes = {(o.source_id, o.row_number): o.anchor for o in statements if o.located}
+    failing = data.tables.failing_checks(limits.failing_checks)
+    findings = data.tables.findings([c["check_id"] for c in failing], limits.findings)
     items = []
     for check in failing:
+        rows, total = findings.get(check["check_id"], ([], 0))
         links = [FindingLink(f, evidence.get((f["indicator_id"], f["period"], f["breakdown"]), ""),
                              quotes.get((f["source_id"], f["row_number"]), ""))
-                 for f in data.findings if f["check_id"] == check["check_id"]]
-        items.append(Attention(check, links))
+                 for f in rows]
+        items.append(Attention(check, links, total))
     return items
 
 
@@ -292,28 +380,41 @@ def cleaning_steps(source: Source) -> list[str]:
     return steps
 
 
-def _sources(data: AuditData, observations: list[ObservationRow],
-             located: dict[str, list[Located]]) -> list[SourceView]:
-    checks = {c["check_id"]: c for c in data.checks}
-    views = []
-    for source_id, source in data.sources.items():
-        mine = [o for o in observations if o.source_id == source_id]
-        checksum = checks.get(f"source.checksum.{source_id}", {}).get("status", "not checked")
-        coverage = None
-        if data.coverage is not None:
-            coverage = {}
-            for row in data.coverage:
-                if row.get("source_id") == source_id:
-                    coverage[row.get("status", "")] = coverage.get(row.get("status", ""), 0) + 1
-            coverage = dict(sorted(coverage.items()))
-        text = data.texts.get(source_id)
-        views.append(SourceView(
-            source=source, n_observations=len(mine),
-            n_verified=sum(o.evidence == "verified" for o in mine), checksum=checksum,
-            cleaning=cleaning_steps(source), coverage=coverage,
-            text_html=render_text(text, located.get(source_id, [])) if text is not None else Markup(""),
-            has_text=text is not None))
-    return views
+def _sources(data: AuditData, counts: dict[str, tuple[int, int]],
+             texts: dict[str, tuple[Markup, bool, int]], statements: list[ObservationRow],
+             limit: int) -> tuple[list[SourceView], list[SourceView]]:
+    """The sources described (those a finding names or whose checksum failed first,
+    then those whose text or statements are shown), and the embedded texts."""
+    checksums = data.tables.check_status("source.checksum.")
+    coverage = data.tables.coverage_counts()
+    named = data.tables.sources_named_by_findings()
+    quoted = {o.source_id for o in statements}
+    order = list(data.sources)
+
+    def attention(index: int) -> tuple[int, int]:
+        sid = order[index]
+        checksum = checksums.get(f"source.checksum.{sid}", "not checked")
+        rank = (0 if sid in named or checksum == "fail" else 1 if sid in texts
+                else 2 if sid in quoted else 3)
+        return rank, index
+
+    chosen = sorted(sorted(range(len(order)), key=attention)[:limit])
+    views: dict[str, SourceView] = {}
+    for index in sorted(set(chosen) | {order.index(sid) for sid in texts}):
+        source_id = order[index]
+        source = data.sources[source_id]
+        n, verified = counts.get(source_id, (0, 0))
+        html, excerpted, length = texts.get(source_id, (Markup(""), False, 0))
+        views[source_id] = SourceView(
+            source=source, n_observations=n, n_verified=verified,
+            checksum=checksums.get(f"source.checksum.{source_id}", "not checked"),
+            cleaning=cleaning_steps(source),
+            coverage=None if coverage is None else coverage.get(source_id, {}),
+            text_html=html, has_text=source_id in texts,
+            text_staged=source_id in data.text_files, excerpted=excerpted, text_chars=length)
+    described = [views[order[i]] for i in chosen]
+    embedded = [view for view in views.values() if view.has_text]
+    return described, embedded
 
 
 def relative_link(target: Path, page_dir: Path) -> str:
@@ -321,21 +422,44 @@ def relative_link(target: Path, page_dir: Path) -> str:
 
 
 def build_view(data: AuditData, page_dir: Path, failure_cases: Path | None,
-               data_docs: Path | None) -> ReportView:
-    observations, located = _observations(data)
-    indicators = _indicators(data, observations)
-    columns = list(data.failure_cases[0]) if data.failure_cases else []
+               data_docs: Path | None, limits: Limits | None = None) -> ReportView:
+    limits = limits or Limits()
+    publishable = bool(data.status.get("publishable"))
+    counts = data.tables.observation_counts()
+    head = headline(data, counts)
+    indicators = _indicators(data, limits)
+    statements = [o for row in indicators for o in row.observations]
+    texts = _source_texts(data, statements, limits)
+    sources, embedded = _sources(data, counts, texts, statements, limits.sources)
+    attention = _attention(data, indicators, statements, limits)
+    checks = data.tables.checks(limits.checks)
+    columns, cases, n_cases = data.tables.failure_cases(limits.failure_cases)
+    n_failing = head.checks_by_status.get("fail", 0)
+    caps = {
+        "indicators": Cap("indicators", len(indicators), head.indicator_rows,
+                          table_file("indicators", publishable)),
+        "evidence": Cap("evidence", sum(row.has_evidence for row in indicators),
+                        head.indicator_rows, table_file("observations", publishable)),
+        "failing-checks": Cap("failing-checks", len(attention), n_failing,
+                              table_file("checks", publishable)),
+        "checks": Cap("checks", len(checks), head.checks, table_file("checks", publishable)),
+        "sources": Cap("sources", len(sources), len(data.sources), "raw/sources.csv"),
+        "texts": Cap("texts", len(embedded), len(data.text_files),
+                     "results/staging/*/normalised/"),
+    }
     return ReportView(
-        publishable=bool(data.status.get("publishable")),
+        publishable=publishable,
         status_errors=list(data.status.get("errors", [])),
-        headline=headline(data),
-        attention=_attention(data, indicators, observations),
+        headline=head,
+        attention=attention,
         indicators=indicators,
-        sources=_sources(data, observations, located),
-        checks=data.checks,
-        failure_cases=data.failure_cases[:FAILURE_CASES_SHOWN],
+        sources=sources,
+        texts=embedded,
+        checks=checks,
+        caps=caps,
+        failure_cases=cases,
         failure_case_columns=columns,
-        n_failure_cases=len(data.failure_cases),
+        n_failure_cases=n_cases,
         failure_cases_link=relative_link(failure_cases, page_dir) if failure_cases else "",
         data_docs_link=relative_link(data_docs / "index.html", page_dir) if data_docs else "",
     )

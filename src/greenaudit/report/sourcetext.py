@@ -88,27 +88,92 @@ def _escaped(text: str) -> str:
 
 def render_text(text: str, located: list[Located]) -> Markup:
     """The normalised text as HTML: every quote a <mark> naming its anchors, the
-    quantity emphasised, and an empty element carrying each quote's anchor id."""
+    quantity emphasised, and an empty element carrying each quote's anchor id.
+
+    One sweep over the sorted boundaries: quotes open and close as it passes their
+    ends, so the cost is the text's length plus (quotes x log quotes), whatever the
+    number of quotes and however they overlap.
+    """
+    opens: dict[int, list[str]] = {}
+    closes: dict[int, list[str]] = {}
+    quantity_depth: dict[int, int] = {}
     cuts = {0, len(text)}
-    for loc in located:
-        cuts.update((loc.start, loc.end))
-        if loc.quantity_start is not None:
-            cuts.update((loc.quantity_start, loc.quantity_end))
-    starts: dict[int, list[str]] = {}
     for loc in sorted(located, key=lambda item: item.anchor):
-        starts.setdefault(loc.start, []).append(loc.anchor)
+        cuts.update((loc.start, loc.end))
+        opens.setdefault(loc.start, []).append(loc.anchor)
+        closes.setdefault(loc.end, []).append(loc.anchor)
+        if loc.quantity_start is not None and loc.quantity_end is not None:
+            cuts.update((loc.quantity_start, loc.quantity_end))
+            quantity_depth[loc.quantity_start] = quantity_depth.get(loc.quantity_start, 0) + 1
+            quantity_depth[loc.quantity_end] = quantity_depth.get(loc.quantity_end, 0) - 1
     points = sorted(cuts)
+    active: dict[str, int] = {}  # anchor -> how many of its quotes cover the piece
+    in_quantity = 0
+    covering = ""
     parts: list[str] = []
     for a, b in zip(points, points[1:]):
-        for anchor in starts.get(a, ()):
+        changed = a in closes or a in opens
+        for anchor in closes.get(a, ()):
+            active[anchor] -= 1
+            if not active[anchor]:
+                del active[anchor]
+        for anchor in opens.get(a, ()):
+            active[anchor] = active.get(anchor, 0) + 1
             parts.append(f'<span class="anchor" id="{escape(anchor)}"></span>')
-        covering = sorted(loc.anchor for loc in located if loc.start <= a and b <= loc.end)
+        in_quantity += quantity_depth.get(a, 0)
+        if changed:
+            covering = str(escape(" ".join(sorted(
+                anchor for anchor, n in active.items() for _ in range(n)))))
         piece = _escaped(text[a:b])
-        if not covering:
+        if not active:
             parts.append(piece)
             continue
-        quantity = any(loc.quantity_start is not None and loc.quantity_start <= a
-                       and b <= loc.quantity_end for loc in located)
-        css = "q qty" if quantity else "q"
-        parts.append(f'<mark class="{css}" data-q="{escape(" ".join(covering))}">{piece}</mark>')
+        css = "q qty" if in_quantity > 0 else "q"
+        parts.append(f'<mark class="{css}" data-q="{covering}">{piece}</mark>')
     return Markup("".join(parts))
+
+
+EXCERPT_CONTEXT = 120
+ELISION = '<span class="muted"> […] </span>'
+
+
+def render_excerpts(text: str, located: list[Located], budget: int,
+                    context: int = EXCERPT_CONTEXT) -> tuple[Markup, set[str]]:
+    """A long text as excerpts around its quotes, about `budget` characters in all.
+
+    Quotes are taken in the given order (most important first) while their excerpts
+    fit (the first always does); returns the HTML and the anchors of the quotes shown
+    (those taken and any others that lie inside the excerpts).
+    """
+    windows: list[tuple[int, int]] = []
+    kept: list[Located] = []
+    used = 0
+    for loc in located:
+        start, end = max(0, loc.start - context), min(len(text), loc.end + context)
+        if kept and used + (end - start) > budget:
+            continue
+        windows.append((start, end))
+        kept.append(loc)
+        used += end - start
+    merged: list[list[int]] = []
+    for start, end in sorted(windows):
+        if merged and start <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], end)
+        else:
+            merged.append([start, end])
+    if not merged:
+        merged = [[0, min(len(text), budget)]]
+    parts: list[str] = []
+    shown: set[str] = set()
+    for start, end in merged:
+        if start > 0 or parts:
+            parts.append(ELISION)
+        inside = [Located(loc.anchor, loc.start - start, loc.end - start,
+                          None if loc.quantity_start is None else loc.quantity_start - start,
+                          None if loc.quantity_end is None else loc.quantity_end - start)
+                  for loc in located if start <= loc.start and loc.end <= end]
+        shown.update(loc.anchor for loc in inside)
+        parts.append(str(render_text(text[start:end], inside)))
+    if merged[-1][1] < len(text):
+        parts.append(ELISION)
+    return Markup("".join(parts)), shown
