@@ -15,8 +15,9 @@ MAX_FAILING_CHECKS = 200   # failing checks listed under "Failing checks"
 MAX_FINDINGS = 10          # findings listed per failing check
 MAX_CHECKS = 500           # rows of the all-checks table
 MAX_SOURCES = 200          # sources described under "Sources"
-MAX_TEXTS = 20             # normalised source texts embedded
+MAX_TEXTS = 250            # normalised source texts embedded
 MAX_TEXT_CHARS = 20_000    # a longer text is shown as excerpts around its quotes
+MAX_TEXT_TOTAL = 300_000   # characters of all embedded texts together
 FAILURE_CASES_SHOWN = 50   # pandera failure cases listed
 
 
@@ -33,6 +34,7 @@ class Limits:
     sources: int = MAX_SOURCES
     texts: int = MAX_TEXTS
     text_chars: int = MAX_TEXT_CHARS
+    text_total: int = MAX_TEXT_TOTAL
     failure_cases: int = FAILURE_CASES_SHOWN
 
     def __post_init__(self) -> None:
@@ -53,5 +55,6 @@ LIMIT_HELP = {
     "sources": "sources described",
     "texts": "normalised source texts embedded",
     "text_chars": "characters of a text shown whole (longer ones as excerpts)",
+    "text_total": "characters of all embedded texts together",
     "failure_cases": "pandera failure cases listed",
 }

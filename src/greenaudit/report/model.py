@@ -303,9 +303,9 @@ def _indicators(data: AuditData, limits: Limits) -> list[IndicatorRow]:
 
 
 def _texts_to_embed(data: AuditData, statements: list[ObservationRow], limit: int) -> list[str]:
-    """The sources whose texts the page embeds: those the shown statements quote, the
-    ones quoted by a problem statement first, then by how many shown statements they
-    have; in manifest order."""
+    """The sources whose texts the page may embed, most important first: those the
+    shown statements quote, the ones quoted by a problem statement first, then by how
+    many shown statements they have."""
     order = {sid: i for i, sid in enumerate(data.sources)}
     weight: dict[str, list[int]] = {}
     for o in statements:
@@ -313,8 +313,7 @@ def _texts_to_embed(data: AuditData, statements: list[ObservationRow], limit: in
             w = weight.setdefault(o.source_id, [0, 0])
             w[0] += o.evidence not in ("verified", "derived")
             w[1] += 1
-    chosen = sorted(weight, key=lambda sid: (-weight[sid][0], -weight[sid][1], order[sid]))[:limit]
-    return sorted(chosen, key=order.__getitem__)
+    return sorted(weight, key=lambda sid: (-weight[sid][0], -weight[sid][1], order[sid]))[:limit]
 
 
 def _source_texts(data: AuditData, statements: list[ObservationRow],
@@ -329,7 +328,10 @@ def _source_texts(data: AuditData, statements: list[ObservationRow],
     for rows in by_source.values():
         rows.sort(key=lambda o: o.evidence in ("verified", "derived"))
     html: dict[str, tuple[Markup, bool, int]] = {}
+    remaining = limits.text_total
     for source_id in embedded:
+        if remaining <= 0:
+            break
         text = data.text(source_id)
         cleaning = data.sources[source_id].cleaning
         located: list[Located] = []
@@ -340,12 +342,15 @@ def _source_texts(data: AuditData, statements: list[ObservationRow],
                 if where is not None:
                     located.append(where)
                     rows[o.anchor] = o
-        if len(text) <= limits.text_chars:
+        budget = min(limits.text_chars, remaining)
+        if len(text) <= budget:
             kept = {loc.anchor for loc in located}
             html[source_id] = (render_text(text, located), False, len(text))
+            remaining -= len(text)
         else:
-            markup, kept = render_excerpts(text, located, limits.text_chars)
+            markup, kept, shown = render_excerpts(text, located, budget)
             html[source_id] = (markup, True, len(text))
+            remaining -= shown
         for anchor, o in rows.items():
             o.located = anchor in kept
             o.text_omitted = not o.located

@@ -138,12 +138,13 @@ ELISION = '<span class="muted"> […] </span>'
 
 
 def render_excerpts(text: str, located: list[Located], budget: int,
-                    context: int = EXCERPT_CONTEXT) -> tuple[Markup, set[str]]:
+                    context: int = EXCERPT_CONTEXT) -> tuple[Markup, set[str], int]:
     """A long text as excerpts around its quotes, about `budget` characters in all.
 
     Quotes are taken in the given order (most important first) while their excerpts
-    fit (the first always does); returns the HTML and the anchors of the quotes shown
-    (those taken and any others that lie inside the excerpts).
+    fit (the first always does); returns the HTML, the anchors of the quotes shown
+    (those taken and any others that lie inside the excerpts) and how many
+    characters of the text it shows.
     """
     windows: list[tuple[int, int]] = []
     kept: list[Located] = []
@@ -176,4 +177,4 @@ def render_excerpts(text: str, located: list[Located], budget: int,
         parts.append(str(render_text(text[start:end], inside)))
     if merged[-1][1] < len(text):
         parts.append(ELISION)
-    return Markup("".join(parts)), shown
+    return Markup("".join(parts)), shown, sum(end - start for start, end in merged)
