@@ -52,7 +52,9 @@ FAILING = {"c.error.b": "error", "c.error.a": "error", "c.warn.a": "warning",
            "c.info.a": "info", "c.warn.b": "warning"}
 CHECK_IDS = ["c.a.pass", "c.error.a", "c.error.b", "c.info.a", "c.m.pass", "c.warn.a",
              "c.warn.b", "c.z.pass"]
-CHECKS = [("check_id", "kind", "severity", "status", "target", "n_items", "n_failed", "message")] + [
+CHECK_COLUMNS = ("check_id", "kind", "severity", "status", "target", "n_items", "n_failed",
+                 "message")
+CHECKS = [CHECK_COLUMNS] + [
     (c, c.split(".")[1] if c in FAILING else "other", FAILING.get(c, "error"),
      "fail" if c in FAILING else "pass", "t", "3", "1" if c in FAILING else "0",
      f'{c}: a message, with "quotes"\nand a second line') for c in CHECK_IDS]

@@ -19,7 +19,8 @@ rule render_report:
         "results/logs/render_report.log",
     benchmark:
         "results/benchmarks/render_report.tsv"
-    threads: 1
+    # DuckDB scans the large tables (observations, coverage) with these threads.
+    threads: 2
     resources:
         mem_mb=2000,
         runtime=20,
@@ -29,4 +30,5 @@ rule render_report:
         "greenaudit report --workspace {params.workspace:q} --tables {input.tables}"
         " --status {input.status} --normalised {input.normalised}"
         " --failure-cases {input.failure_cases} --data-docs {input.data_docs}"
-        " --charts {output.matrix} {output.series} {output.checks} --out {output.html} > {log} 2>&1"
+        " --charts {output.matrix} {output.series} {output.checks} --out {output.html}"
+        " --threads {threads} > {log} 2>&1"
