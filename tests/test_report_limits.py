@@ -6,6 +6,7 @@ limit, chosen in order of attention, says "N of M" and names the file with them 
 
 from __future__ import annotations
 
+import json
 import random
 import re
 import subprocess
@@ -171,6 +172,20 @@ def test_only_embedded_texts_are_shown_and_others_say_so(small: str) -> None:
     assert "source text not shown in this page" in _section(small, "evidence", "checks")
     sources = _section(small, "sources", "validation")
     assert f'id="source-{HANS}"' in sources and f'id="source-{HANT}"' not in sources
+
+
+def test_gate_errors_are_capped_but_counted(tmp_path: Path) -> None:
+    paths = replace(_workspace(tmp_path), limits=replace(SMALL, status_errors=2))
+    errors = [{"check_id": f"c.error.{k}", "message": f"error {k}"} for k in range(5)]
+    paths.status.write_text(json.dumps({"publishable": False, "errors": errors}),
+                            encoding="utf-8")
+    build_report(paths)
+    verdict = paths.out.read_text(encoding="utf-8")
+    verdict = verdict[verdict.index('id="verdict"'):verdict.index('id="headline"')]
+    assert "Not published: 5 error(s)." in verdict
+    assert "error 1" in verdict and "error 2" not in verdict
+    assert _caps(verdict) == {"status-errors": (2, 5)}
+    assert "results/validation/status.json" in verdict
 
 
 def test_limits_that_show_everything_add_no_note(tmp_path: Path) -> None:

@@ -19,6 +19,7 @@ MAX_TEXTS = 250            # normalised source texts embedded
 MAX_TEXT_CHARS = 20_000    # a longer text is shown as excerpts around its quotes
 MAX_TEXT_TOTAL = 300_000   # characters of all embedded texts together
 FAILURE_CASES_SHOWN = 50   # pandera failure cases listed
+MAX_STATUS_ERRORS = 20     # gate errors listed in the summary
 
 
 @dataclass(frozen=True)
@@ -36,6 +37,7 @@ class Limits:
     text_chars: int = MAX_TEXT_CHARS
     text_total: int = MAX_TEXT_TOTAL
     failure_cases: int = FAILURE_CASES_SHOWN
+    status_errors: int = MAX_STATUS_ERRORS
 
     def __post_init__(self) -> None:
         for name, value in self.__dict__.items():
@@ -57,4 +59,5 @@ LIMIT_HELP = {
     "text_chars": "characters of a text shown whole (longer ones as excerpts)",
     "text_total": "characters of all embedded texts together",
     "failure_cases": "pandera failure cases listed",
+    "status_errors": "gate errors listed in the summary",
 }

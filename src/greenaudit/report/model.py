@@ -327,12 +327,15 @@ def _source_texts(data: AuditData, statements: list[ObservationRow],
     # Problem statements first, so their quotes are the ones kept when a long text is excerpted.
     for rows in by_source.values():
         rows.sort(key=lambda o: o.evidence in ("verified", "derived"))
+    texts = {source_id: data.text(source_id) for source_id in embedded}
+    # Whole texts when they all fit; otherwise excerpts around the quotes, so that the
+    # budget serves the quotes of as many sources as it can.
+    whole = sum(len(text) for text in texts.values()) <= limits.text_total
     html: dict[str, tuple[Markup, bool, int]] = {}
     remaining = limits.text_total
-    for source_id in embedded:
+    for source_id, text in texts.items():
         if remaining <= 0:
             break
-        text = data.text(source_id)
         cleaning = data.sources[source_id].cleaning
         located: list[Located] = []
         rows: dict[str, ObservationRow] = {}
@@ -343,7 +346,7 @@ def _source_texts(data: AuditData, statements: list[ObservationRow],
                     located.append(where)
                     rows[o.anchor] = o
         budget = min(limits.text_chars, remaining)
-        if len(text) <= budget:
+        if whole and len(text) <= budget:
             kept = {loc.anchor for loc in located}
             html[source_id] = (render_text(text, located), False, len(text))
             remaining -= len(text)
@@ -440,7 +443,10 @@ def build_view(data: AuditData, page_dir: Path, failure_cases: Path | None,
     checks = data.tables.checks(limits.checks)
     columns, cases, n_cases = data.tables.failure_cases(limits.failure_cases)
     n_failing = head.checks_by_status.get("fail", 0)
+    errors = list(data.status.get("errors", []))
     caps = {
+        "status-errors": Cap("status-errors", min(len(errors), limits.status_errors),
+                             len(errors), "results/validation/status.json"),
         "indicators": Cap("indicators", len(indicators), head.indicator_rows,
                           table_file("indicators", publishable)),
         "evidence": Cap("evidence", sum(row.has_evidence for row in indicators),
@@ -454,7 +460,7 @@ def build_view(data: AuditData, page_dir: Path, failure_cases: Path | None,
     }
     return ReportView(
         publishable=publishable,
-        status_errors=list(data.status.get("errors", [])),
+        status_errors=errors[:limits.status_errors],
         headline=head,
         attention=attention,
         indicators=indicators,
