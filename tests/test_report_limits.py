@@ -295,3 +295,14 @@ def test_excerpts_keep_the_first_quote_and_stay_within_budget() -> None:
     html, shown, length = render_excerpts(text, located, budget=1000, context=20)
     assert shown == {"late", "early", "mid"} and length == 50 + 50 + 45
     assert str(html).count("[…]") == 4  # before, between the three, after
+
+
+def test_a_malformed_line_in_a_large_table_is_a_located_error(tmp_path: Path) -> None:
+    paths = _workspace(tmp_path)
+    observations = paths.tables[0]
+    with open(observations, "a", encoding="utf-8") as handle:
+        handle.write(f"{HANS},99,ind_00\n")  # three fields of twenty-one
+    with pytest.raises(InputError) as raised:
+        build_report(paths)
+    assert raised.value.located().startswith(f"{observations}:{len(OBSERVATIONS) + 2}:")
+    assert not paths.out.exists()

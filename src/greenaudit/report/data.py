@@ -9,7 +9,9 @@ here: the report job is on the critical path of every rebuild.
 
 from __future__ import annotations
 
+import csv
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -66,10 +68,26 @@ def _ident(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def _read_csv_sql(path: Path) -> str:
-    # Every value as the string it is in the file; the dialect is the published one.
-    return (f"read_csv({_literal(str(path))}, header = true, all_varchar = true, delim = ',', "
-            f"quote = '\"', escape = '\"', auto_detect = true)")
+def read_header(path: Path) -> list[str]:
+    """The column names on a table's first line."""
+    try:
+        with open(path, encoding="utf-8", newline="") as handle:
+            header = next(csv.reader(handle), None)
+    except FileNotFoundError:
+        raise InputError("file not found", file=str(path)) from None
+    except (UnicodeDecodeError, csv.Error) as exc:
+        raise InputError(f"not a readable CSV table: {exc}", file=str(path), line=1) from None
+    if not header:
+        raise InputError("expected a header line naming the columns", file=str(path), line=1)
+    return header
+
+
+def _read_csv_sql(path: Path, header: list[str]) -> str:
+    # Every value as the string it is in the file, in the published dialect: nothing
+    # is left to DuckDB's sniffer (which may guess a different dialect or skip lines).
+    columns = "{" + ", ".join(f"{_literal(c)}: 'VARCHAR'" for c in header) + "}"
+    return (f"read_csv({_literal(str(path))}, header = true, auto_detect = false, "
+            f"columns = {columns}, delim = ',', quote = '\"', escape = '\"')")
 
 
 class AuditTables:
@@ -83,20 +101,14 @@ class AuditTables:
         if threads:
             self.con.execute(f"SET threads TO {int(threads)}")
         self.names = set(paths)
+        self.paths = dict(paths)
         self.columns: dict[str, list[str]] = {}
         for name, path in paths.items():
             self._attach(name, path)
 
     def _attach(self, name: str, path: Path) -> None:
-        if not path.is_file():
-            raise InputError("file not found", file=str(path))
-        source = _read_csv_sql(path)
-        try:
-            header = [row[0] for row in self.con.execute(
-                f"DESCRIBE SELECT * FROM {source}").fetchall()]
-        except self._duckdb.Error as exc:
-            raise InputError(f"not a readable CSV table: {str(exc).splitlines()[0]}",
-                             file=str(path)) from None
+        header = read_header(path)
+        source = _read_csv_sql(path, header)
         missing = [c for c in KEY_COLUMNS.get(name, ()) if c not in header]
         if missing:
             raise InputError(f"expected column(s) {', '.join(missing)} in the header of the "
@@ -109,9 +121,25 @@ class AuditTables:
             self.con.execute(f"CREATE {kind} {_ident(name)} AS SELECT {', '.join(columns)} "
                              f"FROM {source}")
         except self._duckdb.Error as exc:
+            line = re.search(r"CSV Error on Line: (\d+)", str(exc))
             raise InputError(f"not a readable CSV table: {str(exc).splitlines()[0]}",
-                             file=str(path)) from None
+                             file=str(path), line=int(line[1]) if line else None) from None
         self.columns[name] = header
+
+    def _failed(self, exc: Exception) -> InputError:
+        """The error of a query: a malformed line in a table read lazily (observations,
+        coverage), located by reading each such table again."""
+        for name, path in self.paths.items():
+            if name in MATERIALISED:
+                continue
+            try:
+                self.con.execute(f"SELECT count(*) FROM {_ident(name)}").fetchall()
+            except self._duckdb.Error as bad:
+                message = str(bad)
+                line = re.search(r"CSV Error on Line: (\d+)", message)
+                return InputError(f"not a readable CSV table: {message.splitlines()[0]}",
+                                  file=str(path), line=int(line[1]) if line else None)
+        return InputError(f"cannot query the audit tables: {str(exc).splitlines()[0]}")
 
     def _dicts(self, sql: str, params: list | None = None) -> list[dict]:
         try:
@@ -119,14 +147,13 @@ class AuditTables:
             names = [d[0] for d in cursor.description]
             return [dict(zip(names, row)) for row in cursor.fetchall()]
         except self._duckdb.Error as exc:
-            # Only a malformed line in a table read lazily (observations, coverage) gets here.
-            raise InputError(f"cannot read the audit tables: {str(exc).splitlines()[0]}") from None
+            raise self._failed(exc) from None
 
     def _scalar_rows(self, sql: str, params: list | None = None) -> list[tuple]:
         try:
             return self.con.execute(sql, params or []).fetchall()
         except self._duckdb.Error as exc:
-            raise InputError(f"cannot read the audit tables: {str(exc).splitlines()[0]}") from None
+            raise self._failed(exc) from None
 
     # ------------------------------------------------------------- counts
 
