@@ -37,6 +37,7 @@ DERIVED_PREFIX = "derived:"
 INDICATOR_COLUMNS = {"indicator_id", "period", "breakdown", "value", "unit_canonical", "lower",
                      "upper", "n_sources", "sources", "agreement", "flags", "value_source"}
 
+
 @dataclass(frozen=True)
 class Cap:
     """How many of a list the page shows, of how many, and where all of them are."""
