@@ -116,14 +116,40 @@ def _clusters(raw: str):
             start = i
 
 
+@lru_cache(maxsize=None)
+def _nfkc_char(ch: str) -> str:
+    return unicodedata.normalize("NFKC", ch)
+
+
+def _one_to_one(raw: str) -> str | None:
+    """`raw` with each character replaced by its NFKC form, if every form is one character.
+
+    Without combining marks every character is its own cluster; when, in addition, no
+    character expands or vanishes (full-width punctuation and digits only change),
+    positions are unchanged, so the offset map is the identity. None otherwise.
+    """
+    if unicodedata.is_normalized("NFKC", raw):
+        return raw if not any(map(unicodedata.combining, raw)) else None
+    table: dict[int, str] = {}
+    for ch in set(raw):
+        if unicodedata.combining(ch):
+            return None
+        form = _nfkc_char(ch)
+        if len(form) != 1:
+            return None
+        if form != ch:
+            table[ord(ch)] = form
+    return raw.translate(table)
+
+
 def _compatibility_chars(raw: str) -> tuple[str, list[int], list[int]]:
     """NFKC per cluster, whitespace removed, with each character's original range."""
-    if unicodedata.is_normalized("NFKC", raw) and not any(map(unicodedata.combining, raw)):
-        # Fast path: every character of a normalised string without combining marks
-        # is its own cluster and normalises to itself.
+    mapped = _one_to_one(raw)
+    if mapped is not None:
+        # Fast path: every output character stands where its original did.
         pieces: list[str] = []
         origin: list[int] = []
-        for match in _NON_SPACE.finditer(raw):
+        for match in _NON_SPACE.finditer(mapped):
             pieces.append(match.group())
             origin.extend(range(match.start(), match.end()))
         return "".join(pieces), origin, [o + 1 for o in origin]
