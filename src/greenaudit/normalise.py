@@ -116,9 +116,23 @@ def _clusters(raw: str):
             start = i
 
 
-@lru_cache(maxsize=None)
-def _nfkc_char(ch: str) -> str:
-    return unicodedata.normalize("NFKC", ch)
+class _NotOneToOne(Exception):
+    """A character with combining marks, or whose NFKC form is not one character."""
+
+
+class _OneToOneTable(dict):
+    """str.translate table of NFKC per character, filled on first sight of a character."""
+
+    def __missing__(self, code: int) -> str:
+        ch = chr(code)
+        form = unicodedata.normalize("NFKC", ch)
+        if unicodedata.combining(ch) or len(form) != 1:
+            raise _NotOneToOne
+        self[code] = form
+        return form
+
+
+_ONE_TO_ONE = _OneToOneTable()
 
 
 def _one_to_one(raw: str) -> str | None:
@@ -128,18 +142,10 @@ def _one_to_one(raw: str) -> str | None:
     character expands or vanishes (full-width punctuation and digits only change),
     positions are unchanged, so the offset map is the identity. None otherwise.
     """
-    if unicodedata.is_normalized("NFKC", raw):
-        return raw if not any(map(unicodedata.combining, raw)) else None
-    table: dict[int, str] = {}
-    for ch in set(raw):
-        if unicodedata.combining(ch):
-            return None
-        form = _nfkc_char(ch)
-        if len(form) != 1:
-            return None
-        if form != ch:
-            table[ord(ch)] = form
-    return raw.translate(table)
+    try:
+        return raw.translate(_ONE_TO_ONE)
+    except _NotOneToOne:
+        return None
 
 
 def _compatibility_chars(raw: str) -> tuple[str, list[int], list[int]]:
