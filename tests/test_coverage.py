@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from greenaudit.coverage import (CALENDAR_REASON, IgnoredRow, Span, audit_coverage, line_column,
+from greenaudit.coverage import (CALENDAR_REASON, IgnoredRow, Span, _line_column, _line_starts,
+                                 audit_coverage, line_column,
                                  read_ignored)
 from greenaudit.manifest import load_manifest
 from greenaudit.mentions import mentions_in
@@ -85,6 +86,13 @@ def test_offsets_line_and_column_are_in_the_original_file():
     assert row.mention == "１２．５％"
     assert (row.line, row.column) == (3, raw.splitlines()[2].index("１") + 1)
     assert line_column(raw, 0) == (1, 1)
+
+
+def test_bisected_line_and_column_equal_the_scanning_ones():
+    raw = "\n标题\n\n　　其次：增长了１２．５％。\n末行\n"
+    starts = _line_starts(raw)
+    assert [_line_column(starts, i) for i in range(len(raw) + 1)] == \
+        [line_column(raw, i) for i in range(len(raw) + 1)]
 
 
 # ------------------------------------------------------------------ raw/ignored.csv

@@ -12,6 +12,7 @@ import logging
 import re
 import subprocess
 import sys
+from decimal import Decimal
 from importlib.metadata import version
 from pathlib import Path
 
@@ -24,6 +25,7 @@ from greenaudit.gx_validation import (
     RESULTS_FILE,
     UNITS_SUITE,
     _build_data_docs,
+    catalog_from_database,
     kind_ranges,
     run_gx_validation,
     suite_specs,
@@ -376,3 +378,26 @@ def test_a_suite_gx_cannot_run_fails_its_checks(tmp_path, monkeypatch, caplog):
     assert "engine on fire" in caplog.text
     data = json.loads((tmp_path / "out" / RESULTS_FILE).read_text(encoding="utf-8"))
     assert data["success"] is False
+
+
+def test_catalog_is_read_from_the_database(tmp_path):
+    db = tmp_path / "audit.duckdb"
+    con = duckdb.connect(str(db))
+    con.execute("CREATE TABLE catalog (indicator_id VARCHAR, kind VARCHAR, unit VARCHAR, "
+                "valid_low DECIMAL(38,10), valid_high DECIMAL(38,10), name_en VARCHAR)")
+    con.execute("INSERT INTO catalog VALUES ('re_share', 'share', 'percent', 0, 100, 'RE'), "
+                "('investment', 'amount', 'CNY', NULL, NULL, 'Investment')")
+    con.close()
+    catalog = catalog_from_database(db)
+    assert list(catalog) == ["investment", "re_share"]
+    assert catalog["re_share"] == {"kind": "share", "unit": "percent",
+                                   "valid_range": [Decimal(0), Decimal(100)]}
+    assert catalog["investment"]["valid_range"] == [None, None]
+    # The ranges GX derives from it are those of the YAML catalog.
+    assert kind_ranges(catalog)["share"] == kind_ranges(CATALOG)["share"]
+
+
+def test_a_database_without_catalog_gives_an_empty_catalog(tmp_path):
+    db = tmp_path / "empty.duckdb"
+    duckdb.connect(str(db)).close()
+    assert catalog_from_database(db) == {}

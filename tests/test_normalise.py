@@ -6,7 +6,7 @@ import re
 import unicodedata
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from greenaudit.manifest import load_manifest
@@ -175,6 +175,13 @@ def _per_cluster_reference(raw: str) -> tuple[str, list[int]]:
 
 
 @given(st.text(alphabet=st.characters(codec="utf-8"), max_size=60))
+# Full-width forms only (positions kept), an expansion (㎡ -> m2), a ligature next to
+# full-width digits, a combining mark, and Hangul jamo that NFKC would compose whole.
+@example("增长１２．５％，达到　３０万吨。")
+@example("面积１００㎡")
+@example("ﬁ１２")
+@example("１２e\u0301")
+@example("\u1100\u1161１")
 @settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
 def test_fast_path_equals_per_cluster_normalisation(raw: str) -> None:
     mapped = normalise(raw)

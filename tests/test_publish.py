@@ -146,3 +146,25 @@ def test_publish_copies_bytes_exactly(tmp_path):
     publish({staged: published}, work_db, tmp_path / "greenaudit.duckdb")
     assert published.read_bytes() == staged.read_bytes()
     assert (tmp_path / "greenaudit.duckdb").read_bytes() == b"db"
+
+
+@given(st.lists(st.one_of(st.none(), st.text(alphabet=st.sampled_from(
+    list("a ,\"'\n\r\t;=|\\") + ["万", "，", "\u3000", "é"]), max_size=8)), min_size=1, max_size=25))
+@settings(max_examples=60, deadline=None)
+def test_database_text_is_quoted_as_the_python_csv_writer_quotes_it(labels) -> None:
+    """DuckDB's COPY writes what csv.writer would: minimal quoting, doubled quotes."""
+    import tempfile
+    from pathlib import Path
+
+    import duckdb
+
+    from greenaudit.publish import write_table_csv
+
+    con = duckdb.connect()
+    con.execute("CREATE TABLE t (id INTEGER, label VARCHAR)")
+    con.executemany("INSERT INTO t VALUES (?, ?)", list(enumerate(labels)))
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "t.csv"
+        assert write_table_csv(con, "t", ("id", "label"), ("id",), path) == len(labels)
+        written = path.read_bytes().decode("utf-8")
+    assert written == to_csv(("id", "label"), list(enumerate(labels)))

@@ -38,6 +38,11 @@ class Check:
     def as_dict(self) -> dict:
         return asdict(self)
 
+    def as_row(self) -> tuple:
+        """The values in CHECK_COLUMNS order (cheaper than as_dict for many checks)."""
+        return (self.check_id, self.kind, self.severity, self.status, self.target,
+                self.n_items, self.n_failed, self.message)
+
 
 CHECK_COLUMNS = tuple(f.name for f in fields(Check))
 

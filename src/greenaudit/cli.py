@@ -78,20 +78,13 @@ def _validate_pandera(args: argparse.Namespace) -> int:
 
 
 def _validate_gx(args: argparse.Namespace) -> int:
-    from .catalog import load_catalog
-    from .gx_validation import run_gx_validation
+    from .gx_validation import catalog_from_database, run_gx_validation
     from .parquet import write_checks
-    from .units import UnitSystem
 
-    schemas = args.workspace / "schemas"
-    catalog = load_catalog(schemas, UnitSystem.load(schemas))
-    entries = {i.indicator_id: {"kind": i.kind, "unit": i.unit,
-                                "valid_range": [i.valid_low, i.valid_high]}
-               for i in catalog.values()}
     out_dir = args.results.parent
     if args.data_docs.parent != out_dir or args.results.name != "gx_results.json":
         raise SystemExit("validate-gx: --results must be DIR/gx_results.json beside --data-docs")
-    checks = run_gx_validation(args.db, out_dir, entries)
+    checks = run_gx_validation(args.db, out_dir, catalog_from_database(args.db))
     write_checks(checks, args.checks)
     log.info("great expectations: %d checks, %d failing", len(checks),
              sum(c.status == "fail" for c in checks))
@@ -112,8 +105,8 @@ def _assemble(args: argparse.Namespace) -> int:
     return 0
 
 
-def _gate(args: argparse.Namespace) -> int:
-    from .publish import gate, write_atomic
+def _publish(args: argparse.Namespace) -> int:
+    from .publish import gate, publish
 
     errors = gate(args.status)
     if errors:
@@ -122,13 +115,6 @@ def _gate(args: argparse.Namespace) -> int:
         for line in errors:
             print(f"error: {line}", file=sys.stderr)
         return 1
-    write_atomic(args.out, "publishable\n")
-    return 0
-
-
-def _publish(args: argparse.Namespace) -> int:
-    from .publish import publish
-
     if [p.name for p in args.staged] != [p.name for p in args.published]:
         raise SystemExit("publish: --staged and --published must name the same files in order")
     publish(dict(zip(args.staged, args.published)), args.db, args.published_db)
@@ -275,7 +261,6 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_validate_pandera)
 
     p = sub.add_parser("validate-gx", help="run the Great Expectations suites")
-    p.add_argument("--workspace", type=Path, default=Path("."))
     p.add_argument("--db", type=Path, required=True)
     p.add_argument("--results", type=Path, required=True)
     p.add_argument("--data-docs", type=Path, required=True)
@@ -289,12 +274,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--tables", type=Path, nargs="+", required=True)
     p.set_defaults(func=_assemble)
 
-    p = sub.add_parser("gate", help="fail, naming every error, unless the audit may publish")
-    p.add_argument("--status", type=Path, required=True)
-    p.add_argument("--out", type=Path, required=True)
-    p.set_defaults(func=_gate)
-
-    p = sub.add_parser("publish", help="copy the validated tables and database into place")
+    p = sub.add_parser("publish", help="unless the audit has errors (then name them and exit 1), "
+                       "copy the validated tables and database into place")
+    p.add_argument("--status", type=Path, required=True,
+                   help="status.json of `assemble`: its errors forbid publication")
     p.add_argument("--staged", type=Path, nargs="+", required=True)
     p.add_argument("--published", type=Path, nargs="+", required=True)
     p.add_argument("--db", type=Path, required=True)

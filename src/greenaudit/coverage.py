@@ -17,6 +17,8 @@ accounted for) is an error too, so the file cannot silently go stale.
 
 from __future__ import annotations
 
+import re
+from bisect import bisect_right
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Sequence
@@ -95,18 +97,42 @@ def line_column(original: str, offset: int) -> tuple[int, int]:
     return original.count("\n", 0, offset) + 1, offset - line_start + 1
 
 
+def _line_starts(original: str) -> list[int]:
+    """Offsets at which the lines of `original` start."""
+    return [0] + [m.end() for m in re.finditer("\n", original)]
+
+
+def _line_column(line_starts: list[int], offset: int) -> tuple[int, int]:
+    """line_column through a precomputed `_line_starts` (one bisection per mention)."""
+    line = bisect_right(line_starts, offset)
+    return line, offset - line_starts[line - 1] + 1
+
+
 def context_of(normalised: NormalisedText, start: int, end: int, width: int = 12) -> str:
     return normalised.text[max(0, start - width):end + width]
 
 
-def _covered(mention: Mention, normalised: NormalisedText, quantities: list[Span]) -> list[int]:
+def _holders(quantities: list[Span]) -> dict[int, list[int]]:
+    """{original offset: the table lines whose quantity spans it}, in table order.
+
+    Quantities are short, so this index is small, and it makes each digit's lookup
+    O(1) instead of a scan of every quantity of the source.
+    """
+    index: dict[int, list[int]] = {}
+    for q in quantities:
+        for offset in range(q.start, q.end):
+            index.setdefault(offset, []).append(q.line)
+    return index
+
+
+def _covered(mention: Mention, normalised: NormalisedText,
+             holders_at: dict[int, list[int]]) -> list[int]:
     """Table lines whose quantities together contain every digit of the mention ([] if not)."""
     lines: list[int] = []
     for i in range(mention.start, mention.end):
         if normalised.text[i] not in _COUNTED:
             continue
-        origin = normalised.origin[i]
-        holders = [q.line for q in quantities if q.start <= origin < q.end]
+        holders = holders_at.get(normalised.origin[i])
         if not holders:
             return []
         lines.extend(h for h in holders if h not in lines)
@@ -126,8 +152,9 @@ def audit_coverage(source_id: str, original: str, normalised: NormalisedText,
     """
     result = CoverageResult()
     status: dict[int, tuple[str, str]] = {}
+    holders_at = _holders(quantities)
     for index, mention in enumerate(mentions):
-        lines = _covered(mention, normalised, quantities)
+        lines = _covered(mention, normalised, holders_at)
         if lines:
             status[index] = ("transcribed", rows_text(lines))
         elif mention.kind == "calendar":
@@ -139,9 +166,10 @@ def audit_coverage(source_id: str, original: str, normalised: NormalisedText,
         problem = _apply_ignored(row, normalised, cleaning, mentions, by_span, status)
         if problem:
             result.problems.append((row.line, f"{IGNORED_FILE}:{row.line}: {problem}"))
+    line_starts = _line_starts(original)
     for index, mention in enumerate(mentions):
         start, end = normalised.span(mention.start, mention.end)
-        line, column = line_column(original, start)
+        line, column = _line_column(line_starts, start)
         state, reason = status.get(index, ("missing", ""))
         row = CoverageRow(source_id, start, end,
                           normalised.original_characters(original, mention.start, mention.end),

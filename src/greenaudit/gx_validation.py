@@ -216,6 +216,26 @@ def needed_columns(specs: dict[str, list[ExpectationSpec]]) -> dict[str, set[str
     return needed
 
 
+def catalog_from_database(db_path: Path) -> dict[str, dict]:
+    """{indicator_id: {kind, unit, valid_range}} from the database's catalog table.
+
+    The catalog build_database loaded (and checked units of) is the one the data was
+    staged against; reading it here keeps pint and the YAML out of this job.
+    """
+    import duckdb
+
+    con = duckdb.connect(str(db_path), read_only=True)
+    try:
+        rows = con.execute("SELECT indicator_id, kind, unit, valid_low, valid_high "
+                           "FROM catalog ORDER BY indicator_id").fetchall()
+    except duckdb.CatalogException:
+        return {}  # no catalog table: the suites report what they cannot check
+    finally:
+        con.close()
+    return {ind: {"kind": kind, "unit": unit, "valid_range": [low, high]}
+            for ind, kind, unit, low, high in rows}
+
+
 def load_tables(db_path: Path, columns: dict[str, set[str]] | None = None) -> dict[str, Any]:
     """The audit tables as pandas frames (DECIMAL as float); None for a missing table.
 

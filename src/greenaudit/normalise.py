@@ -116,14 +116,46 @@ def _clusters(raw: str):
             start = i
 
 
+class _NotOneToOne(Exception):
+    """A character with combining marks, or whose NFKC form is not one character."""
+
+
+class _OneToOneTable(dict):
+    """str.translate table of NFKC per character, filled on first sight of a character."""
+
+    def __missing__(self, code: int) -> str:
+        ch = chr(code)
+        form = unicodedata.normalize("NFKC", ch)
+        if unicodedata.combining(ch) or len(form) != 1:
+            raise _NotOneToOne
+        self[code] = form
+        return form
+
+
+_ONE_TO_ONE = _OneToOneTable()
+
+
+def _one_to_one(raw: str) -> str | None:
+    """`raw` with each character replaced by its NFKC form, if every form is one character.
+
+    Without combining marks every character is its own cluster; when, in addition, no
+    character expands or vanishes (full-width punctuation and digits only change),
+    positions are unchanged, so the offset map is the identity. None otherwise.
+    """
+    try:
+        return raw.translate(_ONE_TO_ONE)
+    except _NotOneToOne:
+        return None
+
+
 def _compatibility_chars(raw: str) -> tuple[str, list[int], list[int]]:
     """NFKC per cluster, whitespace removed, with each character's original range."""
-    if unicodedata.is_normalized("NFKC", raw) and not any(map(unicodedata.combining, raw)):
-        # Fast path: every character of a normalised string without combining marks
-        # is its own cluster and normalises to itself.
+    mapped = _one_to_one(raw)
+    if mapped is not None:
+        # Fast path: every output character stands where its original did.
         pieces: list[str] = []
         origin: list[int] = []
-        for match in _NON_SPACE.finditer(raw):
+        for match in _NON_SPACE.finditer(mapped):
             pieces.append(match.group())
             origin.extend(range(match.start(), match.end()))
         return "".join(pieces), origin, [o + 1 for o in origin]

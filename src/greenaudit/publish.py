@@ -7,10 +7,10 @@ same bytes.
 
 from __future__ import annotations
 
-import csv
 import decimal
 import io
 import json
+import re
 import shutil
 from collections import Counter
 from contextlib import ExitStack
@@ -76,19 +76,25 @@ def format_cell(value) -> str:
     return str(value)
 
 
+_NEEDS_QUOTES = re.compile(r'[,"\n\r]')
+
+
+def _csv_field(text: str) -> str:
+    """Quoted only when it holds a comma, a quote or a line break (\\r too: a bare
+    carriage return would end the record for many readers); quotes doubled."""
+    return f'"{text.replace(chr(34), chr(34) * 2)}"' if _NEEDS_QUOTES.search(text) else text
+
+
 def to_csv(columns: tuple[str, ...], rows: list[tuple]) -> str:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(columns)
-    for row in rows:
-        writer.writerow([format_cell(v) for v in row])
-    return buffer.getvalue()
+    """The published CSV text: the quoting DuckDB's COPY applies in write_table_csv."""
+    lines = [",".join(_csv_field(c) for c in columns)]
+    lines += [",".join(_csv_field(format_cell(v)) for v in row) for row in rows]
+    return "\n".join(lines) + "\n"
 
 
 # DECIMAL as a plain positional decimal without trailing zeros, as format_cell writes it.
 _DECIMAL_SQL = ("CASE WHEN contains(CAST({c} AS VARCHAR), '.') THEN "
                 "rtrim(rtrim(CAST({c} AS VARCHAR), '0'), '.') ELSE CAST({c} AS VARCHAR) END")
-_BATCH_ROWS = 50_000
 
 
 def _as_text(con: duckdb.DuckDBPyConnection, table: str, columns: tuple[str, ...],
@@ -102,28 +108,30 @@ def _as_text(con: duckdb.DuckDBPyConnection, table: str, columns: tuple[str, ...
             text = _DECIMAL_SQL.format(c=source)
         else:
             text = f"CAST({source} AS VARCHAR)"
-        expressions.append(f"coalesce({text}, '') AS \"{column}\"")
+        # NULL and empty text alike are written as an empty field (see write_table_csv).
+        expressions.append(f"nullif({text}, '') AS \"{column}\"")
     return expressions
 
 
 def write_table_csv(con: duckdb.DuckDBPyConnection, table: str, columns: tuple[str, ...],
                     order_by: tuple[str, ...], path: Path, renamed: dict[str, str] = {}) -> int:
-    """Stream a table, as published text, into a CSV atomically; return the number of rows.
+    """Write a table, as published text, into a CSV atomically; return the number of rows.
 
-    Sorted on the stored values (row 9 before row 10), not on their text.
+    DuckDB writes the file itself (no row passes through Python). Its CSV is the one
+    `to_csv` writes: fields quoted only when they hold a comma, a quote or a line
+    break, quotes doubled, "\n" line ends. Empty text is written as NULL, which
+    DuckDB leaves unquoted (an empty string it would quote as ""). Sorted on the
+    stored values (row 9 before row 10), not on their text.
     """
     select = ", ".join(_as_text(con, table, columns, renamed))
     order = ", ".join(f'src."{c}"' for c in order_by)
     query = f"SELECT {select} FROM {table} AS src ORDER BY {order}"
-    count = 0
-    with atomic_path(path) as tmp, open(tmp, "w", encoding="utf-8", newline="") as handle:
-        writer = csv.writer(handle, lineterminator="\n")
-        writer.writerow(columns)
-        cursor = con.execute(query)
-        while batch := cursor.fetchmany(_BATCH_ROWS):
-            writer.writerows(batch)
-            count += len(batch)
-    return count
+    with atomic_path(path) as tmp:
+        escaped = str(tmp).replace("'", "''")
+        count = con.execute(
+            f"COPY ({query}) TO '{escaped}' (FORMAT csv, HEADER true, DELIMITER ',', "
+            f"QUOTE '\"', ESCAPE '\"', NULLSTR '', NEW_LINE '\\n')").fetchone()[0]
+    return int(count)
 
 
 def assemble(db_path: Path, extra_checks: list[Check], out_dir: Path) -> dict:
@@ -156,7 +164,7 @@ def assemble(db_path: Path, extra_checks: list[Check], out_dir: Path) -> dict:
     if duplicated:
         raise ValueError(f"check ids are not unique: {', '.join(duplicated)}")
     small = {
-        "checks.csv": to_csv(CHECK_COLUMNS, [tuple(c.as_dict().values()) for c in checks]),
+        "checks.csv": to_csv(CHECK_COLUMNS, [c.as_row() for c in checks]),
         "sources.csv": to_csv(SOURCE_COLUMNS, sources),
         "catalog.csv": to_csv(CATALOG_COLUMNS, catalog),
     }

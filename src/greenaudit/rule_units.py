@@ -17,14 +17,16 @@ other operand's unit in +, −, comparisons, min and max (`share@2022 > 10`).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
-
-import pint
+from typing import TYPE_CHECKING
 
 from .catalog import Indicator
 from .expression import (Binary, Call, Comparison, ExpressionError, Logical, Negative, Node,
                          Not, Number, Power, Reference)
+
+if TYPE_CHECKING:  # pint is imported where it is used (see units.py)
+    import pint
 
 BOOLEAN = "boolean"
 
@@ -35,11 +37,17 @@ class RuleUnits:
 
     registry: pint.UnitRegistry
     catalog: dict[str, Indicator]
+    # A pint conversion costs ~70 µs and a corpus has few units but many rules.
+    _roots: dict[str, tuple[Decimal, pint.Unit]] = field(default_factory=dict, compare=False,
+                                                         repr=False)
 
     def root(self, unit: str) -> tuple[Decimal, pint.Unit]:
         """(factor, root unit): a value in `unit` times factor is in the root unit."""
-        quantity = self.registry.Quantity(Decimal(1), self.registry.Unit(unit)).to_root_units()
-        return Decimal(str(quantity.magnitude)), quantity.units
+        if unit not in self._roots:
+            quantity = self.registry.Quantity(Decimal(1),
+                                              self.registry.Unit(unit)).to_root_units()
+            self._roots[unit] = Decimal(str(quantity.magnitude)), quantity.units
+        return self._roots[unit]
 
     def leaf_factor(self, node: Node) -> Decimal:
         """The factor that brings a reference or a number into root units."""
@@ -50,6 +58,8 @@ class RuleUnits:
         return Decimal(1)
 
     def check_unit_text(self, node: Number) -> None:
+        import pint
+
         try:
             self.registry.Unit(node.unit)
         except (pint.errors.PintError, AttributeError, TypeError, ValueError):

@@ -11,11 +11,16 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cached_property
 from pathlib import Path
-
-import pint
+from typing import TYPE_CHECKING
 
 from . import yamlfile
 from .errors import InputError, UnitError
+
+if TYPE_CHECKING:
+    import pint
+
+# pint is imported where a registry is built, not here: importing it costs ~0.5 s, and
+# the jobs that only need the names this module's importers define do not pay it.
 
 
 @dataclass(frozen=True)
@@ -42,6 +47,8 @@ class UnitSystem:
 
     @cached_property
     def registry(self) -> pint.UnitRegistry:
+        import pint
+
         registry = pint.UnitRegistry(None, non_int_type=Decimal, autoconvert_offset_to_baseunit=False)
         path = str(self.registry_file)
         try:
@@ -68,8 +75,11 @@ class UnitSystem:
 
     def check_unit(self, unit: str) -> None:
         """Raise unless `unit` is a unit of the registry."""
+        registry = self.registry  # imports pint
+        import pint
+
         try:
-            self.registry.Unit(unit)
+            registry.Unit(unit)
         except (pint.errors.UndefinedUnitError, AttributeError, TypeError, ValueError) as exc:
             raise UnitError(f"unit {unit!r} is not defined in {self.registry_file.name}") from exc
 

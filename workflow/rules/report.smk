@@ -1,5 +1,5 @@
 rule render_report:
-    """The self-contained HTML audit report; runs before the gate so a failing audit has one."""
+    """The self-contained HTML audit report; written whether or not the audit may publish."""
     input:
         tables=expand(f"{VALIDATION}/audit/{{table}}.csv", table=AUDIT_TABLES),
         status=f"{VALIDATION}/status.json",
@@ -21,6 +21,8 @@ rule render_report:
         "results/benchmarks/render_report.tsv"
     # DuckDB scans the large tables (observations, coverage) with these threads.
     threads: 2
+    # Before publish when cores are scarce: a refused publication ends the run.
+    priority: 1
     resources:
         mem_mb=2000,
         runtime=20,

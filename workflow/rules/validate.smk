@@ -23,14 +23,12 @@ rule validate_pandera:
 rule validate_gx:
     """Great Expectations suites over the database tables (the only job importing GX)."""
     input:
+        # The catalog is read from the database's catalog table.
         database=WORK_DB,
-        catalog=WORKSPACE / "schemas/indicators.yaml",
     output:
         results=f"{VALIDATION}/gx/gx_results.json",
         data_docs=directory(f"{VALIDATION}/gx/data_docs"),
         checks=f"{VALIDATION}/gx/checks.parquet",
-    params:
-        workspace=WORKSPACE,
     log:
         "results/logs/validate_gx.log",
     benchmark:
@@ -42,6 +40,6 @@ rule validate_gx:
     conda:
         "../envs/greenaudit.yaml"
     shell:
-        "greenaudit validate-gx --workspace {params.workspace:q} --db {input.database}"
+        "greenaudit validate-gx --db {input.database}"
         " --results {output.results} --data-docs {output.data_docs} --checks {output.checks}"
         " > {log} 2>&1"
