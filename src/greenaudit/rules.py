@@ -87,10 +87,26 @@ class Rule:
 
 
 class _Located:
-    """Maps offsets in a YAML scalar's value back to line and column of the file."""
+    """Maps offsets in a YAML scalar's value back to line and column of the file.
+
+    The map is built on first use: only a rule with an error needs it, and a corpus
+    may have tens of thousands of rules.
+    """
 
     def __init__(self, file_text: str, node: yaml.ScalarNode) -> None:
         self.text = file_text
+        self.node = node
+        self.fallback = node.start_mark.line + 1, node.start_mark.column + 1
+        self._index: list[int] | None = None
+
+    @property
+    def index(self) -> list[int]:
+        if self._index is None:
+            self._index = self._build_index()
+        return self._index
+
+    def _build_index(self) -> list[int]:
+        file_text, node = self.text, self.node
         raw_start, raw_end = node.start_mark.index, node.end_mark.index
         start = raw_start
         if node.style in ("|", ">"):
@@ -100,17 +116,17 @@ class _Located:
         # The k-th non-blank character of the value is the k-th of the raw text:
         # folding and indentation only change whitespace.
         raw = [i for i in range(start, raw_end) if not file_text[i].isspace()]
-        self.index: list[int] = []
+        index: list[int] = []
         k, last = 0, start - 1
         for ch in str(node.value):
             if ch.isspace() or k >= len(raw):
-                self.index.append(last + 1)
+                index.append(last + 1)
             else:
                 last = raw[k]
-                self.index.append(last)
+                index.append(last)
                 k += 1
-        self.index.append(last + 1)
-        self.fallback = node.start_mark.line + 1, node.start_mark.column + 1
+        index.append(last + 1)
+        return index
 
     def __call__(self, offset: int) -> tuple[int, int]:
         if not 0 <= offset < len(self.index):
