@@ -28,6 +28,8 @@ from .expression import (Binary, Call, Comparison, ExpressionError, Logical, Neg
 if TYPE_CHECKING:  # pint is imported where it is used (see units.py)
     import pint
 
+# A marker, compared by identity: `unit == "boolean"` on a pint unit would parse the
+# string as a unit expression (slow, and meaningless here).
 BOOLEAN = "boolean"
 
 
@@ -40,6 +42,7 @@ class RuleUnits:
     # A pint conversion costs ~70 µs and a corpus has few units but many rules.
     _roots: dict[str, tuple[Decimal, pint.Unit]] = field(default_factory=dict, compare=False,
                                                          repr=False)
+    _named: dict[str, pint.Unit] = field(default_factory=dict, compare=False, repr=False)
 
     def root(self, unit: str) -> tuple[Decimal, pint.Unit]:
         """(factor, root unit): a value in `unit` times factor is in the root unit."""
@@ -114,7 +117,7 @@ class RuleUnits:
         if isinstance(node, (Logical, Not)):
             operands = node.operands if isinstance(node, Logical) else (node.operand,)
             for operand in operands:
-                if self.unit_of(operand, text) != BOOLEAN:
+                if self.unit_of(operand, text) is not BOOLEAN:
                     raise ExpressionError(f"{_snippet(text, operand)} is a number; "
                                           f"'{node.op if isinstance(node, Logical) else 'not'}'"
                                           f" needs comparisons", operand.start)
@@ -123,13 +126,18 @@ class RuleUnits:
 
     def _numeric(self, node: Node, text: str):
         unit = self.unit_of(node, text)
-        if unit == BOOLEAN:
+        if unit is BOOLEAN:
             raise ExpressionError(f"{_snippet(text, node)} is a comparison where a number is "
                                   f"expected", node.start)
         return unit
 
+    def _unit(self, name: str):
+        if name not in self._named:
+            self._named[name] = self.registry.Unit(name)
+        return self._named[name]
+
     def _is(self, unit, name: str) -> bool:
-        return unit is not None and unit == self.registry.Unit(name)
+        return unit is not None and unit == self._unit(name)
 
     def _additive(self, node: Binary, left, right, text: str):
         if left is None or right is None:
@@ -139,7 +147,7 @@ class RuleUnits:
         if node.op == "+" and self._is(left, "percentage_point") and self._is(right, "percent"):
             return right
         if node.op == "-" and self._is(left, "percent") and self._is(right, "percent"):
-            return self.registry.Unit("percentage_point")
+            return self._unit("percentage_point")
         return self._same(node, left, right, node.left, node.right, text,
                           f"operands of {node.op}")
 

@@ -233,7 +233,7 @@ def _rule(path: Path, text: str, item: yaml.Node, catalog: dict[str, Indicator],
                         **_at(path, fields["scope"]))
     expression = fields["expression"]
     tree = _checked(path, text, expression, label, catalog, typing, parse)
-    if typing.unit_of(tree, expression.value) != BOOLEAN or not isinstance(tree, BOOLEAN_NODES):
+    if typing.unit_of(tree, expression.value) is not BOOLEAN or not isinstance(tree, BOOLEAN_NODES):
         raise RuleError(f"{label}: the expression is a number; expected a comparison such as "
                         f"a == b or a <= b", **_at(path, expression))
     derive = None
