@@ -23,6 +23,7 @@ import logging
 import math
 import os
 import shutil
+import threading
 import warnings
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -520,6 +521,14 @@ def _validate_suite(gx, context, datasource, suite_name: str, specs: list[Expect
     return normalise_result(result.to_json_dict())
 
 
+def _import_gx() -> None:
+    try:
+        import great_expectations  # noqa: F401
+        import great_expectations.execution_engine.pandas_execution_engine  # noqa: F401
+    except Exception:  # noqa: BLE001 - the main thread's import raises it
+        pass
+
+
 def run_gx_validation(db_path: Path, out_dir: Path, catalog: dict) -> list[Check]:
     """Validate the audit database with GX; write gx_results.json and data_docs/ under out_dir.
 
@@ -529,8 +538,6 @@ def run_gx_validation(db_path: Path, out_dir: Path, catalog: dict) -> list[Check
     db_path, out_dir = Path(db_path), Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     specs = suite_specs(catalog)
-    frames = load_tables(db_path, needed_columns(specs))
-    frames[UNITS_SUITE] = unit_consistency_frame(frames["observations"], catalog)
 
     _quiet_gx_environment()
     docs_dir = out_dir / DATA_DOCS_DIR
@@ -542,6 +549,19 @@ def run_gx_validation(db_path: Path, out_dir: Path, catalog: dict) -> list[Check
         warnings.simplefilter("ignore", DeprecationWarning)
         warnings.simplefilter("ignore", FutureWarning)
         warnings.simplefilter("ignore", UserWarning)
+        # Importing GX takes seconds of Python while reading the tables mostly waits on
+        # DuckDB and Arrow: do both at once. The loaders' own modules are imported first,
+        # so the two threads do not import the same module. A failed import in the
+        # thread is raised again by the import below.
+        import pyarrow.pandas_compat  # noqa: F401 - imported lazily by to_pandas otherwise
+
+        import greenaudit.duckframe  # noqa: F401
+
+        importer = threading.Thread(target=_import_gx, name="import-gx", daemon=True)
+        importer.start()
+        frames = load_tables(db_path, needed_columns(specs))
+        frames[UNITS_SUITE] = unit_consistency_frame(frames["observations"], catalog)
+        importer.join()
         import great_expectations as gx
 
         context = gx.get_context(mode="ephemeral", project_config=_context_config(docs_build))
