@@ -56,8 +56,13 @@ INDICATORS_KEY = ("indicator_id", "period", "breakdown")
 TABLES = ("observations", "indicators", "sources")
 # Suites, in report order: (suite name, table its checks are about, frame it validates).
 UNITS_SUITE = "observations_unit_consistency"
+# The per-kind range expectations filter rows by kind (a GX row condition), and GX
+# copies every column of the frame for each filter it applies: they run over the
+# observations narrowed to the columns they read, the same rows in the same order.
+RANGES_SUITE = "observations_value_ranges"
 SUITES = (
     ("observations", "observations", "observations"),
+    (RANGES_SUITE, "observations", RANGES_SUITE),
     (UNITS_SUITE, "observations", UNITS_SUITE),
     ("indicators", "indicators", "indicators"),
     ("sources", "sources", "sources"),
@@ -65,6 +70,7 @@ SUITES = (
 # Columns that locate an unexpected row; GX reports them next to each unexpected value.
 INDEX_COLUMNS = {
     "observations": ("source_id", "row_number"),
+    RANGES_SUITE: ("source_id", "row_number"),
     UNITS_SUITE: ("indicator_id",),
     "indicators": ("indicator_id", "period", "breakdown"),
     "sources": ("source_id",),
@@ -152,6 +158,7 @@ def suite_specs(catalog: dict) -> dict[str, list[ExpectationSpec]]:
     obs.append(_spec("observations", "expect_compound_columns_to_be_unique",
                      "ExpectCompoundColumnsToBeUnique", OBSERVATIONS_KEY,
                      column_list=list(OBSERVATIONS_KEY)))
+    ranges: list[ExpectationSpec] = []
     for kind, (lo, hi) in kind_ranges(catalog).items():
         if lo is None and hi is None:
             continue  # nothing to check: GX needs at least one bound
@@ -159,8 +166,8 @@ def suite_specs(catalog: dict) -> dict[str, list[ExpectationSpec]]:
                   "ExpectColumnValuesToBeBetween", ("value_canonical",),
                   suffix=f".kind={kind}", column="value_canonical",
                   min_value=lo, max_value=hi)
-        obs.append(ExpectationSpec(s.check_id, s.target, s.expectation, s.kwargs,
-                                   row_condition=("kind", kind)))
+        ranges.append(ExpectationSpec(s.check_id, s.target, s.expectation, s.kwargs,
+                                      row_condition=("kind", kind)))
 
     units_target = "observations.(indicator_id,unit_canonical)"
     units = [
@@ -196,7 +203,8 @@ def suite_specs(catalog: dict) -> dict[str, list[ExpectationSpec]]:
         _spec("sources", "expect_column_values_to_be_unique",
               "ExpectColumnValuesToBeUnique", ("source_id",), column="source_id"),
     ]
-    return {"observations": obs, UNITS_SUITE: units, "indicators": ind, "sources": src}
+    return {"observations": obs, RANGES_SUITE: ranges, UNITS_SUITE: units, "indicators": ind,
+            "sources": src}
 
 
 # --------------------------------------------------------------------------- loading
@@ -207,15 +215,32 @@ def needed_columns(specs: dict[str, list[ExpectationSpec]]) -> dict[str, set[str
     needed: dict[str, set[str]] = {table: set(INDEX_COLUMNS[table]) for table in TABLES}
     needed["observations"] |= {"indicator_id", "unit_canonical"}  # unit consistency frame
     for suite_name, table, frame_name in SUITES:
-        if frame_name not in needed:
-            continue
-        for spec in specs.get(suite_name, []):
-            needed[frame_name] |= set(spec.kwargs.get("column_list", []))
-            if "column" in spec.kwargs:
-                needed[frame_name].add(spec.kwargs["column"])
-            if spec.row_condition:
-                needed[frame_name].add(spec.row_condition[0])
+        if frame_name in needed:
+            needed[frame_name] |= spec_columns(specs.get(suite_name, []))
+        elif frame_name == RANGES_SUITE:  # a projection of its table
+            needed[table] |= spec_columns(specs.get(suite_name, []))
     return needed
+
+
+def spec_columns(specs: list[ExpectationSpec]) -> set[str]:
+    """The columns a list of expectations reads, row conditions included."""
+    columns: set[str] = set()
+    for spec in specs:
+        columns |= set(spec.kwargs.get("column_list", []))
+        if "column" in spec.kwargs:
+            columns.add(spec.kwargs["column"])
+        if spec.row_condition:
+            columns.add(spec.row_condition[0])
+    return columns
+
+
+def projection(frame, columns: set[str], index_columns: tuple[str, ...]):
+    """`frame` narrowed to its locating columns and `columns` (those it has), same rows
+    and order; None for a missing table."""
+    if frame is None:
+        return None
+    keep = set(index_columns) | columns
+    return frame[[c for c in frame.columns if c in keep]]
 
 
 def load_tables(db_path: Path, columns: dict[str, set[str]] | None = None) -> dict[str, Any]:
@@ -560,6 +585,8 @@ def run_gx_validation(db_path: Path, out_dir: Path, catalog: dict) -> list[Check
         importer = threading.Thread(target=_import_gx, name="import-gx", daemon=True)
         importer.start()
         frames = load_tables(db_path, needed_columns(specs))
+        frames[RANGES_SUITE] = projection(frames["observations"], spec_columns(specs[RANGES_SUITE]),
+                                          INDEX_COLUMNS[RANGES_SUITE])
         frames[UNITS_SUITE] = unit_consistency_frame(frames["observations"], catalog)
         importer.join()
         import great_expectations as gx
