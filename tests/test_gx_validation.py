@@ -22,6 +22,7 @@ import pytest
 
 from greenaudit.checks import Check
 from greenaudit.gx_validation import (
+    RANGES_SUITE,
     RESULTS_FILE,
     UNITS_SUITE,
     _build_data_docs,
@@ -259,7 +260,8 @@ def test_results_json_is_byte_identical_and_normalised(good):
     text = a.decode("utf-8")
     data = json.loads(text)
     assert text == json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
-    assert set(data["suites"]) == {"observations", UNITS_SUITE, "indicators", "sources"}
+    assert set(data["suites"]) == {"observations", RANGES_SUITE, UNITS_SUITE, "indicators",
+                                   "sources"}
     assert data["success"] is True
     assert not re.search(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", text)
     assert not re.search(r"\d{8}T\d{6}|\d{4}-\d{2}-\d{2}T\d{2}:\d{2}", text)

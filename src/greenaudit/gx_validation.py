@@ -23,7 +23,9 @@ import logging
 import math
 import os
 import shutil
+import threading
 import warnings
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -54,8 +56,13 @@ INDICATORS_KEY = ("indicator_id", "period", "breakdown")
 TABLES = ("observations", "indicators", "sources")
 # Suites, in report order: (suite name, table its checks are about, frame it validates).
 UNITS_SUITE = "observations_unit_consistency"
+# The per-kind range expectations filter rows by kind (a GX row condition), and GX
+# copies every column of the frame for each filter it applies: they run over the
+# observations narrowed to the columns they read, the same rows in the same order.
+RANGES_SUITE = "observations_value_ranges"
 SUITES = (
     ("observations", "observations", "observations"),
+    (RANGES_SUITE, "observations", RANGES_SUITE),
     (UNITS_SUITE, "observations", UNITS_SUITE),
     ("indicators", "indicators", "indicators"),
     ("sources", "sources", "sources"),
@@ -63,6 +70,7 @@ SUITES = (
 # Columns that locate an unexpected row; GX reports them next to each unexpected value.
 INDEX_COLUMNS = {
     "observations": ("source_id", "row_number"),
+    RANGES_SUITE: ("source_id", "row_number"),
     UNITS_SUITE: ("indicator_id",),
     "indicators": ("indicator_id", "period", "breakdown"),
     "sources": ("source_id",),
@@ -150,6 +158,7 @@ def suite_specs(catalog: dict) -> dict[str, list[ExpectationSpec]]:
     obs.append(_spec("observations", "expect_compound_columns_to_be_unique",
                      "ExpectCompoundColumnsToBeUnique", OBSERVATIONS_KEY,
                      column_list=list(OBSERVATIONS_KEY)))
+    ranges: list[ExpectationSpec] = []
     for kind, (lo, hi) in kind_ranges(catalog).items():
         if lo is None and hi is None:
             continue  # nothing to check: GX needs at least one bound
@@ -157,8 +166,8 @@ def suite_specs(catalog: dict) -> dict[str, list[ExpectationSpec]]:
                   "ExpectColumnValuesToBeBetween", ("value_canonical",),
                   suffix=f".kind={kind}", column="value_canonical",
                   min_value=lo, max_value=hi)
-        obs.append(ExpectationSpec(s.check_id, s.target, s.expectation, s.kwargs,
-                                   row_condition=("kind", kind)))
+        ranges.append(ExpectationSpec(s.check_id, s.target, s.expectation, s.kwargs,
+                                      row_condition=("kind", kind)))
 
     units_target = "observations.(indicator_id,unit_canonical)"
     units = [
@@ -194,7 +203,8 @@ def suite_specs(catalog: dict) -> dict[str, list[ExpectationSpec]]:
         _spec("sources", "expect_column_values_to_be_unique",
               "ExpectColumnValuesToBeUnique", ("source_id",), column="source_id"),
     ]
-    return {"observations": obs, UNITS_SUITE: units, "indicators": ind, "sources": src}
+    return {"observations": obs, RANGES_SUITE: ranges, UNITS_SUITE: units, "indicators": ind,
+            "sources": src}
 
 
 # --------------------------------------------------------------------------- loading
@@ -205,14 +215,10 @@ def needed_columns(specs: dict[str, list[ExpectationSpec]]) -> dict[str, set[str
     needed: dict[str, set[str]] = {table: set(INDEX_COLUMNS[table]) for table in TABLES}
     needed["observations"] |= {"indicator_id", "unit_canonical"}  # unit consistency frame
     for suite_name, table, frame_name in SUITES:
-        if frame_name not in needed:
-            continue
-        for spec in specs.get(suite_name, []):
-            needed[frame_name] |= set(spec.kwargs.get("column_list", []))
-            if "column" in spec.kwargs:
-                needed[frame_name].add(spec.kwargs["column"])
-            if spec.row_condition:
-                needed[frame_name].add(spec.row_condition[0])
+        if frame_name in needed:
+            needed[frame_name] |= spec_columns(specs.get(suite_name, []))
+        elif frame_name == RANGES_SUITE:  # a projection of its table
+            needed[table] |= spec_columns(specs.get(suite_name, []))
     return needed
 
 
@@ -236,6 +242,27 @@ def catalog_from_database(db_path: Path) -> dict[str, dict]:
             for ind, kind, unit, low, high in rows}
 
 
+def spec_columns(specs: list[ExpectationSpec]) -> set[str]:
+    """The columns a list of expectations reads, row conditions included."""
+    columns: set[str] = set()
+    for spec in specs:
+        columns |= set(spec.kwargs.get("column_list", []))
+        if "column" in spec.kwargs:
+            columns.add(spec.kwargs["column"])
+        if spec.row_condition:
+            columns.add(spec.row_condition[0])
+    return columns
+
+
+def projection(frame, columns: set[str], index_columns: tuple[str, ...]):
+    """`frame` narrowed to its locating columns and `columns` (those it has), same rows
+    and order; None for a missing table."""
+    if frame is None:
+        return None
+    keep = set(index_columns) | columns
+    return frame[[c for c in frame.columns if c in keep]]
+
+
 def load_tables(db_path: Path, columns: dict[str, set[str]] | None = None) -> dict[str, Any]:
     """The audit tables as pandas frames (DECIMAL as float); None for a missing table.
 
@@ -244,37 +271,25 @@ def load_tables(db_path: Path, columns: dict[str, set[str]] | None = None) -> di
     """
     import duckdb
 
-    frames: dict[str, Any] = {}
+    from greenaudit.duckframe import column_types, read_frame
+
     con = duckdb.connect(str(db_path), read_only=True)
     try:
-        for table in TABLES:
-            cols = con.execute(
-                "SELECT column_name, data_type FROM information_schema.columns "
-                "WHERE table_schema = 'main' AND table_name = ? ORDER BY ordinal_position",
-                [table]).fetchall()
-            if not cols:
-                frames[table] = None
-                continue
-            wanted = columns.get(table) if columns else None
-            select, order = [], []
-            for name, dtype in cols:
-                if wanted is not None and name not in wanted:
-                    continue
-                q = '"' + name.replace('"', '""') + '"'
-                order.append(q)
-                if str(dtype).upper().startswith(("DECIMAL", "NUMERIC", "HUGEINT")):
-                    select.append(f"CAST({q} AS DOUBLE) AS {q}")
-                else:
-                    select.append(q)
-            # Locating columns first, then the rest: a total, stable row order, so GX's
-            # partial lists are stable.
-            index = ['"' + c + '"' for c in INDEX_COLUMNS[table] if '"' + c + '"' in order]
-            order = index + [c for c in order if c not in index]
-            sql = (f'SELECT {", ".join(select)} FROM "{table}" AS t '
-                   f'ORDER BY {", ".join("t." + c for c in order)} NULLS LAST')
-            frames[table] = con.execute(sql).df()
+        types = {table: column_types(con, table) for table in TABLES}
     finally:
         con.close()
+    frames: dict[str, Any] = {}
+    for table in TABLES:
+        if not types[table]:
+            frames[table] = None
+            continue
+        wanted = columns.get(table) if columns else None
+        names = [c for c in types[table] if wanted is None or c in wanted]
+        # Locating columns first, then the rest: a total, stable row order, so GX's
+        # partial lists are stable.
+        index = [c for c in INDEX_COLUMNS[table] if c in names]
+        frames[table] = read_frame(db_path, table, names,
+                                   order_by=index + [c for c in names if c not in index])
     return frames
 
 
@@ -291,8 +306,10 @@ def unit_consistency_frame(observations, catalog: dict):
     if observations is None or not {"indicator_id", "unit_canonical"} <= set(observations.columns):
         return None
     rows = []
-    obs = observations[observations["indicator_id"].notna()]
-    for ind, group in sorted(obs.groupby("indicator_id", sort=False), key=lambda kv: str(kv[0])):
+    # The distinct (indicator, unit) pairs are few: group those, not the million rows.
+    pairs = observations[["indicator_id", "unit_canonical"]].drop_duplicates()
+    pairs = pairs[pairs["indicator_id"].notna()]
+    for ind, group in sorted(pairs.groupby("indicator_id", sort=False), key=lambda kv: str(kv[0])):
         units = sorted({str(u) for u in group["unit_canonical"] if not pd.isna(u)})
         cat_unit = (catalog.get(ind) or {}).get("unit")
         cat_unit = None if cat_unit is None else str(cat_unit)
@@ -463,6 +480,24 @@ def _context_config(docs_dir: Path):
     )
 
 
+@contextmanager
+def _no_batch_fingerprint():
+    """Skip GX's md5 of the whole batch while in the block.
+
+    GX fingerprints every pandas batch below HASH_THRESHOLD bytes into the result's
+    batch_markers; normalise_result drops batch_markers, and hashing a million
+    observations costs more than a second.
+    """
+    from great_expectations.execution_engine import pandas_execution_engine as engine
+
+    saved = engine.HASH_THRESHOLD
+    engine.HASH_THRESHOLD = 0
+    try:
+        yield
+    finally:
+        engine.HASH_THRESHOLD = saved
+
+
 def _build_expectation(gx, spec: ExpectationSpec):
     from great_expectations.expectations.row_conditions import Column
 
@@ -525,8 +560,18 @@ def _validate_suite(gx, context, datasource, suite_name: str, specs: list[Expect
         result_format["unexpected_index_column_names"] = index_cols
     # ValidationDefinition.run stores the result in the (in-memory) results store,
     # which is what Data Docs are built from.
-    result = validation.run(batch_parameters={"dataframe": frame}, result_format=result_format)
+    with _no_batch_fingerprint():
+        result = validation.run(batch_parameters={"dataframe": frame},
+                                result_format=result_format)
     return normalise_result(result.to_json_dict())
+
+
+def _import_gx() -> None:
+    try:
+        import great_expectations  # noqa: F401
+        import great_expectations.execution_engine.pandas_execution_engine  # noqa: F401
+    except Exception:  # noqa: BLE001 - the main thread's import raises it
+        pass
 
 
 def run_gx_validation(db_path: Path, out_dir: Path, catalog: dict) -> list[Check]:
@@ -538,8 +583,6 @@ def run_gx_validation(db_path: Path, out_dir: Path, catalog: dict) -> list[Check
     db_path, out_dir = Path(db_path), Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     specs = suite_specs(catalog)
-    frames = load_tables(db_path, needed_columns(specs))
-    frames[UNITS_SUITE] = unit_consistency_frame(frames["observations"], catalog)
 
     _quiet_gx_environment()
     docs_dir = out_dir / DATA_DOCS_DIR
@@ -551,6 +594,21 @@ def run_gx_validation(db_path: Path, out_dir: Path, catalog: dict) -> list[Check
         warnings.simplefilter("ignore", DeprecationWarning)
         warnings.simplefilter("ignore", FutureWarning)
         warnings.simplefilter("ignore", UserWarning)
+        # Importing GX takes seconds of Python while reading the tables mostly waits on
+        # DuckDB and Arrow: do both at once. The loaders' own modules are imported first,
+        # so the two threads do not import the same module. A failed import in the
+        # thread is raised again by the import below.
+        import pyarrow.pandas_compat  # noqa: F401 - imported lazily by to_pandas otherwise
+
+        import greenaudit.duckframe  # noqa: F401
+
+        importer = threading.Thread(target=_import_gx, name="import-gx", daemon=True)
+        importer.start()
+        frames = load_tables(db_path, needed_columns(specs))
+        frames[RANGES_SUITE] = projection(frames["observations"], spec_columns(specs[RANGES_SUITE]),
+                                          INDEX_COLUMNS[RANGES_SUITE])
+        frames[UNITS_SUITE] = unit_consistency_frame(frames["observations"], catalog)
+        importer.join()
         import great_expectations as gx
 
         context = gx.get_context(mode="ephemeral", project_config=_context_config(docs_build))

@@ -11,7 +11,7 @@ rule validate_pandera:
         "results/benchmarks/validate_pandera.tsv"
     threads: 1
     resources:
-        mem_mb=4000,
+        mem_mb=2000,
         runtime=30,
     conda:
         "../envs/greenaudit.yaml"
@@ -35,7 +35,7 @@ rule validate_gx:
         "results/benchmarks/validate_gx.tsv"
     threads: 1
     resources:
-        mem_mb=4000,
+        mem_mb=2000,
         runtime=30,
     conda:
         "../envs/greenaudit.yaml"
