@@ -23,7 +23,7 @@ rule build_database:
         "results/benchmarks/build_database.tsv"
     threads: 2
     resources:
-        mem_mb=4000,
+        mem_mb=2000,
         runtime=30,
     conda:
         "../envs/greenaudit.yaml"
