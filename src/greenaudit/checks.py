@@ -59,3 +59,20 @@ def outcome(check_id: str, kind: str, severity: str, target: str, n_items: int,
         message = ok_message
     return Check(check_id, kind, severity, "fail" if n_failed else "pass", target,
                  n_items, n_failed, message)
+
+
+def read_checks(path) -> list[Check]:
+    """The checks of a Parquet file (parquet.write_checks), read by DuckDB.
+
+    Not pyarrow: its reader imports pandas, which the short jobs that read checks
+    do not otherwise need.
+    """
+    import duckdb
+
+    con = duckdb.connect()
+    try:
+        rows = con.execute(f"SELECT {', '.join(CHECK_COLUMNS)} FROM read_parquet(?)",
+                           [str(path)]).fetchall()
+    finally:
+        con.close()
+    return [Check(*row) for row in rows]

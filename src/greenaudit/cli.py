@@ -92,7 +92,7 @@ def _validate_gx(args: argparse.Namespace) -> int:
 
 
 def _assemble(args: argparse.Namespace) -> int:
-    from .parquet import read_checks
+    from .checks import read_checks
     from .publish import AUDIT_FILES, assemble
 
     extra = [c for path in args.checks for c in read_checks(path)]

@@ -10,7 +10,6 @@ import os
 from pathlib import Path
 
 import duckdb
-import pyarrow as pa
 
 from .catalog import Discrepancy, Indicator
 from .checks import Check, outcome
@@ -178,6 +177,8 @@ def _insert(con: duckdb.DuckDBPyConnection, table: str, rows: list) -> None:
     """Insert Python rows through Arrow (executemany costs ~10 ms a row in DuckDB)."""
     if not rows:
         return
+    import pyarrow as pa  # here, not at import: the jobs that only read constants skip it
+
     names = [d[0] for d in con.execute(f"SELECT * FROM {table} LIMIT 0").description]
     batch = pa.table({name: pa.array([row[i] for row in rows])
                       for i, name in enumerate(names)})

@@ -18,12 +18,10 @@ from dataclasses import dataclass
 from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_EVEN, Context, Decimal
 
 import duckdb
-import pyarrow as pa
 
 from .catalog import Indicator
 from .checks import Check, outcome
 from .interval_arithmetic import NEAREST, PRECISION, Interval, format_bound
-from .parquet import OBSERVATIONS
 from .rule_evaluation import Input, Key, RuleResult, evaluate
 from .rule_units import RuleUnits
 from .rules import DERIVED, RULES_LABEL, Rule
@@ -70,6 +68,8 @@ def load_inputs(con: duckdb.DuckDBPyConnection, keys: set[Key]) -> dict[Key, Inp
     Only the keys the rules refer to are read: a corpus of a million statements
     typically has rules over a small part of them, and each row read costs Decimals.
     """
+    import pyarrow as pa
+
     ordered = sorted(keys)
     con.register("rule_keys", pa.table({
         "indicator_id": pa.array([k[0] for k in ordered], pa.string()),
@@ -269,6 +269,8 @@ def apply_rules(con: duckdb.DuckDBPyConnection, rules: list[Rule],
             findings.append((check_id, severity, rule.source_id, rule.line, *rule.derive.key,
                              message))
     if derived_rows:
+        from .parquet import OBSERVATIONS
+
         columns = OBSERVATIONS.names
         marks = ", ".join("?" * len(columns))
         con.executemany(f"INSERT INTO observations ({', '.join(columns)}) VALUES ({marks})",

@@ -60,7 +60,3 @@ def write_table(rows: list[dict], schema: pa.Schema, path: Path) -> None:
 
 def write_checks(checks: list[Check], path: Path) -> None:
     write_table([c.as_dict() for c in checks], CHECKS, path)
-
-
-def read_checks(path: Path) -> list[Check]:
-    return [Check(**row) for row in pq.read_table(path).to_pylist()]
