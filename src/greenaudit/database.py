@@ -16,6 +16,7 @@ from .checks import Check, outcome
 from .derivation import apply_rules
 from .evidence import EVIDENCE_STATUSES
 from .manifest import Source
+from .rowinsert import insert_rows
 from .rules import DERIVED, RULES_LABEL, Rule
 from .units import UnitSystem
 
@@ -174,19 +175,7 @@ WHERE outlier OR NOT singled_out
 
 
 def _insert(con: duckdb.DuckDBPyConnection, table: str, rows: list) -> None:
-    """Insert Python rows through Arrow (executemany costs ~10 ms a row in DuckDB)."""
-    if not rows:
-        return
-    import pyarrow as pa  # here, not at import: the jobs that only read constants skip it
-
-    names = [d[0] for d in con.execute(f"SELECT * FROM {table} LIMIT 0").description]
-    batch = pa.table({name: pa.array([row[i] for row in rows])
-                      for i, name in enumerate(names)})
-    con.register("python_rows", batch)
-    try:
-        con.execute(f"INSERT INTO {table} SELECT * FROM python_rows")
-    finally:
-        con.unregister("python_rows")
+    insert_rows(con, table, rows)
 
 
 def _create_empty(con: duckdb.DuckDBPyConnection, name: str, parquet_glob: list[Path],

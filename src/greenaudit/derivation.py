@@ -23,6 +23,7 @@ from .catalog import Indicator
 from .checks import Check, outcome
 from .interval_arithmetic import NEAREST, PRECISION, Interval, format_bound
 from .rule_evaluation import Input, Key, RuleResult, evaluate
+from .rowinsert import insert_rows
 from .rule_units import RuleUnits
 from .rules import DERIVED, RULES_LABEL, Rule
 from .units import UnitSystem
@@ -68,17 +69,13 @@ def load_inputs(con: duckdb.DuckDBPyConnection, keys: set[Key]) -> dict[Key, Inp
     Only the keys the rules refer to are read: a corpus of a million statements
     typically has rules over a small part of them, and each row read costs Decimals.
     """
-    import pyarrow as pa
-
-    ordered = sorted(keys)
-    con.register("rule_keys", pa.table({
-        "indicator_id": pa.array([k[0] for k in ordered], pa.string()),
-        "period": pa.array([k[1] for k in ordered], pa.string()),
-        "breakdown": pa.array([k[2] for k in ordered], pa.string())}))
+    con.execute("CREATE TEMP TABLE rule_keys (indicator_id VARCHAR, period VARCHAR, "
+                "breakdown VARCHAR)")
     try:
+        insert_rows(con, "rule_keys", sorted(keys))
         rows = [dict(zip(_INPUT_COLUMNS, row)) for row in con.execute(INPUTS_SQL).fetchall()]
     finally:
-        con.unregister("rule_keys")
+        con.execute("DROP TABLE rule_keys")
     return inputs_from_observations(rows)
 
 
@@ -276,5 +273,5 @@ def apply_rules(con: duckdb.DuckDBPyConnection, rules: list[Rule],
         con.executemany(f"INSERT INTO observations ({', '.join(columns)}) VALUES ({marks})",
                         [[row[c] for c in columns] for row in derived_rows])
     if findings:
-        con.executemany("INSERT INTO findings VALUES (?, ?, ?, ?, ?, ?, ?, ?)", findings)
+        insert_rows(con, "findings", findings)
     return checks

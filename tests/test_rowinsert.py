@@ -1,0 +1,33 @@
+"""Tests of greenaudit.rowinsert: both insert paths store the same values."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import duckdb
+import pytest
+
+from greenaudit.rowinsert import SMALL_BATCH, insert_rows
+
+COLUMNS = ("name VARCHAR, n BIGINT, value DECIMAL(38,10), flag BOOLEAN, note VARCHAR")
+
+
+def _rows(count: int) -> list[tuple]:
+    return [(f"row {i}", i, None if i % 3 == 0 else Decimal(f"{i}.0000000001"), i % 2 == 0,
+             None if i % 5 == 0 else "a,\"b\"\n万") for i in range(count)]
+
+
+@pytest.mark.parametrize("count", [1, SMALL_BATCH, SMALL_BATCH + 1, 3 * SMALL_BATCH])
+def test_rows_are_stored_as_given_in_either_path(count: int) -> None:
+    con = duckdb.connect()
+    con.execute(f"CREATE TABLE t ({COLUMNS})")
+    rows = _rows(count)
+    insert_rows(con, "t", rows)
+    assert con.execute("SELECT * FROM t ORDER BY n").fetchall() == rows
+
+
+def test_no_rows_is_nothing_inserted() -> None:
+    con = duckdb.connect()
+    con.execute(f"CREATE TABLE t ({COLUMNS})")
+    insert_rows(con, "t", [])
+    assert con.execute("SELECT count(*) FROM t").fetchone() == (0,)
