@@ -313,3 +313,60 @@ def test_derived_value_outside_its_ranges(tmp_path, rules_from, catalog, units):
     assert "lies outside the valid range [0, 100] percent" in checks["range.valid.derived"].message
     assert con.execute("SELECT count(*) FROM observations WHERE source_id = 'derived:r'"
                        ).fetchone() == (0,)
+
+
+# ------------------------------------------------- rules inside the database build
+
+def _build(tmp_path: Path, repo_root: Path, seed_observations: list[dict], catalog, units,
+           rules) -> tuple[Path, list]:
+    from greenaudit.database import build_database
+    from greenaudit.manifest import load_manifest
+    from greenaudit.parquet import CHECKS, TRANSCRIPTIONS
+
+    stage = tmp_path / "stage"
+    paths = {name: stage / f"{name}.parquet" for name in
+             ("transcriptions", "observations", "checks", "findings")}
+    write_table([], TRANSCRIPTIONS, paths["transcriptions"])
+    write_table(seed_observations, OBSERVATIONS, paths["observations"])
+    write_table([], CHECKS, paths["checks"])
+    write_table([], FINDINGS, paths["findings"])
+    out = tmp_path / "results" / "greenaudit.duckdb"
+    checks = build_database(out, load_manifest(repo_root), catalog, [],
+                            [paths["transcriptions"]], [paths["observations"]],
+                            [paths["checks"]], [paths["findings"]], [], rules, units)
+    return out, checks
+
+
+def _derived_rows(path: Path) -> list[tuple]:
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        return con.execute("SELECT * FROM observations WHERE evidence = 'derived' "
+                           "ORDER BY source_id").fetchall()
+    finally:
+        con.close()
+
+
+def test_build_evaluates_rules_given_as_a_loader_like_a_list(
+        tmp_path, repo_root, schemas_dir, seed_observations, seed_rules, catalog, units):
+    listed, listed_checks = _build(tmp_path / "list", repo_root, seed_observations, catalog,
+                                   units, list(seed_rules.values()))
+    loaded, loaded_checks = _build(tmp_path / "loader", repo_root, seed_observations, catalog,
+                                   units, lambda: load_rules(schemas_dir, catalog, units))
+    assert loaded_checks == listed_checks
+    derived = _derived_rows(loaded)
+    assert derived == _derived_rows(listed)
+    # Every deriving seed rule added its row, read from the staged Parquet.
+    assert {row[0] for row in derived} == {
+        f"derived:{r.rule_id}" for r in seed_rules.values() if r.derive}
+
+
+def test_a_rule_error_during_the_build_leaves_no_database(tmp_path, repo_root,
+                                                          seed_observations, catalog, units):
+    from greenaudit.rules import RuleError
+
+    (tmp_path / "rules.yaml").write_text("rules:\n  - id: Bad Id\n", encoding="utf-8")
+    with pytest.raises(RuleError) as failure:
+        _build(tmp_path, repo_root, seed_observations, catalog, units,
+               lambda: load_rules(tmp_path, catalog, units))
+    assert (failure.value.file, failure.value.line) == (str(tmp_path / "rules.yaml"), 2)
+    assert sorted(p.name for p in (tmp_path / "results").iterdir()) == []

@@ -7,6 +7,7 @@ located line (`file:line:column: what was expected`), never as a traceback.
 from __future__ import annotations
 
 import argparse
+import functools
 import logging
 import sys
 from decimal import Decimal
@@ -56,8 +57,9 @@ def _build_db(args: argparse.Namespace) -> int:
     catalog = load_catalog(schemas, units)
     sources = load_manifest(args.workspace)
     discrepancies = load_discrepancies(schemas, catalog)
-    rules = load_rules(schemas, catalog, units)
     extra = workspace_checks(args.workspace, sources)
+    # Parsed while the staged tables load (a large rules file takes seconds).
+    rules = functools.partial(load_rules, schemas, catalog, units)
     checks = build_database(args.out, sources, catalog, discrepancies, args.transcriptions,
                             args.observations, args.checks, args.findings, extra, rules, units,
                             threads=args.threads, coverage=args.coverage)

@@ -7,13 +7,15 @@ same (indicator, period, breakdown).
 from __future__ import annotations
 
 import os
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import duckdb
 
 from .catalog import Discrepancy, Indicator
 from .checks import Check, outcome
-from .derivation import apply_rules
+from .derivation import RuleOutcome, evaluate_rules, store_rule_outcome
 from .evidence import EVIDENCE_STATUSES
 from .manifest import Source
 from .rowinsert import insert_rows
@@ -188,22 +190,55 @@ def _create_empty(con: duckdb.DuckDBPyConnection, name: str, parquet_glob: list[
         con.execute(f"CREATE TABLE {name} ({columns_sql})")
 
 
+def _load_staged(con: duckdb.DuckDBPyConnection, transcriptions: list[Path],
+                 observations: list[Path], checks: list[Path], findings: list[Path],
+                 coverage: list[Path]) -> None:
+    _create_empty(con, "transcriptions", transcriptions, "")
+    _create_empty(con, "observations", observations, "")
+    _create_empty(con, "staged_checks", checks, "")
+    _create_empty(con, "findings", findings, "")
+    _create_empty(con, "coverage", coverage, COVERAGE_COLUMNS_SQL)
+
+
+def _evaluate_staged_rules(rules: Sequence[Rule] | Callable[[], Sequence[Rule]],
+                           catalog: dict[str, Indicator], units: UnitSystem | None,
+                           observations: list[Path]) -> RuleOutcome:
+    """The rules' outcome over the staged observations, read from their Parquet files."""
+    rules = list(rules() if callable(rules) else rules)
+    if not rules:
+        return RuleOutcome([], [], [])
+    if units is None:
+        raise ValueError("rules need the unit system they were typed with")
+    staged = duckdb.connect()
+    try:
+        files = ", ".join("'" + str(p).replace("'", "''") + "'" for p in observations)
+        staged.execute(f"CREATE VIEW observations AS SELECT * FROM read_parquet([{files}])")
+        return evaluate_rules(staged, rules, catalog, units)
+    finally:
+        staged.close()
+
+
 def build_database(out_path: Path, sources: dict[str, Source], catalog: dict[str, Indicator],
                    discrepancies: list[Discrepancy], transcriptions: list[Path],
                    observations: list[Path], checks: list[Path], findings: list[Path],
-                   extra_checks: list[Check], rules: list[Rule] = (),
+                   extra_checks: list[Check],
+                   rules: Sequence[Rule] | Callable[[], Sequence[Rule]] = (),
                    units: UnitSystem | None = None, threads: int | None = None,
                    coverage: list[Path] = ()) -> list[Check]:
     """Write the database to a temp file and rename it into place.
 
     Returns the checks computed here: the rules' (which also add derived
     observations, before agreement is computed) and the agreement checks.
+
+    The rules are evaluated over the staged Parquet while DuckDB loads it (DuckDB
+    releases the GIL), so the rules' Python work costs no extra wall time. `rules`
+    may be a function returning them: parsing a large rules file then overlaps the
+    load too.
     """
-    if rules and units is None:
-        raise ValueError("rules need the unit system they were typed with")
     out_path.parent.mkdir(parents=True, exist_ok=True)
     tmp = out_path.with_name(f".{out_path.name}.tmp")
-    for leftover in (tmp, tmp.with_name(tmp.name + ".wal")):
+    partial = (tmp, tmp.with_name(tmp.name + ".wal"))
+    for leftover in partial:
         leftover.unlink(missing_ok=True)
     con = duckdb.connect(str(tmp))
     try:
@@ -229,12 +264,16 @@ def build_database(out_path: Path, sources: dict[str, Source], catalog: dict[str
         _insert(con, "discrepancies", [
             [d.indicator_id, d.period, d.breakdown, ";".join(d.sources), d.reason]
             for d in discrepancies])
-        _create_empty(con, "transcriptions", transcriptions, "")
-        _create_empty(con, "observations", observations, "")
-        _create_empty(con, "staged_checks", checks, "")
-        _create_empty(con, "findings", findings, "")
-        _create_empty(con, "coverage", list(coverage), COVERAGE_COLUMNS_SQL)
-        rule_checks = apply_rules(con, list(rules), catalog, units) if rules else []
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            loading = pool.submit(_load_staged, con, transcriptions, observations, checks,
+                                  findings, list(coverage))
+            try:
+                rule_outcome = _evaluate_staged_rules(rules, catalog, units, observations)
+            except BaseException:
+                con.interrupt()  # the load is wasted; leaving the pool waits for it
+                raise
+            loading.result()
+        rule_checks = store_rule_outcome(con, rule_outcome)
         con.execute(AGREEMENT_SQL)
         computed = rule_checks + _agreement_checks(con, discrepancies)
         con.execute(CONFLICT_FINDINGS_SQL)
@@ -248,8 +287,12 @@ def build_database(out_path: Path, sources: dict[str, Source], catalog: dict[str
         con.execute("DROP TABLE staged_checks")
         con.execute("DROP TABLE computed_checks")
         con.execute("CHECKPOINT")
-    finally:
+    except BaseException:
         con.close()
+        for leftover in partial:
+            leftover.unlink(missing_ok=True)
+        raise
+    con.close()
     os.replace(tmp, out_path)
     return computed
 

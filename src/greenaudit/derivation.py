@@ -1,8 +1,9 @@
 """Apply the rules during the database build: checks, findings and derived observations.
 
-Runs inside `database.build_database`, after the staged observations are loaded and
-before cross-source agreement is computed, so that a derived value joins the
-comparison of its (indicator, period, breakdown) like any source.
+Runs inside `database.build_database`: the rules are evaluated over the staged
+observations while they load, and what they add is stored before cross-source
+agreement is computed, so that a derived value joins the comparison of its
+(indicator, period, breakdown) like any source.
 
 Rules read only what the sources state (never another rule's derived value), so
 their order does not matter. Where several sources state a reference, the rule
@@ -227,9 +228,28 @@ def _rule_findings(result: RuleResult, check: Check, inputs: dict[Key, Input]) -
     return list(rows)
 
 
+@dataclass
+class RuleOutcome:
+    """What evaluating the rules gives: their checks, findings and derived observations."""
+
+    checks: list[Check]
+    findings: list[tuple]
+    derived_rows: list[dict]
+
+
 def apply_rules(con: duckdb.DuckDBPyConnection, rules: list[Rule],
                 catalog: dict[str, Indicator], units: UnitSystem) -> list[Check]:
-    """Evaluate every rule; insert derived observations and rule findings; return the checks."""
+    """Evaluate every rule over `con`'s observations, store what they add; return the checks."""
+    return store_rule_outcome(con, evaluate_rules(con, rules, catalog, units))
+
+
+def evaluate_rules(con: duckdb.DuckDBPyConnection, rules: list[Rule],
+                   catalog: dict[str, Indicator], units: UnitSystem) -> RuleOutcome:
+    """Evaluate every rule over the `observations` of `con`, which it does not change.
+
+    `con` may be another connection than the database's (a view over the staged
+    Parquet), so that rules are evaluated while the database loads.
+    """
     inputs = load_inputs(con, {ref.key for rule in rules for ref in rule.references})
     typing = RuleUnits(units.registry, catalog)
     checks: list[Check] = []
@@ -265,13 +285,18 @@ def apply_rules(con: duckdb.DuckDBPyConnection, rules: list[Rule],
             assert rule.derive is not None
             findings.append((check_id, severity, rule.source_id, rule.line, *rule.derive.key,
                              message))
-    if derived_rows:
+    return RuleOutcome(checks, findings, derived_rows)
+
+
+def store_rule_outcome(con: duckdb.DuckDBPyConnection, result: RuleOutcome) -> list[Check]:
+    """Insert the derived observations and rule findings into `con`; return the checks."""
+    if result.derived_rows:
         from .parquet import OBSERVATIONS
 
         columns = OBSERVATIONS.names
         marks = ", ".join("?" * len(columns))
         con.executemany(f"INSERT INTO observations ({', '.join(columns)}) VALUES ({marks})",
-                        [[row[c] for c in columns] for row in derived_rows])
-    if findings:
-        insert_rows(con, "findings", findings)
-    return checks
+                        [[row[c] for c in columns] for row in result.derived_rows])
+    if result.findings:
+        insert_rows(con, "findings", result.findings)
+    return result.checks
