@@ -25,7 +25,6 @@ from pathlib import Path
 import pytest
 import yaml
 from workflow_support import (
-    AUDIT,
     COMMITTED_AUDIT,
     PUBLISHED_DB,
     REPO,

@@ -31,3 +31,14 @@ def test_no_rows_is_nothing_inserted() -> None:
     con.execute(f"CREATE TABLE t ({COLUMNS})")
     insert_rows(con, "t", [])
     assert con.execute("SELECT count(*) FROM t").fetchone() == (0,)
+
+
+@pytest.mark.parametrize("count", [2, SMALL_BATCH + 1])
+def test_named_columns_in_another_order_in_either_path(count: int) -> None:
+    con = duckdb.connect()
+    con.execute(f"CREATE TABLE t ({COLUMNS})")
+    rows = _rows(count)
+    insert_rows(con, "t", [(note, n, name) for name, n, _, _, note in rows],
+                ("note", "n", "name"))
+    assert con.execute("SELECT * FROM t ORDER BY n").fetchall() == [
+        (name, n, None, None, note) for name, n, _, _, note in rows]

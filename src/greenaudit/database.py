@@ -176,10 +176,6 @@ WHERE outlier OR NOT singled_out
 """
 
 
-def _insert(con: duckdb.DuckDBPyConnection, table: str, rows: list) -> None:
-    insert_rows(con, table, rows)
-
-
 def _create_empty(con: duckdb.DuckDBPyConnection, name: str, parquet_glob: list[Path],
                   columns_sql: str) -> None:
     if parquet_glob:
@@ -249,19 +245,19 @@ def build_database(out_path: Path, sources: dict[str, Source], catalog: dict[str
         con.execute("""CREATE TABLE sources (source_id VARCHAR, file VARCHAR, sha256 VARCHAR,
             title VARCHAR, publisher VARCHAR, published VARCHAR, script VARCHAR, kind VARCHAR,
             drop_strings VARCHAR, strip_patterns VARCHAR)""")
-        _insert(con, "sources", [list(s.record().values())
-                                 for s in sorted(sources.values(), key=lambda s: s.source_id)])
+        insert_rows(con, "sources", [list(s.record().values())
+                                     for s in sorted(sources.values(), key=lambda s: s.source_id)])
         con.execute("""CREATE TABLE catalog (indicator_id VARCHAR, name_en VARCHAR, name_zh VARCHAR,
             kind VARCHAR, unit VARCHAR, valid_low DECIMAL(38,10), valid_high DECIMAL(38,10),
             plausible_low DECIMAL(38,10), plausible_high DECIMAL(38,10), plausible_reason VARCHAR,
             target BOOLEAN, description VARCHAR)""")
-        _insert(con, "catalog", [
+        insert_rows(con, "catalog", [
             [i.indicator_id, i.name_en, i.name_zh, i.kind, i.unit, i.valid_low, i.valid_high,
              i.plausible_low, i.plausible_high, i.plausible_reason, i.target, i.description]
             for i in sorted(catalog.values(), key=lambda i: i.indicator_id)])
         con.execute("""CREATE TABLE discrepancies (indicator_id VARCHAR, period VARCHAR,
             breakdown VARCHAR, sources VARCHAR, reason VARCHAR)""")
-        _insert(con, "discrepancies", [
+        insert_rows(con, "discrepancies", [
             [d.indicator_id, d.period, d.breakdown, ";".join(d.sources), d.reason]
             for d in discrepancies])
         with ThreadPoolExecutor(max_workers=1) as pool:
@@ -280,8 +276,7 @@ def build_database(out_path: Path, sources: dict[str, Source], catalog: dict[str
         con.execute("""CREATE TABLE computed_checks (check_id VARCHAR, kind VARCHAR,
             severity VARCHAR, status VARCHAR, target VARCHAR, n_items BIGINT, n_failed BIGINT,
             message VARCHAR)""")
-        _insert(con, "computed_checks", [tuple(c.as_dict().values())
-                                         for c in extra_checks + computed])
+        insert_rows(con, "computed_checks", [c.as_row() for c in extra_checks + computed])
         con.execute("""CREATE TABLE checks AS SELECT * FROM (
             SELECT * FROM staged_checks UNION ALL SELECT * FROM computed_checks) ORDER BY ALL""")
         con.execute("DROP TABLE staged_checks")

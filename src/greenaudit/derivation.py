@@ -294,9 +294,8 @@ def store_rule_outcome(con: duckdb.DuckDBPyConnection, result: RuleOutcome) -> l
         from .parquet import OBSERVATIONS
 
         columns = OBSERVATIONS.names
-        marks = ", ".join("?" * len(columns))
-        con.executemany(f"INSERT INTO observations ({', '.join(columns)}) VALUES ({marks})",
-                        [[row[c] for c in columns] for row in result.derived_rows])
+        rows = [[row[c] for c in columns] for row in result.derived_rows]
+        insert_rows(con, "observations", rows, columns)
     if result.findings:
         insert_rows(con, "findings", result.findings)
     return result.checks

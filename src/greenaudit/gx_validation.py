@@ -271,7 +271,7 @@ def load_tables(db_path: Path, columns: dict[str, set[str]] | None = None) -> di
     """
     import duckdb
 
-    from greenaudit.duckframe import column_types, read_frame
+    from .duckframe import column_types, read_frame
 
     con = duckdb.connect(str(db_path), read_only=True)
     try:
@@ -600,7 +600,7 @@ def run_gx_validation(db_path: Path, out_dir: Path, catalog: dict) -> list[Check
         # thread is raised again by the import below.
         import pyarrow.pandas_compat  # noqa: F401 - imported lazily by to_pandas otherwise
 
-        import greenaudit.duckframe  # noqa: F401
+        from . import duckframe  # noqa: F401
 
         importer = threading.Thread(target=_import_gx, name="import-gx", daemon=True)
         importer.start()

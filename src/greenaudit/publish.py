@@ -8,7 +8,6 @@ same bytes.
 from __future__ import annotations
 
 import decimal
-import io
 import json
 import re
 import shutil

@@ -238,7 +238,7 @@ def time_series(rows: list[IndicatorRow], observations: list[ObservationRow],
     description = (f"{len(keys)} indicators with values for several years"
                    + (f" (the {len(keys)} most stated of {len(all_keys)})"
                       if len(keys) < len(all_keys) else "") + ". Published values "
-                   f"with the interval of each source's statement: " + " | ".join(lines) + "."
+                   "with the interval of each source's statement: " + " | ".join(lines) + "."
                    if keys else "No indicator is stated for more than one year.")
     with _rc():
         from matplotlib.lines import Line2D
