@@ -54,6 +54,16 @@ def _wait_for(condition, process, what: str, timeout: float = 600) -> None:
         time.sleep(0.02)
 
 
+def _with_greenaudit(tmp_path: Path, script: str) -> dict[str, str]:
+    """The workflow's environment with `script` as the `greenaudit` its jobs run."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    fake = bin_dir / "greenaudit"
+    fake.write_text(script, encoding="utf-8")
+    fake.chmod(fake.stat().st_mode | stat.S_IXUSR)
+    return snakemake_env(PATH=f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
+
+
 # Moments to kill a rebuild at: while sources are staged (some staging outputs
 # written, others not), and while the database is validated.
 KILL_POINTS = {
@@ -129,16 +139,35 @@ def test_published_tables_carry_no_paths_times_or_run_ids(built_workspace: Path)
             assert value not in text, f"{name} contains {value!r}"
 
 
+# The real greenaudit, except that `build-db` first waits for the test's word: the first
+# run is then surely running, with no output of that job on disk yet (a job's finished
+# but not yet recorded output would make Snakemake report it as incomplete instead).
+HELD_BUILD = """#!/bin/sh
+for argument in "$@"; do
+    if [ "$argument" = build-db ]; then
+        touch "{held}"
+        while [ ! -e "{release}" ]; do sleep 0.05; done
+    fi
+done
+exec {python} -m greenaudit.cli "$@"
+"""
+
+
 def test_second_invocation_is_refused_while_the_first_completes(tmp_path: Path) -> None:
     workdir = fresh_clone(tmp_path / "ws")
-    with running_snakemake(workdir, "--cores", "2", log=tmp_path / "first.log") as first:
-        _wait_for(lambda: KILL_POINTS["staging"](workdir), first, "the first run to stage")
+    held, release = tmp_path / "held", tmp_path / "release"
+    env = _with_greenaudit(tmp_path, HELD_BUILD.format(held=held, release=release,
+                                                       python=sys.executable))
+    with running_snakemake(workdir, "--cores", "2", log=tmp_path / "first.log",
+                           env=env) as first:
+        _wait_for(held.exists, first, "the first run to build the database")
         second = snakemake(workdir, "--cores", "2")
         output = second.stdout + second.stderr
         assert first.poll() is None, "the first run ended before the second was refused"
         assert second.returncode != 0
         assert "Directory cannot be locked" in output
         assert TRACEBACK not in output
+        release.touch()
         assert first.wait(timeout=900) == 0, (tmp_path / "first.log").read_text()[-3000:]
     assert differing_tables(workdir) == []
 
@@ -166,12 +195,7 @@ def test_failed_publish_leaves_published_files_as_they_were(built_workspace: Pat
     assert text.count("grams of standard coal per kWh") == 1
     table.write_text(text.replace("grams of standard coal per kWh", "gce per kWh"),
                      encoding="utf-8")
-    bin_dir = tmp_path / "bin"
-    bin_dir.mkdir()
-    fake = bin_dir / "greenaudit"
-    fake.write_text(FAILING_PUBLISH.format(python=sys.executable), encoding="utf-8")
-    fake.chmod(fake.stat().st_mode | stat.S_IXUSR)
-    env = snakemake_env(PATH=f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
+    env = _with_greenaudit(tmp_path, FAILING_PUBLISH.format(python=sys.executable))
 
     result = snakemake(workdir, "--cores", "2", env=env)
     output = result.stdout + result.stderr

@@ -69,14 +69,15 @@ def snakemake(workdir: Path, *args: str, env: dict[str, str] | None = None,
 
 
 @contextmanager
-def running_snakemake(workdir: Path, *args: str, log: Path) -> Iterator[subprocess.Popen]:
+def running_snakemake(workdir: Path, *args: str, log: Path,
+                      env: dict[str, str] | None = None) -> Iterator[subprocess.Popen]:
     """Snakemake in its own process group, so that the test can kill it with its jobs.
 
     Whatever happens in the test, the group is killed on the way out if still running.
     """
     with open(log, "w", encoding="utf-8") as out:
         process = subprocess.Popen(["snakemake", *args], cwd=workdir, stdout=out,
-                                   stderr=subprocess.STDOUT, env=snakemake_env(),
+                                   stderr=subprocess.STDOUT, env=env or snakemake_env(),
                                    start_new_session=True)
         try:
             yield process
