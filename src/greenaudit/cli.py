@@ -19,28 +19,29 @@ log = logging.getLogger("greenaudit")
 
 
 def _stage(args: argparse.Namespace) -> int:
-    from .parquet import (COVERAGE, FINDINGS, OBSERVATIONS, TRANSCRIPTIONS, write_checks,
-                          write_table)
-    from .publish import write_atomic
-    from .stage import Settings, StageContext, Staged, all_findings, stage_source
+    import pyarrow as pa
+
+    from .atomic import write_text_atomic
+    from .parquet import write_arrow
+    from .stage import Settings, StageContext
+    from .stage_cache import TABLE_SCHEMAS, stage_batch
 
     settings = Settings(Decimal(args.approximate_band), Decimal(args.near_band))
     context = StageContext.load(args.workspace, settings)
-    batch: list[Staged] = []
-    for source_id in args.source_ids:
-        staged = stage_source(args.workspace, source_id, context=context)
-        write_atomic(args.normalised_dir / f"{source_id}.txt", staged.normalised_text)
-        failed = [c for c in staged.checks if c.status == "fail"]
-        log.info("%s: %d rows, %d observations, %d failing checks", source_id,
-                 len(staged.transcriptions), len(staged.observations), len(failed))
+    parts: dict[str, list[pa.Table]] = {name: [] for name in TABLE_SCHEMAS}
+    for staged, cached in stage_batch(context, args.source_ids, args.cache_dir):
+        write_text_atomic(args.normalised_dir / f"{staged.source_id}.txt", staged.normalised_text)
+        failed = staged.failing_checks()
+        log.info("%s%s: %d rows, %d observations, %d failing checks", staged.source_id,
+                 " (cached)" if cached else "", staged.tables["transcriptions"].num_rows,
+                 staged.tables["observations"].num_rows, len(failed))
         for check in failed:
-            log.info("%s (%s): %s", check.check_id, check.severity, check.message)
-        batch.append(staged)
-    write_table([r for s in batch for r in s.transcriptions], TRANSCRIPTIONS, args.transcriptions)
-    write_table([r for s in batch for r in s.observations], OBSERVATIONS, args.observations)
-    write_checks([c for s in batch for c in s.checks], args.checks)
-    write_table([f for s in batch for f in all_findings(s)], FINDINGS, args.findings)
-    write_table([r for s in batch for r in s.coverage_rows], COVERAGE, args.coverage)
+            log.info("%s (%s): %s", check["check_id"], check["severity"], check["message"])
+        for name, table in staged.tables.items():
+            parts[name].append(table)
+    for name, schema in TABLE_SCHEMAS.items():
+        write_arrow(pa.concat_tables(parts[name]) if parts[name] else schema.empty_table(),
+                    getattr(args, name))
     return 0
 
 
@@ -244,6 +245,9 @@ def build_parser() -> argparse.ArgumentParser:
     for name in ("transcriptions", "observations", "checks", "findings", "coverage",
                  "normalised-dir"):
         p.add_argument(f"--{name}", type=Path, required=True)
+    p.add_argument("--cache-dir", type=Path, default=None,
+                   help="reuse the products of sources whose inputs are unchanged "
+                        "(stage_cache.py says what is compared)")
     p.set_defaults(func=_stage)
 
     p = sub.add_parser("build-db", help="load the staged sources into DuckDB, apply the rules, "

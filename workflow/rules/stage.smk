@@ -19,6 +19,7 @@ rule stage_shard:
         source_ids=shard_source_ids,
         approximate_band=config["approximate_band"],
         near_band=config["near_band"],
+        cache=STAGE_CACHE_OPTION,
     log:
         "results/logs/stage_shard/{shard}.log",
     benchmark:
@@ -34,4 +35,4 @@ rule stage_shard:
         " --approximate-band {params.approximate_band} --near-band {params.near_band}"
         " --transcriptions {output.transcriptions} --observations {output.observations}"
         " --checks {output.checks} --findings {output.findings} --coverage {output.coverage}"
-        " --normalised-dir {output.normalised} > {log} 2>&1"
+        " --normalised-dir {output.normalised} {params.cache} > {log} 2>&1"
