@@ -200,6 +200,18 @@ def test_exact_figure_below_an_open_bound_conflicts_with_open_hull(build, observ
     assert row["upper"] is None             # the hull stays open above
 
 
+@pytest.mark.parametrize("order", [(A, B, C), (C, B, A)])
+def test_equally_precise_statements_give_the_first_source_id(build, observe, order):
+    row = build([observe(s, "15.5%") for s in order]).row()
+    assert (row["value_source"], row["sources"], row["n_sources"]) == (A, f"{A};{B};{C}", 3)
+
+
+def test_a_source_stating_a_key_twice_counts_once(build, observe):
+    # A duplicated key fails table.key_unique in staging; agreement still counts sources.
+    row = build([observe(A, "15.5%", row_number=2), observe(A, "15.5%", row_number=5)]).row()
+    assert (row["agreement"], row["n_sources"], row["sources"]) == ("single_source", 1, A)
+
+
 def test_trailing_zero_agrees(build, observe):
     row = build([observe(A, "34"), observe(B, "34.0")]).row()
     assert row["agreement"] == "agree"

@@ -35,55 +35,53 @@ EVIDENCE_VALUES = (*EVIDENCE_STATUSES, DERIVED)
 # end means for an intersection (and an all-NULL side stays unbounded).
 # Derived values join the comparison like sources, but the published value is a
 # source's whenever one states it: a derived value is shown only where none does.
+# The published value is the most precise statement's: arg_min over a tuple that
+# orders sources first, then the narrowest interval (unbounded last), then source
+# id and row (unique), so one statement wins whatever the scan order. The sources
+# are a sorted list of distinct ids (cheaper than DISTINCT aggregates).
 AGREEMENT_SQL = f"""
 CREATE TABLE indicators AS
-WITH ranked AS (
-    SELECT *, row_number() OVER (
-        PARTITION BY indicator_id, period, breakdown
-        ORDER BY evidence = '{DERIVED}', (upper - lower) ASC NULLS LAST, source_id, row_number
-        ) AS precision_rank
-    FROM observations
-),
-grouped AS (
+WITH grouped AS (
     SELECT indicator_id, period, breakdown,
            min(unit_canonical) AS unit_canonical,
            count(DISTINCT unit_canonical) AS n_units,
-           count(DISTINCT source_id) AS n_sources,
-           string_agg(DISTINCT source_id, ';' ORDER BY source_id) AS sources,
+           list_sort(list_distinct(list(source_id))) AS source_list,
            max(stated_lower) AS stated_lo, min(stated_upper) AS stated_hi,
            max(lower) AS lo, min(upper) AS hi,
            min(lower) AS hull_lo, max(upper) AS hull_hi,
            bool_or(lower IS NULL) AS any_open_lo, bool_or(upper IS NULL) AS any_open_hi,
-           bool_and(evidence = '{DERIVED}') AS all_derived
+           bool_and(evidence = '{DERIVED}') AS all_derived,
+           arg_min({{'value': value_canonical, 'source_id': source_id}},
+                   (evidence = '{DERIVED}', (upper - lower) IS NULL, coalesce(upper - lower, 0),
+                    source_id, row_number)) AS most_precise
     FROM observations
     GROUP BY indicator_id, period, breakdown
 ),
 verdicts AS (
-    SELECT g.*,
+    SELECT g.*, len(source_list) AS n_sources,
         CASE
-            WHEN n_sources = 1 AND all_derived THEN '{DERIVED}'
-            WHEN n_sources = 1 THEN 'single_source'
+            WHEN len(source_list) = 1 AND all_derived THEN '{DERIVED}'
+            WHEN len(source_list) = 1 THEN 'single_source'
             WHEN stated_lo IS NULL OR stated_hi IS NULL OR stated_lo <= stated_hi THEN 'agree'
             WHEN lo IS NULL OR hi IS NULL OR lo <= hi THEN 'agree_within_rounding'
             ELSE 'conflict'
         END AS agreement
     FROM grouped g
 )
-SELECT v.indicator_id, v.period, v.breakdown, r.value_canonical AS value, v.unit_canonical,
+SELECT v.indicator_id, v.period, v.breakdown, v.most_precise.value AS value, v.unit_canonical,
        CASE WHEN v.agreement = 'conflict' THEN (CASE WHEN v.any_open_lo THEN NULL ELSE v.hull_lo END)
             ELSE v.lo END AS lower,
        CASE WHEN v.agreement = 'conflict' THEN (CASE WHEN v.any_open_hi THEN NULL ELSE v.hull_hi END)
             ELSE v.hi END AS upper,
-       CAST(v.n_sources AS INTEGER) AS n_sources, v.sources, v.agreement,
+       CAST(v.n_sources AS INTEGER) AS n_sources, array_to_string(v.source_list, ';') AS sources,
+       v.agreement,
        concat_ws(';',
            CASE WHEN v.n_units > 1 THEN 'mixed_units' END,
            CASE WHEN v.agreement = 'conflict' AND d.indicator_id IS NOT NULL THEN 'declared_discrepancy' END,
            CASE WHEN v.agreement = 'conflict' THEN 'interval_is_hull' END
        ) AS flags,
-       r.source_id AS value_source
+       v.most_precise.source_id AS value_source
 FROM verdicts v
-JOIN ranked r ON r.indicator_id = v.indicator_id AND r.period = v.period
-             AND r.breakdown = v.breakdown AND r.precision_rank = 1
 LEFT JOIN discrepancies d ON d.indicator_id = v.indicator_id AND d.period = v.period
              AND d.breakdown = v.breakdown
 ORDER BY v.indicator_id, v.period, v.breakdown
