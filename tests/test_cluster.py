@@ -37,6 +37,6 @@ def test_cluster_run_publishes_the_committed_tables(tmp_path: Path) -> None:
     # Every job was submitted as a job script and ran as its own process.
     jobs = submissions.read_text().splitlines()
     rules = {"stage_shard", "build_database", "validate_pandera", "validate_gx",
-             "assemble_audit", "render_report", "publish"}
+             "export_tables", "assemble_audit", "render_report", "publish"}
     assert {line.split()[1].split(".")[1] for line in jobs} >= rules
     assert len({line.split()[0] for line in jobs}) == len(jobs)  # one process each

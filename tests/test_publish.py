@@ -168,3 +168,28 @@ def test_database_text_is_quoted_as_the_python_csv_writer_quotes_it(labels) -> N
         assert write_table_csv(con, "t", ("id", "label"), ("id",), path) == len(labels)
         written = path.read_bytes().decode("utf-8")
     assert written == to_csv(("id", "label"), list(enumerate(labels)))
+
+
+def test_assemble_refuses_before_the_large_tables_are_exported(tmp_path):
+    from greenaudit.publish import EXPORTED_FILES, assemble
+
+    (tmp_path / "audit").mkdir()
+    (tmp_path / "audit" / "observations.csv").write_text("source_id\n")
+    with pytest.raises(FileNotFoundError) as info:
+        assemble(tmp_path / "absent.duckdb", [], tmp_path)
+    assert ", ".join(EXPORTED_FILES[1:]) + " not exported" in str(info.value)
+    assert not (tmp_path / "status.json").exists()
+
+
+@pytest.mark.parametrize("command, names", [("export", ["observations.csv", "checks.csv"]),
+                                            ("assemble", ["observations.csv"])])
+def test_audit_commands_refuse_other_tables(tmp_path, command, names):
+    from greenaudit.cli import main
+
+    tables = [str(tmp_path / "audit" / name) for name in names]
+    args = [command, "--db", str(tmp_path / "x.duckdb"), "--tables", *tables]
+    if command == "assemble":
+        args += ["--status", str(tmp_path / "status.json")]
+    with pytest.raises(SystemExit, match=f"{command}: --tables must be"):
+        main(args)
+    assert not (tmp_path / "audit").exists()

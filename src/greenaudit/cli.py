@@ -94,15 +94,29 @@ def _validate_gx(args: argparse.Namespace) -> int:
     return 0
 
 
+def _audit_files(command: str, tables: list[Path], out_dir: Path, names) -> None:
+    """Refuse a --tables list other than `names` under `out_dir`/audit."""
+    expected = sorted(out_dir / "audit" / name for name in names)
+    if sorted(tables) != expected:
+        raise SystemExit(f"{command}: --tables must be {' '.join(map(str, expected))}")
+
+
+def _export(args: argparse.Namespace) -> int:
+    from .publish import EXPORTED_FILES, export_tables
+
+    out_dir = args.tables[0].parent.parent
+    _audit_files("export", args.tables, out_dir, EXPORTED_FILES)
+    export_tables(args.db, out_dir / "audit", threads=args.threads)
+    return 0
+
+
 def _assemble(args: argparse.Namespace) -> int:
     from .checks import read_checks
-    from .publish import AUDIT_FILES, assemble
+    from .publish import ASSEMBLED_FILES, assemble
 
     extra = [c for path in args.checks for c in read_checks(path)]
     out_dir = args.status.parent
-    expected = sorted(out_dir / "audit" / name for name in AUDIT_FILES)
-    if sorted(args.tables) != expected:
-        raise SystemExit(f"assemble: --tables must be {' '.join(map(str, expected))}")
+    _audit_files("assemble", args.tables, out_dir, ASSEMBLED_FILES)
     status = assemble(args.db, extra, out_dir)
     log.info("checks: %s; publishable: %s", status["counts"], status["publishable"])
     return 0
@@ -273,7 +287,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--checks", type=Path, required=True)
     p.set_defaults(func=_validate_gx)
 
-    p = sub.add_parser("assemble", help="write the would-be published tables and status")
+    p = sub.add_parser("export", help="write the large would-be published tables from the "
+                                      "database")
+    p.add_argument("--db", type=Path, required=True)
+    p.add_argument("--tables", type=Path, nargs="+", required=True)
+    p.add_argument("--threads", type=int, default=None,
+                   help="DuckDB threads (default: all cores); the files do not depend on it")
+    p.set_defaults(func=_export)
+
+    p = sub.add_parser("assemble", help="write the other would-be published tables, the data "
+                                        "package and the status, once the checks are in")
     p.add_argument("--db", type=Path, required=True)
     p.add_argument("--checks", type=Path, nargs="*", default=[])
     p.add_argument("--status", type=Path, required=True)

@@ -56,6 +56,10 @@ AUDIT_TABLES = ("observations.csv", "indicators.csv", "checks.csv", "findings.cs
                 "coverage.csv", "sources.csv", "catalog.csv")
 # Written last: it describes (and hashes) the tables above.
 AUDIT_FILES = AUDIT_TABLES + ("datapackage.json",)
+# The large tables depend on the database only, so `export_tables` writes them while
+# the database is validated; `assemble` writes the rest once the checks are in.
+EXPORTED_FILES = ("observations.csv", "indicators.csv", "findings.csv", "coverage.csv")
+ASSEMBLED_FILES = tuple(name for name in AUDIT_FILES if name not in EXPORTED_FILES)
 
 
 _EXACT = decimal.Context(prec=80)
@@ -133,11 +137,12 @@ def write_table_csv(con: duckdb.DuckDBPyConnection, table: str, columns: tuple[s
     return int(count)
 
 
-def assemble(db_path: Path, extra_checks: list[Check], out_dir: Path) -> dict:
-    """Write the would-be published tables and status.json under `out_dir`."""
-    audit = out_dir / "audit"
+def export_tables(db_path: Path, audit: Path, threads: int | None = None) -> None:
+    """Write the large published tables (EXPORTED_FILES) from the database into `audit`."""
     con = duckdb.connect(str(db_path), read_only=True)
     try:
+        if threads:
+            con.execute(f"SET threads TO {int(threads)}")
         # `value` is published as written (34.0 stays 34.0), not as a normalised decimal.
         write_table_csv(con, "observations", OBSERVATION_COLUMNS,
                         ("source_id", "indicator_id", "period", "breakdown", "row_number"),
@@ -149,6 +154,22 @@ def assemble(db_path: Path, extra_checks: list[Check], out_dir: Path) -> dict:
                          "breakdown", "message"), audit / "findings.csv")
         write_table_csv(con, "coverage", COVERAGE_COLUMNS, ("source_id", "start", "end"),
                         audit / "coverage.csv")
+    finally:
+        con.close()
+
+
+def assemble(db_path: Path, extra_checks: list[Check], out_dir: Path) -> dict:
+    """Write the rest of the would-be published tables and status.json under `out_dir`.
+
+    The exported tables (`export_tables`) must be in `out_dir`/audit already: the data
+    package describes them too.
+    """
+    audit = out_dir / "audit"
+    missing = [name for name in EXPORTED_FILES if not (audit / name).is_file()]
+    if missing:
+        raise FileNotFoundError(f"{audit}: {', '.join(missing)} not exported (export_tables)")
+    con = duckdb.connect(str(db_path), read_only=True)
+    try:
         staged = [Check(*row) for row in con.execute(
             f"SELECT {', '.join(CHECK_COLUMNS)} FROM checks").fetchall()]
         sources = con.execute(f"""SELECT * FROM (
@@ -169,8 +190,7 @@ def assemble(db_path: Path, extra_checks: list[Check], out_dir: Path) -> dict:
     }
     for name, text in small.items():
         write_atomic(audit / name, text)
-    streamed = ["observations.csv", "indicators.csv", "findings.csv", "coverage.csv"]
-    package = datapackage.descriptor(audit, streamed + list(small),
+    package = datapackage.descriptor(audit, list(EXPORTED_FILES) + list(small),
                                      [dict(zip(SOURCE_COLUMNS, row)) for row in sources])
     write_atomic(audit / datapackage.DESCRIPTOR_NAME, datapackage.to_json(package))
     errors = [c for c in checks if c.is_error]

@@ -13,6 +13,10 @@ VALIDATION = "results/validation"
 AUDIT_TABLES = ["observations", "indicators", "checks", "findings", "coverage", "sources", "catalog"]
 # datapackage.json describes the tables (greenaudit.datapackage); it is written last.
 AUDIT_FILES = [f"{table}.csv" for table in AUDIT_TABLES] + ["datapackage.json"]
+# The large tables are exported from the database while it is validated; the rest
+# (and the data package, which describes them all) once the checks are in.
+EXPORTED_FILES = ["observations.csv", "indicators.csv", "findings.csv", "coverage.csv"]
+ASSEMBLED_FILES = [name for name in AUDIT_FILES if name not in EXPORTED_FILES]
 PUBLISHED = expand("results/audit/{file}", file=AUDIT_FILES)
 PUBLISHED_DB = "results/greenaudit.duckdb"
 WORK_DB = "results/work/greenaudit.duckdb"
