@@ -36,7 +36,7 @@ def _restaged(workspace: Path, cache: Path) -> set[str]:
     """The sources that a staging run with this cache stages afresh."""
     context = StageContext.load(workspace)
     return {staged.source_id for staged, cached in
-            stage_batch(context, _source_ids(workspace), cache) if not cached}
+            stage_batch(context, _source_ids(workspace), cache / "stage") if not cached}
 
 
 def test_cached_products_are_byte_identical_to_fresh_ones(workspace_copy: Path, tmp_path: Path):
@@ -60,7 +60,7 @@ def test_an_edited_table_restages_its_source_only(workspace_copy: Path, tmp_path
     assert edited == _stage(workspace_copy, tmp_path / "fresh", None)
     assert _restaged(workspace_copy, cache) == set()
     # One entry per source: the edited source's old entry is gone.
-    assert [len(list((cache / i).iterdir())) for i in ids] == [1] * len(ids)
+    assert [len(list((cache / "stage" / i).iterdir())) for i in ids] == [1] * len(ids)
 
 
 @pytest.mark.parametrize("edit", ["manifest_row", "source_text"])
@@ -98,7 +98,7 @@ def test_settings_and_code_are_part_of_the_key(workspace_copy: Path, tmp_path: P
                                               monkeypatch: pytest.MonkeyPatch):
     from decimal import Decimal
 
-    import greenaudit.stage_cache as stage_cache
+    import greenaudit.cachekey as cachekey
     from greenaudit.stage import Settings
 
     context = StageContext.load(workspace_copy)
@@ -106,7 +106,7 @@ def test_settings_and_code_are_part_of_the_key(workspace_copy: Path, tmp_path: P
     key = StageCache(tmp_path, context).key(source_id)
     wider = StageContext.load(workspace_copy, Settings(Decimal("0.1"), Decimal("0.05")))
     assert StageCache(tmp_path, wider).key(source_id) != key
-    monkeypatch.setattr(stage_cache, "code_fingerprint", lambda: "other code")
+    monkeypatch.setattr(cachekey, "code_fingerprint", lambda: "other code")
     assert StageCache(tmp_path, context).key(source_id) != key
 
 
@@ -115,7 +115,7 @@ def test_an_unreadable_entry_is_staged_afresh(workspace_copy: Path, tmp_path: Pa
     cache = tmp_path / "cache"
     fresh = _stage(workspace_copy, tmp_path / "fresh", cache)
     source_id = _source_ids(workspace_copy)[2]
-    (entry,) = (cache / source_id).iterdir()
+    (entry,) = (cache / "stage" / source_id).iterdir()
     (entry / "observations.arrow").write_bytes(b"not arrow")
     with caplog.at_level(logging.WARNING, logger="greenaudit"):
         assert _stage(workspace_copy, tmp_path / "again", cache) == fresh

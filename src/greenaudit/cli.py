@@ -29,7 +29,8 @@ def _stage(args: argparse.Namespace) -> int:
     settings = Settings(Decimal(args.approximate_band), Decimal(args.near_band))
     context = StageContext.load(args.workspace, settings)
     parts: dict[str, list[pa.Table]] = {name: [] for name in TABLE_SCHEMAS}
-    for staged, cached in stage_batch(context, args.source_ids, args.cache_dir):
+    cache = args.cache_dir / "stage" if args.cache_dir else None
+    for staged, cached in stage_batch(context, args.source_ids, cache):
         write_text_atomic(args.normalised_dir / f"{staged.source_id}.txt", staged.normalised_text)
         failed = staged.failing_checks()
         log.info("%s%s: %d rows, %d observations, %d failing checks", staged.source_id,
@@ -49,7 +50,7 @@ def _build_db(args: argparse.Namespace) -> int:
     from .catalog import load_catalog, load_discrepancies
     from .database import build_database
     from .manifest import load_manifest
-    from .rules import load_rules
+    from .rule_cache import load_rules_cached
     from .units import UnitSystem
     from .workspace import workspace_checks
 
@@ -60,7 +61,7 @@ def _build_db(args: argparse.Namespace) -> int:
     discrepancies = load_discrepancies(schemas, catalog)
     extra = workspace_checks(args.workspace, sources)
     # Parsed while the staged tables load (a large rules file takes seconds).
-    rules = functools.partial(load_rules, schemas, catalog, units)
+    rules = functools.partial(load_rules_cached, schemas, catalog, units, args.cache_dir)
     checks = build_database(args.out, sources, catalog, discrepancies, args.transcriptions,
                             args.observations, args.checks, args.findings, extra, rules, units,
                             threads=args.threads, coverage=args.coverage)
@@ -260,8 +261,8 @@ def build_parser() -> argparse.ArgumentParser:
                  "normalised-dir"):
         p.add_argument(f"--{name}", type=Path, required=True)
     p.add_argument("--cache-dir", type=Path, default=None,
-                   help="reuse the products of sources whose inputs are unchanged "
-                        "(stage_cache.py says what is compared)")
+                   help="keep each source's products under DIR/stage/ and reuse them while "
+                        "its inputs are unchanged (stage_cache.py says what is compared)")
     p.set_defaults(func=_stage)
 
     p = sub.add_parser("build-db", help="load the staged sources into DuckDB, apply the rules, "
@@ -272,6 +273,8 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument(f"--{name}", type=Path, nargs="+", required=True)
     p.add_argument("--threads", type=int, default=None,
                    help="DuckDB threads (default: all cores); the tables do not depend on it")
+    p.add_argument("--cache-dir", type=Path, default=None,
+                   help="keep the parsed rules here while their files are unchanged")
     p.set_defaults(func=_build_db)
 
     p = sub.add_parser("validate-pandera", help="validate the database tables with pandera")

@@ -5,7 +5,8 @@ one source re-stages all the sources of its batch. With a cache directory, each
 source's products are stored under a key that digests everything staging that
 source reads: its manifest row, its text and table bytes, the catalog and unit
 files, raw/ignored.csv, the tolerance settings, the workspace path (it appears in
-messages), the greenaudit code and the versions of the libraries staging uses.
+messages), the greenaudit code and the versions of the libraries staging uses
+(cachekey.py).
 Any change to one of them gives a new key, so an entry cannot be used stale; an
 unreadable entry is staged afresh.
 
@@ -19,25 +20,20 @@ import hashlib
 import logging
 import os
 import shutil
-import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from functools import lru_cache
-from importlib import metadata
 from pathlib import Path
 
 import pyarrow as pa
 
+from . import cachekey
+from .cachekey import digest_file
 from .coverage import IGNORED_FILE
 from .parquet import CHECKS, COVERAGE, FINDINGS, OBSERVATIONS, TRANSCRIPTIONS, arrow_table
 from .stage import StageContext, Staged, all_findings, stage_source
 
 log = logging.getLogger("greenaudit")
 
-# Bump when an entry's layout changes.
-CACHE_FORMAT = "greenaudit-stage-cache/1"
-# Third-party code that staging runs (quantities, units, script conversion, I/O).
-STAGE_LIBRARIES = ("pint", "opencc", "pyarrow", "pyyaml")
 # Workspace files every source is staged against (StageContext.load reads them).
 SHARED_INPUTS = ("schemas/indicators.yaml", "schemas/units.yaml", "schemas/units.txt",
                  IGNORED_FILE)
@@ -70,48 +66,17 @@ class StagedTables:
         return [c for c in checks.to_pylist() if c["status"] == "fail"]
 
 
-def _digest_file(digest, path: Path) -> None:
-    """Feed a file's presence and bytes (the kind of failure, if unreadable)."""
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        digest.update(b"\0missing\0")
-    except OSError as exc:
-        digest.update(f"\0unreadable {type(exc).__name__}\0".encode())
-    else:
-        digest.update(b"\0%d\0" % len(data))
-        digest.update(data)
-
-
-@lru_cache(maxsize=1)
-def code_fingerprint() -> str:
-    """A digest of the greenaudit sources, the Python version and STAGE_LIBRARIES' versions."""
-    digest = hashlib.sha256(CACHE_FORMAT.encode())
-    digest.update(sys.version.encode())
-    for name in STAGE_LIBRARIES:
-        try:
-            version = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            version = "absent"
-        digest.update(f"\0{name}={version}".encode())
-    package = Path(__file__).resolve().parent
-    for path in sorted(package.rglob("*.py")):
-        digest.update(f"\0{path.relative_to(package).as_posix()}".encode())
-        _digest_file(digest, path)
-    return digest.hexdigest()
-
-
 class StageCache:
     """Entries under `root`/<source_id>/<key>/ for the sources of one workspace."""
 
     def __init__(self, root: Path, context: StageContext) -> None:
         self.root = Path(root)
         self.context = context
-        shared = hashlib.sha256(code_fingerprint().encode())
+        shared = hashlib.sha256(cachekey.code_fingerprint().encode())
         shared.update(f"\0{context.workspace}\0{context.settings!r}".encode())
         for name in SHARED_INPUTS:
             shared.update(f"\0{name}".encode())
-            _digest_file(shared, context.workspace / name)
+            digest_file(shared, context.workspace / name)
         self._shared = shared.hexdigest()
 
     def key(self, source_id: str) -> str:
@@ -120,8 +85,8 @@ class StageCache:
         source = self.context.manifest.get(source_id)
         digest.update(f"\0{source_id}\0{source!r}".encode())
         if source is not None:
-            _digest_file(digest, self.context.workspace / source.file)
-        _digest_file(digest, self.context.workspace / "raw" / "tables" / f"{source_id}.csv")
+            digest_file(digest, self.context.workspace / source.file)
+        digest_file(digest, self.context.workspace / "raw" / "tables" / f"{source_id}.csv")
         return digest.hexdigest()
 
     def _entry(self, source_id: str, key: str) -> Path:

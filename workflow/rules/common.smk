@@ -7,8 +7,8 @@ WORKSPACE = Path(config["workspace"])
 SOURCE_IDS = exit_on_input_error(listed_sources, WORKSPACE)
 SHARDS = plan_shards(SOURCE_IDS, config["sources_per_shard"])
 STAGING = "results/staging"
-# Per-source staging products, reused while their inputs are unchanged.
-STAGE_CACHE_OPTION = "--cache-dir results/cache/stage" if config["stage_cache"] else ""
+# Staging products and parsed rules, reused while their inputs are unchanged.
+CACHE_OPTION = "--cache-dir results/cache" if config["cache"] else ""
 VALIDATION = "results/validation"
 AUDIT_TABLES = ["observations", "indicators", "checks", "findings", "coverage", "sources", "catalog"]
 # datapackage.json describes the tables (greenaudit.datapackage); it is written last.

@@ -17,6 +17,7 @@ rule build_database:
         database=WORK_DB,
     params:
         workspace=WORKSPACE,
+        cache=CACHE_OPTION,
     log:
         "results/logs/build_database.log",
     benchmark:
@@ -31,4 +32,4 @@ rule build_database:
         "greenaudit build-db --workspace {params.workspace:q} --out {output.database}"
         " --transcriptions {input.transcriptions} --observations {input.observations}"
         " --checks {input.checks} --findings {input.findings} --coverage {input.coverage}"
-        " --threads {threads} > {log} 2>&1"
+        " --threads {threads} {params.cache} > {log} 2>&1"

@@ -19,7 +19,7 @@ rule stage_shard:
         source_ids=shard_source_ids,
         approximate_band=config["approximate_band"],
         near_band=config["near_band"],
-        cache=STAGE_CACHE_OPTION,
+        cache=CACHE_OPTION,
     log:
         "results/logs/stage_shard/{shard}.log",
     benchmark:
