@@ -121,3 +121,16 @@ def test_an_unreadable_entry_is_staged_afresh(workspace_copy: Path, tmp_path: Pa
         assert _stage(workspace_copy, tmp_path / "again", cache) == fresh
     assert f"{source_id}: unreadable stage cache entry" in caplog.text
     assert _restaged(workspace_copy, cache) == set()
+
+
+def test_entries_of_sources_no_longer_listed_are_pruned(workspace_copy: Path, tmp_path: Path):
+    from greenaudit.stage_cache import prune_unlisted
+
+    cache = tmp_path / "cache"
+    _stage(workspace_copy, tmp_path / "out", cache)
+    ids = _source_ids(workspace_copy)
+    (cache / "stage" / ".writing.tmp").mkdir()  # a temporary directory is not an entry
+    assert prune_unlisted(cache / "stage", ids[1:]) == [ids[0]]
+    assert sorted(p.name for p in (cache / "stage").iterdir()) == sorted(ids[1:] + [".writing.tmp"])
+    assert prune_unlisted(cache / "stage", ids[1:]) == []
+    assert prune_unlisted(tmp_path / "absent", ids) == []

@@ -60,6 +60,12 @@ def _build_db(args: argparse.Namespace) -> int:
     sources = load_manifest(args.workspace)
     discrepancies = load_discrepancies(schemas, catalog)
     extra = workspace_checks(args.workspace, sources)
+    if args.cache_dir:
+        from .stage_cache import prune_unlisted
+
+        for source_id in prune_unlisted(args.cache_dir / "stage", sources):
+            log.info("%s: no longer in raw/sources.csv; its staging cache entry is removed",
+                     source_id)
     # Parsed while the staged tables load (a large rules file takes seconds).
     rules = functools.partial(load_rules_cached, schemas, catalog, units, args.cache_dir)
     checks = build_database(args.out, sources, catalog, discrepancies, args.transcriptions,

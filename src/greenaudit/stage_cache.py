@@ -148,3 +148,17 @@ def stage_batch(context: StageContext, source_ids: Iterable[str],
         if cache:
             cache.put(key, staged)
         yield staged, False
+
+
+def prune_unlisted(root: Path, listed: Iterable[str]) -> list[str]:
+    """Remove the entries of sources no longer in the manifest; return their ids.
+
+    For a step that runs when no staging job does (build-db, which needs them all).
+    """
+    keep = set(listed)
+    gone = sorted(p.name for p in root.iterdir()
+                  if p.is_dir() and not p.name.startswith(".") and p.name not in keep) \
+        if root.is_dir() else []
+    for source_id in gone:
+        shutil.rmtree(root / source_id, ignore_errors=True)
+    return gone
