@@ -84,3 +84,12 @@ def test_a_damaged_entry_is_parsed_afresh(schemas: Path, tmp_path: Path,
         assert _load(schemas, cache) == parsed
     assert "unreadable rules cache entry" in caplog.text
     assert _load(schemas, cache) == parsed  # and the entry is whole again
+
+
+def test_a_cache_that_cannot_be_written_costs_speed_not_the_build(
+        schemas: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture):
+    cache = tmp_path / "cache"
+    cache.write_text("a file where the cache directory should be\n")
+    with caplog.at_level(logging.WARNING, logger="greenaudit"):
+        assert _load(schemas, cache) == _load(schemas, None)
+    assert "rules cache entry" in caplog.text and "not written" in caplog.text

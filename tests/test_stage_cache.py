@@ -134,3 +134,13 @@ def test_entries_of_sources_no_longer_listed_are_pruned(workspace_copy: Path, tm
     assert sorted(p.name for p in (cache / "stage").iterdir()) == sorted(ids[1:] + [".writing.tmp"])
     assert prune_unlisted(cache / "stage", ids[1:]) == []
     assert prune_unlisted(tmp_path / "absent", ids) == []
+
+
+def test_a_cache_that_cannot_be_written_costs_speed_not_the_build(
+        workspace_copy: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture):
+    fresh = _stage(workspace_copy, tmp_path / "fresh", None)
+    cache = tmp_path / "cache"
+    cache.write_text("a file where the cache directory should be\n")
+    with caplog.at_level(logging.WARNING, logger="greenaudit"):
+        assert _stage(workspace_copy, tmp_path / "uncached", cache) == fresh
+    assert "stage cache entry not written" in caplog.text

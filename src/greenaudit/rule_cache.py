@@ -50,7 +50,11 @@ def load_rules_cached(schemas_dir: Path, catalog: dict[str, Indicator], units: U
             return rules
         log.warning("rules cache entry %s holds no rules; parsing afresh", entry)
     rules = load_rules(schemas_dir, catalog, units)
-    write_bytes_atomic(entry, pickle.dumps(rules, protocol=pickle.HIGHEST_PROTOCOL))
+    try:
+        write_bytes_atomic(entry, pickle.dumps(rules, protocol=pickle.HIGHEST_PROTOCOL))
+    except OSError as exc:  # a cache that cannot be written costs speed, not the build
+        log.warning("rules cache entry %s not written (%s)", entry, exc)
+        return rules
     for other in entry.parent.glob("*.pickle"):
         if other != entry:
             other.unlink(missing_ok=True)

@@ -112,12 +112,16 @@ class StageCache:
         return StagedTables(source_id, tables, text)
 
     def put(self, key: str, staged: StagedTables) -> None:
-        """Store an entry (atomically) and drop the source's older ones."""
+        """Store an entry (atomically) and drop the source's older ones.
+
+        A cache that cannot be written (full or read-only disk) costs speed, not the
+        build: the failure is logged and staging goes on.
+        """
         entry = self._entry(staged.source_id, key)
         tmp = entry.with_name(f".{key}.{os.getpid()}.tmp")
-        shutil.rmtree(tmp, ignore_errors=True)
-        tmp.mkdir(parents=True)
         try:
+            shutil.rmtree(tmp, ignore_errors=True)
+            tmp.mkdir(parents=True)
             for name, table in staged.tables.items():
                 with pa.OSFile(str(tmp / f"{name}.arrow"), "wb") as sink:
                     with pa.ipc.new_file(sink, table.schema, options=WRITE_OPTIONS) as writer:
@@ -127,6 +131,9 @@ class StageCache:
             # and a source is in one shard), so it is replaced.
             shutil.rmtree(entry, ignore_errors=True)
             os.rename(tmp, entry)
+        except (OSError, pa.ArrowException) as exc:
+            log.warning("%s: stage cache entry not written (%s)", staged.source_id, exc)
+            return
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
         for other in entry.parent.iterdir():
@@ -156,9 +163,11 @@ def prune_unlisted(root: Path, listed: Iterable[str]) -> list[str]:
     For a step that runs when no staging job does (build-db, which needs them all).
     """
     keep = set(listed)
-    gone = sorted(p.name for p in root.iterdir()
-                  if p.is_dir() and not p.name.startswith(".") and p.name not in keep) \
-        if root.is_dir() else []
+    try:
+        gone = sorted(p.name for p in root.iterdir()
+                      if p.is_dir() and not p.name.startswith(".") and p.name not in keep)
+    except OSError:  # no cache (or none readable): nothing to prune
+        return []
     for source_id in gone:
         shutil.rmtree(root / source_id, ignore_errors=True)
     return gone
