@@ -280,7 +280,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--threads", type=int, default=None,
                    help="DuckDB threads (default: all cores); the tables do not depend on it")
     p.add_argument("--cache-dir", type=Path, default=None,
-                   help="keep the parsed rules here while their files are unchanged")
+                   help="the cache root: parsed rules are kept under DIR/rules/ while their "
+                        "files are unchanged; staging entries of sources no longer listed "
+                        "are removed from DIR/stage/")
     p.set_defaults(func=_build_db)
 
     p = sub.add_parser("validate-pandera", help="validate the database tables with pandera")
