@@ -266,7 +266,7 @@ def build_parser() -> argparse.ArgumentParser:
     for name in ("transcriptions", "observations", "checks", "findings", "coverage",
                  "normalised-dir"):
         p.add_argument(f"--{name}", type=Path, required=True)
-    p.add_argument("--cache-dir", type=Path, default=None,
+    p.add_argument("--cache-dir", type=Path, default=None, metavar="DIR",
                    help="keep each source's products under DIR/stage/ and reuse them while "
                         "its inputs are unchanged (stage_cache.py says what is compared)")
     p.set_defaults(func=_stage)
@@ -279,7 +279,7 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument(f"--{name}", type=Path, nargs="+", required=True)
     p.add_argument("--threads", type=int, default=None,
                    help="DuckDB threads (default: all cores); the tables do not depend on it")
-    p.add_argument("--cache-dir", type=Path, default=None,
+    p.add_argument("--cache-dir", type=Path, default=None, metavar="DIR",
                    help="the cache root: parsed rules are kept under DIR/rules/ while their "
                         "files are unchanged; staging entries of sources no longer listed "
                         "are removed from DIR/stage/")
