@@ -91,10 +91,17 @@ def test_benchmark_script_runs_a_tiny_scenario(tmp_path):
                              "--scenario", "synth:2x5"],
                             capture_output=True, text=True, timeout=1200)
     assert result.returncode == 0, result.stderr[-3000:]
-    lines = result.stdout.splitlines()
+    scenarios, jobs_table = result.stdout.split("\n\n")
+    lines = scenarios.splitlines()
     assert lines[0].startswith("Machine: ")
     [row] = [line for line in lines if line.startswith("| synthetic 2 x 5 (10 rows)")]
     cells = [c.strip() for c in row.strip("|").split("|")]
     assert cells[1].endswith(" s") and float(cells[1][:-2]) > 0
     assert cells[3].endswith(" MB") and cells[4]   # peak memory of a named job
+    # Where the time went: one row per rule of the run, jobs counted, CPU measured.
+    jobs = {c[1]: c for c in ([x.strip() for x in line.strip("|").split("|")]
+                              for line in jobs_table.splitlines()
+                              if line.startswith("| synthetic 2 x 5 (10 rows)"))}
+    assert {"stage_shard", "build_database", "validate_gx", "publish"} <= set(jobs)
+    assert jobs["stage_shard"][2] == "1" and float(jobs["validate_gx"][4]) > 0
     assert (tmp_path / "synth-2x5" / "results" / "audit" / "findings.csv").is_file()
