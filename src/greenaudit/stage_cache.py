@@ -27,7 +27,6 @@ from pathlib import Path
 import pyarrow as pa
 
 from . import cachekey
-from .cachekey import digest_file
 from .coverage import IGNORED_FILE
 from .parquet import CHECKS, COVERAGE, FINDINGS, OBSERVATIONS, TRANSCRIPTIONS, arrow_table
 from .stage import StageContext, Staged, all_findings, stage_source
@@ -76,7 +75,7 @@ class StageCache:
         shared.update(f"\0{context.workspace}\0{context.settings!r}".encode())
         for name in SHARED_INPUTS:
             shared.update(f"\0{name}".encode())
-            digest_file(shared, context.workspace / name)
+            cachekey.digest_file(shared, context.workspace / name)
         self._shared = shared.hexdigest()
 
     def key(self, source_id: str) -> str:
@@ -85,8 +84,8 @@ class StageCache:
         source = self.context.manifest.get(source_id)
         digest.update(f"\0{source_id}\0{source!r}".encode())
         if source is not None:
-            digest_file(digest, self.context.workspace / source.file)
-        digest_file(digest, self.context.workspace / "raw" / "tables" / f"{source_id}.csv")
+            cachekey.digest_file(digest, self.context.workspace / source.file)
+        cachekey.digest_file(digest, self.context.workspace / "raw" / "tables" / f"{source_id}.csv")
         return digest.hexdigest()
 
     def _entry(self, source_id: str, key: str) -> Path:
