@@ -12,10 +12,12 @@ import pytest
 import yaml
 
 from greenaudit.catalog import load_catalog
-from greenaudit.derivation import apply_rules, inputs_from_observations
+from greenaudit.derivation import (apply_rules, evaluate_rules, input_signature,
+                                   inputs_from_observations)
 from greenaudit.interval_arithmetic import Interval
 from greenaudit.manifest import source_ids
 from greenaudit.parquet import FINDINGS, OBSERVATIONS, write_table
+from greenaudit.rule_cache import StoredRuleMemo
 from greenaudit.rule_evaluation import Input, evaluate
 from greenaudit.rule_units import RuleUnits
 from greenaudit.rules import load_rules
@@ -370,3 +372,64 @@ def test_a_rule_error_during_the_build_leaves_no_database(tmp_path, repo_root,
                lambda: load_rules(tmp_path, catalog, units))
     assert (failure.value.file, failure.value.line) == (str(tmp_path / "rules.yaml"), 2)
     assert sorted(p.name for p in (tmp_path / "results").iterdir()) == []
+
+
+# ---------------------------------------------------------------- outcomes kept between builds
+
+def _outcome(tmp_path: Path, observations: list[dict], rules, catalog, units, memo=None):
+    con = _database(tmp_path, observations)
+    try:
+        return evaluate_rules(con, rules, catalog, units, memo)
+    finally:
+        con.close()
+
+
+def test_kept_outcomes_equal_fresh_ones_and_a_changed_input_is_evaluated_again(
+        tmp_path, seed_observations, seed_rules, catalog, units):
+    rules = list(seed_rules.values())
+    path = tmp_path / "cache" / "outcomes.pickle"
+    fresh = _outcome(tmp_path, seed_observations, rules, catalog, units)
+    first = StoredRuleMemo(path)
+    assert _outcome(tmp_path, seed_observations, rules, catalog, units, first) == fresh
+    assert first.reused == 0
+    first.save()
+    again = StoredRuleMemo(path)
+    assert _outcome(tmp_path, seed_observations, rules, catalog, units, again) == fresh
+    assert again.reused == len(rules)
+
+    changed = [dict(o) for o in seed_observations]
+    for o in changed:
+        if (o["indicator_id"], o["period"]) == ("hi_tech_mfg_share_change", "2012-2022"):
+            o.update(value_canonical=D("6.3"), lower=D("6.25"), upper=D("6.35"),
+                     stated_lower=D("6.3"), stated_upper=D("6.3"))
+    reading = {r.rule_id for r in rules
+               if ("hi_tech_mfg_share_change", "2012-2022", "") in {f.key for f in r.references}}
+    assert reading  # the edit reaches at least one rule
+    memo = StoredRuleMemo(path)
+    kept = _outcome(tmp_path, changed, rules, catalog, units, memo)
+    assert kept == _outcome(tmp_path, changed, rules, catalog, units)
+    assert memo.reused == len(rules) - len(reading)
+    assert {c.check_id for c in kept.checks if c.status == "fail"} == {
+        f"rule.{r}" for r in reading}
+
+
+def test_an_input_printed_differently_is_a_different_input():
+    one = {("x", "2020", ""): _exact("1.0")}
+    other = {("x", "2020", ""): _exact("1.00")}
+    assert one == other  # equal as numbers, but a message would show them apart
+    keys = [("x", "2020", "")]
+    assert input_signature(keys, one) != input_signature(keys, other)
+
+
+def test_a_damaged_outcomes_file_is_evaluated_afresh(tmp_path, seed_observations, seed_rules,
+                                                    catalog, units, caplog):
+    path = tmp_path / "outcomes.pickle"
+    path.write_bytes(b"not a pickle")
+    rules = list(seed_rules.values())
+    with caplog.at_level("WARNING", logger="greenaudit"):
+        memo = StoredRuleMemo(path)
+    assert "unreadable rule outcomes" in caplog.text
+    assert _outcome(tmp_path, seed_observations, rules, catalog, units, memo) == _outcome(
+        tmp_path, seed_observations, rules, catalog, units)
+    memo.save()
+    assert StoredRuleMemo(path).earlier.keys() == {r.rule_id for r in rules}

@@ -68,9 +68,15 @@ def _build_db(args: argparse.Namespace) -> int:
                      source_id)
     # Parsed while the staged tables load (a large rules file takes seconds).
     rules = functools.partial(load_rules_cached, schemas, catalog, units, args.cache_dir)
+    memo = None
+    if args.cache_dir:
+        from .rule_cache import memo_path
+
+        memo = memo_path(schemas, args.cache_dir)
     checks = build_database(args.out, sources, catalog, discrepancies, args.transcriptions,
                             args.observations, args.checks, args.findings, extra, rules, units,
-                            threads=args.threads, coverage=args.coverage)
+                            threads=args.threads, coverage=args.coverage,
+                            cache_dir=args.cache_dir, rule_memo=memo)
     for check in checks:
         log.info("%s: %s %s", check.check_id, check.status, check.message)
     return 0
@@ -280,9 +286,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--threads", type=int, default=None,
                    help="DuckDB threads (default: all cores); the tables do not depend on it")
     p.add_argument("--cache-dir", type=Path, default=None, metavar="DIR",
-                   help="the cache root: parsed rules are kept under DIR/rules/ while their "
-                        "files are unchanged; staging entries of sources no longer listed "
-                        "are removed from DIR/stage/")
+                   help="the cache root: parsed rules and their outcomes are kept under "
+                        "DIR/rules/, the large staged tables as loaded under DIR/load/ (a "
+                        "build reloads only changed shards); staging entries of sources no "
+                        "longer listed are removed from DIR/stage/")
     p.set_defaults(func=_build_db)
 
     p = sub.add_parser("validate-pandera", help="validate the database tables with pandera")

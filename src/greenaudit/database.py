@@ -6,6 +6,7 @@ same (indicator, period, breakdown).
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -17,10 +18,13 @@ from .catalog import Discrepancy, Indicator
 from .checks import Check, outcome
 from .derivation import RuleOutcome, evaluate_rules, store_rule_outcome
 from .evidence import EVIDENCE_STATUSES
+from .load_cache import open_loaded, plan_load
 from .manifest import Source
 from .rowinsert import insert_rows
 from .rules import DERIVED, RULES_LABEL, Rule
 from .units import UnitSystem
+
+log = logging.getLogger("greenaudit")
 
 COVERAGE_COLUMNS_SQL = ("source_id VARCHAR, start INTEGER, \"end\" INTEGER, mention VARCHAR, "
                        "status VARCHAR, reason VARCHAR")
@@ -184,32 +188,31 @@ def _create_empty(con: duckdb.DuckDBPyConnection, name: str, parquet_glob: list[
         con.execute(f"CREATE TABLE {name} ({columns_sql})")
 
 
-def _load_staged(con: duckdb.DuckDBPyConnection, transcriptions: list[Path],
-                 observations: list[Path], checks: list[Path], findings: list[Path],
-                 coverage: list[Path]) -> None:
-    _create_empty(con, "transcriptions", transcriptions, "")
-    _create_empty(con, "observations", observations, "")
-    _create_empty(con, "staged_checks", checks, "")
-    _create_empty(con, "findings", findings, "")
-    _create_empty(con, "coverage", coverage, COVERAGE_COLUMNS_SQL)
-
-
 def _evaluate_staged_rules(rules: Sequence[Rule] | Callable[[], Sequence[Rule]],
                            catalog: dict[str, Indicator], units: UnitSystem | None,
-                           observations: list[Path]) -> RuleOutcome:
+                           observations: list[Path], memo_path: Path | None = None) -> RuleOutcome:
     """The rules' outcome over the staged observations, read from their Parquet files."""
     rules = list(rules() if callable(rules) else rules)
     if not rules:
         return RuleOutcome([], [], [])
     if units is None:
         raise ValueError("rules need the unit system they were typed with")
+    memo = None
+    if memo_path is not None:
+        from .rule_cache import StoredRuleMemo
+
+        memo = StoredRuleMemo(memo_path)
     staged = duckdb.connect()
     try:
         files = ", ".join("'" + str(p).replace("'", "''") + "'" for p in observations)
         staged.execute(f"CREATE VIEW observations AS SELECT * FROM read_parquet([{files}])")
-        return evaluate_rules(staged, rules, catalog, units)
+        result = evaluate_rules(staged, rules, catalog, units, memo)
     finally:
         staged.close()
+    if memo is not None:
+        log.info("rules: %d of %d outcomes reused (inputs unchanged)", memo.reused, len(rules))
+        memo.save()
+    return result
 
 
 def build_database(out_path: Path, sources: dict[str, Source], catalog: dict[str, Indicator],
@@ -218,7 +221,8 @@ def build_database(out_path: Path, sources: dict[str, Source], catalog: dict[str
                    extra_checks: list[Check],
                    rules: Sequence[Rule] | Callable[[], Sequence[Rule]] = (),
                    units: UnitSystem | None = None, threads: int | None = None,
-                   coverage: list[Path] = ()) -> list[Check]:
+                   coverage: list[Path] = (), cache_dir: Path | None = None,
+                   rule_memo: Path | None = None) -> list[Check]:
     """Write the database to a temp file and rename it into place.
 
     Returns the checks computed here: the rules' (which also add derived
@@ -227,46 +231,38 @@ def build_database(out_path: Path, sources: dict[str, Source], catalog: dict[str
     The rules are evaluated over the staged Parquet while DuckDB loads it (DuckDB
     releases the GIL), so the rules' Python work costs no extra wall time. `rules`
     may be a function returning them: parsing a large rules file then overlaps the
-    load too.
+    load too. With a `cache_dir`, the large staged tables come from the last build's
+    load where their files are unchanged (load_cache); with a `rule_memo` file, a
+    rule whose inputs are unchanged is not evaluated again (rule_cache).
     """
     out_path.parent.mkdir(parents=True, exist_ok=True)
     tmp = out_path.with_name(f".{out_path.name}.tmp")
     partial = (tmp, tmp.with_name(tmp.name + ".wal"))
     for leftover in partial:
         leftover.unlink(missing_ok=True)
-    con = duckdb.connect(str(tmp))
+    con: duckdb.DuckDBPyConnection | None = None
     try:
-        # Every aggregate that could depend on thread scheduling is ordered (string_agg
-        # ORDER BY, ranked windows, min over units), so any thread count gives the same tables.
-        if threads:
-            con.execute(f"SET threads TO {int(threads)}")
-        con.execute("""CREATE TABLE sources (source_id VARCHAR, file VARCHAR, sha256 VARCHAR,
-            title VARCHAR, publisher VARCHAR, published VARCHAR, script VARCHAR, kind VARCHAR,
-            drop_strings VARCHAR, strip_patterns VARCHAR)""")
-        insert_rows(con, "sources", [list(s.record().values())
-                                     for s in sorted(sources.values(), key=lambda s: s.source_id)])
-        con.execute("""CREATE TABLE catalog (indicator_id VARCHAR, name_en VARCHAR, name_zh VARCHAR,
-            kind VARCHAR, unit VARCHAR, valid_low DECIMAL(38,10), valid_high DECIMAL(38,10),
-            plausible_low DECIMAL(38,10), plausible_high DECIMAL(38,10), plausible_reason VARCHAR,
-            target BOOLEAN, description VARCHAR)""")
-        insert_rows(con, "catalog", [
-            [i.indicator_id, i.name_en, i.name_zh, i.kind, i.unit, i.valid_low, i.valid_high,
-             i.plausible_low, i.plausible_high, i.plausible_reason, i.target, i.description]
-            for i in sorted(catalog.values(), key=lambda i: i.indicator_id)])
-        con.execute("""CREATE TABLE discrepancies (indicator_id VARCHAR, period VARCHAR,
-            breakdown VARCHAR, sources VARCHAR, reason VARCHAR)""")
-        insert_rows(con, "discrepancies", [
-            [d.indicator_id, d.period, d.breakdown, ";".join(d.sources), d.reason]
-            for d in discrepancies])
+        plan = plan_load({"transcriptions": transcriptions, "observations": observations,
+                          "coverage": list(coverage)}, cache_dir)
         with ThreadPoolExecutor(max_workers=1) as pool:
-            loading = pool.submit(_load_staged, con, transcriptions, observations, checks,
-                                  findings, list(coverage))
+            evaluating = pool.submit(_evaluate_staged_rules, rules, catalog, units, observations,
+                                     rule_memo)
+            # Every aggregate that could depend on thread scheduling is ordered (string_agg
+            # ORDER BY, ranked windows, min over units), so any thread count gives the same
+            # tables; nor does any depend on the rows' physical order, which a reused load
+            # changes.
             try:
-                rule_outcome = _evaluate_staged_rules(rules, catalog, units, observations)
+                con = open_loaded(tmp, plan, {"coverage": COVERAGE_COLUMNS_SQL}, threads)
+                log.info("staged tables: %s", plan.description)
+                _create_empty(con, "staged_checks", checks, "")
+                _create_empty(con, "findings", findings, "")
+                _create_reference_tables(con, sources, catalog, discrepancies)
             except BaseException:
-                con.interrupt()  # the load is wasted; leaving the pool waits for it
+                # A rule's error names the line of schemas/rules.yaml to fix: report it first.
+                if evaluating.exception() is not None:
+                    evaluating.result()
                 raise
-            loading.result()
+            rule_outcome = evaluating.result()
         rule_checks = store_rule_outcome(con, rule_outcome)
         con.execute(AGREEMENT_SQL)
         computed = rule_checks + _agreement_checks(con, discrepancies)
@@ -281,13 +277,38 @@ def build_database(out_path: Path, sources: dict[str, Source], catalog: dict[str
         con.execute("DROP TABLE computed_checks")
         con.execute("CHECKPOINT")
     except BaseException:
-        con.close()
+        if con is not None:
+            con.close()
         for leftover in partial:
             leftover.unlink(missing_ok=True)
         raise
     con.close()
     os.replace(tmp, out_path)
     return computed
+
+
+def _create_reference_tables(con: duckdb.DuckDBPyConnection, sources: dict[str, Source],
+                             catalog: dict[str, Indicator],
+                             discrepancies: list[Discrepancy]) -> None:
+    """The sources, catalog and declared discrepancies, as read from the workspace."""
+    con.execute("""CREATE TABLE sources (source_id VARCHAR, file VARCHAR, sha256 VARCHAR,
+        title VARCHAR, publisher VARCHAR, published VARCHAR, script VARCHAR, kind VARCHAR,
+        drop_strings VARCHAR, strip_patterns VARCHAR)""")
+    insert_rows(con, "sources", [list(s.record().values())
+                                 for s in sorted(sources.values(), key=lambda s: s.source_id)])
+    con.execute("""CREATE TABLE catalog (indicator_id VARCHAR, name_en VARCHAR, name_zh VARCHAR,
+        kind VARCHAR, unit VARCHAR, valid_low DECIMAL(38,10), valid_high DECIMAL(38,10),
+        plausible_low DECIMAL(38,10), plausible_high DECIMAL(38,10), plausible_reason VARCHAR,
+        target BOOLEAN, description VARCHAR)""")
+    insert_rows(con, "catalog", [
+        [i.indicator_id, i.name_en, i.name_zh, i.kind, i.unit, i.valid_low, i.valid_high,
+         i.plausible_low, i.plausible_high, i.plausible_reason, i.target, i.description]
+        for i in sorted(catalog.values(), key=lambda i: i.indicator_id)])
+    con.execute("""CREATE TABLE discrepancies (indicator_id VARCHAR, period VARCHAR,
+        breakdown VARCHAR, sources VARCHAR, reason VARCHAR)""")
+    insert_rows(con, "discrepancies", [
+        [d.indicator_id, d.period, d.breakdown, ";".join(d.sources), d.reason]
+        for d in discrepancies])
 
 
 def _agreement_checks(con: duckdb.DuckDBPyConnection,

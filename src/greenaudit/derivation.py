@@ -16,6 +16,7 @@ source; where the sources conflict it reads the hull of their intervals.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Protocol
 from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_EVEN, Context, Decimal
 
 import duckdb
@@ -243,29 +244,69 @@ def apply_rules(con: duckdb.DuckDBPyConnection, rules: list[Rule],
     return store_rule_outcome(con, evaluate_rules(con, rules, catalog, units))
 
 
+@dataclass
+class RuleDone:
+    """One rule's part of the outcome: its check, its findings and what it derives."""
+
+    check: Check
+    findings: list[tuple]
+    derivation: _Derivation | None = None
+
+
+def evaluate_rule(rule: Rule, inputs: dict[Key, Input], typing: RuleUnits,
+                  catalog: dict[str, Indicator]) -> RuleDone:
+    result = evaluate(rule, inputs, typing)
+    check = _rule_check(result)
+    done = RuleDone(check, _rule_findings(result, check, inputs) if check.status == "fail" else [])
+    if rule.derive is not None and result.derived is not None and result.evaluated:
+        done.derivation = _derive(result, catalog[rule.derive.indicator_id], inputs)
+    return done
+
+
+class RuleMemo(Protocol):
+    """Outcomes of earlier evaluations, looked up by rule and the inputs it reads."""
+
+    def recall(self, rule: Rule, signature: str) -> RuleDone | None: ...
+
+    def remember(self, rule: Rule, signature: str, done: RuleDone) -> None: ...
+
+
+def input_signature(keys: list[Key], inputs: dict[Key, Input]) -> str:
+    """What a rule reads, exactly: repr tells 1.0 from 1.00, which messages print apart."""
+    return repr([inputs.get(key) for key in keys])
+
+
 def evaluate_rules(con: duckdb.DuckDBPyConnection, rules: list[Rule],
-                   catalog: dict[str, Indicator], units: UnitSystem) -> RuleOutcome:
+                   catalog: dict[str, Indicator], units: UnitSystem,
+                   memo: RuleMemo | None = None) -> RuleOutcome:
     """Evaluate every rule over the `observations` of `con`, which it does not change.
 
     `con` may be another connection than the database's (a view over the staged
-    Parquet), so that rules are evaluated while the database loads.
+    Parquet), so that rules are evaluated while the database loads. With a `memo`,
+    a rule whose inputs are those of an earlier evaluation gets that outcome back
+    (evaluation is a function of the rule, its inputs, the units and the catalog,
+    which the memo's owner keys on).
     """
-    inputs = load_inputs(con, {ref.key for rule in rules for ref in rule.references})
+    references = [sorted({ref.key for ref in rule.references}) for rule in rules]
+    inputs = load_inputs(con, {key for keys in references for key in keys})
     typing = RuleUnits(units.registry, catalog)
     checks: list[Check] = []
     findings: list[tuple] = []
     derived_rows: list[dict] = []
     invalid: list[tuple[Rule, str]] = []
     implausible: list[tuple[Rule, str]] = []
-    for rule in rules:
-        result = evaluate(rule, inputs, typing)
-        check = _rule_check(result)
-        checks.append(check)
-        if check.status == "fail":
-            findings += _rule_findings(result, check, inputs)
-        if rule.derive is None or result.derived is None or not result.evaluated:
+    for rule, keys in zip(rules, references):
+        signature = input_signature(keys, inputs) if memo is not None else ""
+        done = memo.recall(rule, signature) if memo is not None else None
+        if done is None:
+            done = evaluate_rule(rule, inputs, typing, catalog)
+            if memo is not None:
+                memo.remember(rule, signature, done)
+        checks.append(done.check)
+        findings += done.findings
+        derivation = done.derivation
+        if derivation is None:
             continue
-        derivation = _derive(result, catalog[rule.derive.indicator_id], inputs)
         if derivation.row is not None:
             derived_rows.append(derivation.row)
         if derivation.invalid:

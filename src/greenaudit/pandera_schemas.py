@@ -189,6 +189,11 @@ class CoverageRow(pa.DataFrameModel):
 
 MODELS = {"transcriptions": Transcription, "observations": Observation,
           "indicators": IndicatorRow, "coverage": CoverageRow}
+# What names a row of each table in the failure cases.
+ROW_KEYS = {"transcriptions": ("source_id", "row_number"),
+            "observations": ("source_id", "row_number"),
+            "indicators": ("indicator_id", "period", "breakdown"),
+            "coverage": ("source_id", "start", "end")}
 FLOAT_COLUMNS = {"value", "value_canonical", "lower", "upper", "stated_lower", "stated_upper",
                  "quote_start", "quote_end", "quantity_start", "quantity_end"}
 
@@ -202,6 +207,27 @@ def _frame(db_path: Path, table: str, model) -> pd.DataFrame:
         if column in FLOAT_COLUMNS:
             frame[column] = pd.to_numeric(frame[column], errors="coerce").astype("float64")
     return frame
+
+
+def _locate(frame: pd.DataFrame, index: pd.Series, key: tuple[str, ...]) -> pd.Series:
+    """Each failing row named by its key ("source_id=a;row_number=7"), '' for a whole column.
+
+    A position in the frame would depend on the rows' physical order in the database,
+    which differs between a full load and a reused one (load_cache).
+    """
+    named = pd.Series("", index=index.index, dtype=object)
+    at = pd.to_numeric(index, errors="coerce")
+    found = at.notna() & at.between(0, len(frame) - 1)
+    if found.any():
+        rows = frame.iloc[at[found].astype(int).to_numpy()]
+        parts = [column + "=" + rows[column].astype(str).to_numpy() for column in key
+                 if column in rows]
+        if parts:
+            joined = parts[0]
+            for part in parts[1:]:
+                joined = joined + ";" + part
+            named[found] = joined
+    return named
 
 
 def _check_names(schema) -> list[tuple[str, str]]:
@@ -241,6 +267,7 @@ def validate_tables(db_path: Path, failure_cases_path: Path) -> list[Check]:
         frame_level = failures["check"].isin(["multiple_fields_uniqueness"]) | (
             failures.get("schema_context", pd.Series(dtype=str)) == "DataFrameSchema")
         failures["column"] = failures["column"].where(~frame_level, "dataframe").fillna("dataframe")
+        failures["row"] = _locate(frame, failures["index"], ROW_KEYS[name])
         failures.insert(0, "table", name)
         cases.append(failures)
         grouped = failures.groupby(["column", "check"])
@@ -258,7 +285,7 @@ def validate_tables(db_path: Path, failure_cases_path: Path) -> list[Check]:
                                 len(frame), n_failed, message))
         del frame
     all_cases = pd.concat(cases, ignore_index=True)
-    keep = ["table", "column", "check", "failure_case", "index"]
+    keep = ["table", "column", "check", "failure_case", "row"]
     all_cases = all_cases[[c for c in keep if c in all_cases]].astype(str)
     all_cases = all_cases.sort_values(keep).reset_index(drop=True)
     from .publish import write_atomic
