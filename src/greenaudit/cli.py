@@ -86,7 +86,7 @@ def _validate_pandera(args: argparse.Namespace) -> int:
     from .pandera_schemas import validate_tables
     from .parquet import write_checks
 
-    checks = validate_tables(args.db, args.failure_cases)
+    checks = validate_tables(args.db, args.failure_cases, args.cache_dir)
     write_checks(checks, args.checks)
     log.info("pandera: %d checks, %d failing", len(checks),
              sum(c.status == "fail" for c in checks))
@@ -296,6 +296,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--db", type=Path, required=True)
     p.add_argument("--failure-cases", type=Path, required=True)
     p.add_argument("--checks", type=Path, required=True)
+    p.add_argument("--cache-dir", type=Path, default=None, metavar="DIR",
+                   help="keep each source's verdict under DIR/pandera/ and validate only the "
+                        "sources whose rows changed (pandera_cache.py says how)")
     p.set_defaults(func=_validate_pandera)
 
     p = sub.add_parser("validate-gx", help="run the Great Expectations suites")

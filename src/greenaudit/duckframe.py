@@ -14,7 +14,7 @@ dtype checks report the same thing either way.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Sequence
+from typing import Collection, Sequence
 
 import duckdb
 import pandas as pd
@@ -53,20 +53,23 @@ def select_list(types: dict[str, str], columns: Sequence[str]) -> str:
     return ", ".join(items)
 
 
-def arrow_to_frame(table: pa.Table) -> pd.DataFrame:
+def arrow_to_frame(table: pa.Table, with_nulls: Collection[str] | None = None) -> pd.DataFrame:
     """A pandas frame of an Arrow table, with `.df()`'s dtypes for columns holding NULLs.
 
     Each column becomes one contiguous array: DuckDB hands over one chunk per row
     group, and filtering a many-chunk column (as GX does for a row condition) is
     several times slower. Columns are combined one at a time, so that the caller,
-    holding no reference to `table`, never holds two copies of it.
+    holding no reference to `table`, never holds two copies of it. `with_nulls`
+    names the columns to treat as holding NULLs, for a part of a table to get the
+    whole table's dtypes.
     """
     for i, name in enumerate(table.column_names):
         if table.column(i).num_chunks > 1:
             table = table.set_column(i, name, table.column(i).combine_chunks())
     nullable = {name: table.column(name).to_pandas(types_mapper=_NULLABLE.get)
                 for name, field in zip(table.column_names, table.schema)
-                if field.type in _NULLABLE and table.column(name).null_count}
+                if field.type in _NULLABLE and (table.column(name).null_count if with_nulls is None
+                                                else name in with_nulls)}
     rest = table.drop_columns(list(nullable)) if nullable else table
     frame = rest.to_pandas(date_as_object=False, self_destruct=True)
     del rest, table
@@ -76,9 +79,11 @@ def arrow_to_frame(table: pa.Table) -> pd.DataFrame:
 
 
 def read_frame(db_path: Path, table: str, columns: Sequence[str] | None = None,
-               order_by: Sequence[str] = ()) -> pd.DataFrame | None:
+               order_by: Sequence[str] = (), where: tuple[str, list] | None = None,
+               with_nulls: Collection[str] | None = None) -> pd.DataFrame | None:
     """`columns` of `table` (all when None) as pandas, rows sorted by `order_by` (NULLs
-    last); None when the table does not exist."""
+    last); None when the table does not exist. `where` is a condition on the table's
+    columns (as t.x) with its parameters; `with_nulls` as for arrow_to_frame."""
     con = duckdb.connect(str(db_path), read_only=True)
     fetched: list[pa.Table] = []  # popped below, so that no name keeps the Arrow copy alive
     try:
@@ -88,10 +93,14 @@ def read_frame(db_path: Path, table: str, columns: Sequence[str] | None = None,
         names = list(types) if columns is None else list(columns)
         # ORDER BY names the stored columns (t.x), not the DOUBLE casts of DECIMALs.
         sql = f"SELECT {select_list(types, names)} FROM {quote(table)} AS t"
+        parameters: list = []
+        if where is not None:
+            sql += f" WHERE {where[0]}"
+            parameters = list(where[1])
         if order_by:
             sql += " ORDER BY " + ", ".join("t." + quote(c) for c in order_by) + " NULLS LAST"
-        fetched.append(con.sql(sql).to_arrow_table())
+        fetched.append(con.sql(sql, params=parameters or None).to_arrow_table())
     finally:
         con.close()  # frees DuckDB's buffers before pandas allocates
-    frame = arrow_to_frame(fetched.pop())
+    frame = arrow_to_frame(fetched.pop(), with_nulls)
     return frame[names] if list(frame.columns) != names else frame

@@ -8,6 +8,8 @@ under results/validation/pandera/, and summarised as checks.
 
 from __future__ import annotations
 
+import logging
+from dataclasses import dataclass
 from pathlib import Path
 
 import re
@@ -22,7 +24,9 @@ from .catalog import INDICATOR_ID, KINDS
 from .checks import Check
 from .coverage import STATUSES as COVERAGE_STATUSES
 from .database import AGREEMENTS, EVIDENCE_VALUES
-from .duckframe import read_frame
+from .duckframe import column_types, read_frame
+from .pandera_cache import (BY_SOURCE, CheckKey, SourceVerdict, VerdictStore, columns_with_nulls,
+                            entry_key, summaries)
 from .quantity import QUALIFIERS
 from .rules import DERIVED, DERIVED_SOURCE_PREFIX
 
@@ -33,6 +37,8 @@ SOURCE_ID_PATTERN = rf"^(?:[A-Za-z0-9][A-Za-z0-9_.-]*|{DERIVED_SOURCE_PREFIX}[a-
 NO_FORMULA = r"^[^=+\-@]"
 
 # Hard bounds every indicator of a kind must respect, whatever its catalog entry.
+log = logging.getLogger("greenaudit")
+
 KIND_BOUNDS: dict[str, tuple[float | None, float | None]] = {
     "share": (0, 100), "change_pp": (-100, 100), "change_percent": (-100, None),
     "growth_rate": (-100, None), "multiple": (0, None), "count": (0, None),
@@ -194,13 +200,16 @@ ROW_KEYS = {"transcriptions": ("source_id", "row_number"),
             "observations": ("source_id", "row_number"),
             "indicators": ("indicator_id", "period", "breakdown"),
             "coverage": ("source_id", "start", "end")}
+# The columns of results/validation/pandera/failure_cases.csv.
+CASE_COLUMNS = ["table", "column", "check", "failure_case", "row"]
 FLOAT_COLUMNS = {"value", "value_canonical", "lower", "upper", "stated_lower", "stated_upper",
                  "quote_start", "quote_end", "quantity_start", "quantity_end"}
 
 
-def _frame(db_path: Path, table: str, model) -> pd.DataFrame:
+def _frame(db_path: Path, table: str, model, where: tuple[str, list] | None = None,
+           with_nulls: set[str] | None = None) -> pd.DataFrame:
     columns = list(model.to_schema().columns)
-    frame = read_frame(db_path, table, columns)
+    frame = read_frame(db_path, table, columns, where=where, with_nulls=with_nulls)
     if frame is None:
         raise duckdb.CatalogException(f"Table with name {table} does not exist in {db_path}")
     for column in columns:
@@ -220,13 +229,10 @@ def _locate(frame: pd.DataFrame, index: pd.Series, key: tuple[str, ...]) -> pd.S
     found = at.notna() & at.between(0, len(frame) - 1)
     if found.any():
         rows = frame.iloc[at[found].astype(int).to_numpy()]
-        parts = [column + "=" + rows[column].astype(str).to_numpy() for column in key
-                 if column in rows]
-        if parts:
-            joined = parts[0]
-            for part in parts[1:]:
-                joined = joined + ";" + part
-            named[found] = joined
+        columns = [(column, rows[column].tolist()) for column in key if column in rows]
+        if columns:
+            named[found] = [";".join(f"{column}={values[i]}" for column, values in columns)
+                            for i in range(len(rows))]
     return named
 
 
@@ -249,45 +255,128 @@ def _short(check_name: str) -> str:
     return re.sub(r"\(.*\)$", "", check_name, flags=re.S)
 
 
-def validate_tables(db_path: Path, failure_cases_path: Path) -> list[Check]:
-    """Validate the database tables; write failure cases; return one check per rule."""
+@dataclass
+class _Validated:
+    """A table's verdict: its rows, its failure cases and, per check, the rows failing it."""
+
+    n_rows: int
+    cases: list[tuple[str, str, str, str]]  # column, check, failure_case, row
+    failed_rows: dict[CheckKey, int]
+
+
+def _failure_cases(frame: pd.DataFrame, name: str, model) -> pd.DataFrame:
+    """pandera's failure cases of `frame` (lazy): column, check, failure_case, index, row."""
+    try:
+        model.validate(frame, lazy=True, inplace=True)  # nothing is coerced: no copy needed
+        failures = pd.DataFrame(columns=["column", "check", "failure_case", "index"])
+    except pa.errors.SchemaErrors as exc:
+        failures = exc.failure_cases.copy()
+    # Uniqueness and dataframe checks name one column per failing cell; count them
+    # once per row, under the dataframe.
+    frame_level = failures["check"].isin(["multiple_fields_uniqueness"]) | (
+        failures.get("schema_context", pd.Series(dtype=str)) == "DataFrameSchema")
+    failures["column"] = failures["column"].where(~frame_level, "dataframe").fillna("dataframe")
+    failures["row"] = _locate(frame, failures["index"], ROW_KEYS[name])
+    return failures
+
+
+def _validate(db_path: Path, name: str, model, store: VerdictStore | None) -> _Validated:
+    """Validate a table; with a `store`, only the sources whose rows changed (pandera_cache)."""
+    by_source = store is not None and name in BY_SOURCE
+    where, with_nulls, current, earlier, key = None, None, {}, {}, ""
+    if by_source:
+        assert store is not None
+        con = duckdb.connect(str(db_path), read_only=True)
+        try:
+            types = column_types(con, name)
+            if not types:
+                raise duckdb.CatalogException(f"Table with name {name} does not exist in {db_path}")
+            key = entry_key(con, name)
+            current = summaries(con, name)
+            # A part of the table gets the whole table's dtypes (Int32 where it holds NULLs).
+            with_nulls = columns_with_nulls(con, name, [c for c in model.to_schema().columns
+                                                        if c in types])
+        finally:
+            con.close()
+        earlier = store.load(name, key)
+        changed = [s for s, summary in current.items()
+                   if s not in earlier or earlier[s].summary != summary]
+        ids = [s for s in changed if s is not None]
+        condition = "t.source_id IN (SELECT unnest(?::VARCHAR[]))"
+        where = (f"{condition} OR t.source_id IS NULL" if None in changed else condition, [ids])
+    frame = _frame(db_path, name, model, where, with_nulls)
+    failures = _failure_cases(frame, name, model)
+    # Each failing row is charged to its source (one group for a table without sources);
+    # what no row carries (a dtype, a missing column) is the table's.
+    groups = (frame["source_id"].astype(object).where(frame["source_id"].notna(), None).tolist()
+              if by_source else [None] * len(frame))
+    verdicts: dict = {s: earlier[s] for s in current if s in earlier
+                      and earlier[s].summary == current[s]}
+    fresh = {s: SourceVerdict(current.get(s, (0, 0))) for s in dict.fromkeys(groups)}
+    table_cases: list[tuple[str, str, str, str]] = []
+    table_failed: dict[CheckKey, int] = {}
+    positions: dict[tuple, set[int]] = {}
+    at_rows = pd.to_numeric(failures["index"], errors="coerce")
+    located = (at_rows.notna() & at_rows.between(0, len(frame) - 1)).tolist()
+    for column, check, case, at, is_row, row in zip(failures["column"], failures["check"],
+                                                    failures["failure_case"], at_rows, located,
+                                                    failures["row"]):
+        if is_row:
+            group = groups[int(at)]
+            fresh[group].cases.append((str(column), str(check), str(case), str(row)))
+            positions.setdefault((group, str(column), str(check)), set()).add(int(at))
+        else:
+            table_cases.append((str(column), str(check), str(case), str(row)))
+            table_failed[(str(column), str(check))] = table_failed.get(
+                (str(column), str(check)), 0) + 1
+    for (group, column, check), rows in positions.items():
+        fresh[group].failed_rows[(column, check)] = len(rows)
+    verdicts.update(fresh)
+    if by_source:
+        assert store is not None
+        store.save(name, key, {s: v for s, v in verdicts.items() if s in current})
+        log.info("pandera: %s: %d of %d sources validated (the rest unchanged)", name,
+                 len(fresh), len(current))
+    failed_rows: dict[CheckKey, int] = {}
+    for verdict in verdicts.values():
+        for check_key, n in verdict.failed_rows.items():
+            failed_rows[check_key] = failed_rows.get(check_key, 0) + n
+    for check_key, n in table_failed.items():
+        failed_rows[check_key] = failed_rows.get(check_key) or n
+    n_rows = sum(n for n, _ in current.values()) if by_source else len(frame)
+    cases = [case for verdict in verdicts.values() for case in verdict.cases] + table_cases
+    return _Validated(n_rows, cases, failed_rows)
+
+
+def validate_tables(db_path: Path, failure_cases_path: Path,
+                    cache_dir: Path | None = None) -> list[Check]:
+    """Validate the database tables; write failure cases; return one check per rule.
+
+    With a `cache_dir`, the rows of sources unchanged since the last run are not
+    validated again (pandera_cache).
+    """
+    store = VerdictStore(cache_dir) if cache_dir is not None else None
     checks: list[Check] = []
-    cases: list[pd.DataFrame] = []
+    cases: list[tuple[str, ...]] = []
     for name, model in MODELS.items():
         # One table in memory at a time (a million observations are ~350 MB as Arrow strings).
-        frame = _frame(db_path, name, model)
+        validated = _validate(db_path, name, model, store)
         schema = model.to_schema()
-        try:
-            model.validate(frame, lazy=True, inplace=True)  # nothing is coerced: no copy needed
-            failures = pd.DataFrame(columns=["column", "check", "failure_case", "index"])
-        except pa.errors.SchemaErrors as exc:
-            failures = exc.failure_cases.copy()
-        # Uniqueness and dataframe checks name one column per failing cell; count them
-        # once per row, under the dataframe.
-        frame_level = failures["check"].isin(["multiple_fields_uniqueness"]) | (
-            failures.get("schema_context", pd.Series(dtype=str)) == "DataFrameSchema")
-        failures["column"] = failures["column"].where(~frame_level, "dataframe").fillna("dataframe")
-        failures["row"] = _locate(frame, failures["index"], ROW_KEYS[name])
-        failures.insert(0, "table", name)
-        cases.append(failures)
-        grouped = failures.groupby(["column", "check"])
+        by_check: dict[CheckKey, list[str]] = {}
+        for column, check_name, case, row in validated.cases:
+            by_check.setdefault((column, check_name), []).append(case)
+            cases.append((name, column, check_name, case, row))
         names = _check_names(schema)
-        names += sorted(set(grouped.groups) - set(names))  # e.g. column_in_dataframe
+        names += sorted(set(by_check) - set(names))  # e.g. column_in_dataframe
         for column, check_name in dict.fromkeys(names):
-            key = (column, check_name)
-            bad = grouped.get_group(key) if key in grouped.groups else failures.iloc[0:0]
-            n_failed = len(set(bad["index"].dropna())) or len(bad)
-            examples = ", ".join(sorted({str(v) for v in bad["failure_case"]})[:5])
+            n_failed = validated.failed_rows.get((column, check_name), 0)
+            examples = ", ".join(sorted(set(by_check.get((column, check_name), [])))[:5])
             message = (f"{n_failed} row(s) of {name} fail {check_name} on {column}: {examples}"
                        if n_failed else f"{name}.{column} passes {check_name}")
             checks.append(Check(f"pandera.{name}.{column}.{_short(check_name)}", "pandera", "error",
                                 "fail" if n_failed else "pass", f"{name}.{column}",
-                                len(frame), n_failed, message))
-        del frame
-    all_cases = pd.concat(cases, ignore_index=True)
-    keep = ["table", "column", "check", "failure_case", "row"]
-    all_cases = all_cases[[c for c in keep if c in all_cases]].astype(str)
-    all_cases = all_cases.sort_values(keep).reset_index(drop=True)
+                                validated.n_rows, n_failed, message))
+    all_cases = pd.DataFrame(sorted(cases), columns=CASE_COLUMNS, dtype=object)
     from .publish import write_atomic
 
     write_atomic(failure_cases_path, all_cases.to_csv(index=False, lineterminator="\n"))

@@ -5,6 +5,8 @@ rule validate_pandera:
     output:
         failure_cases=f"{VALIDATION}/pandera/failure_cases.csv",
         checks=f"{VALIDATION}/pandera/checks.parquet",
+    params:
+        cache=CACHE_OPTION,
     log:
         "results/logs/validate_pandera.log",
     benchmark:
@@ -17,7 +19,7 @@ rule validate_pandera:
         "../envs/greenaudit.yaml"
     shell:
         "greenaudit validate-pandera --db {input.database} --failure-cases {output.failure_cases}"
-        " --checks {output.checks} > {log} 2>&1"
+        " --checks {output.checks} {params.cache} > {log} 2>&1"
 
 
 rule validate_gx:
