@@ -101,3 +101,24 @@ def test_another_column_type_is_another_key(broken_db: Path, tmp_path: Path):
     con.close()
     assert _validate(broken_db, tmp_path / "again", cache) == _validate(
         broken_db, tmp_path / "plain", None)
+
+
+def test_the_verdicts_do_not_depend_on_how_rows_are_stored(broken_db: Path, tmp_path: Path):
+    """A reused load (load_cache) stores rows in another order than a full load does."""
+    from greenaudit.gx_validation import catalog_from_database, run_gx_validation
+
+    shuffled = tmp_path / "shuffled.duckdb"
+    shutil.copyfile(broken_db, shuffled)
+    con = duckdb.connect(str(shuffled))
+    for table in ("transcriptions", "observations", "coverage", "indicators"):
+        con.execute(f"CREATE TABLE shuffled AS SELECT * FROM {table} ORDER BY hash(random())")
+        con.execute(f"DROP TABLE {table}")
+        con.execute(f"ALTER TABLE shuffled RENAME TO {table}")
+    con.close()
+    assert _validate(shuffled, tmp_path / "p2", None) == _validate(broken_db, tmp_path / "p1", None)
+    gx = {}
+    for name, db in (("stored", broken_db), ("shuffled", shuffled)):
+        checks = run_gx_validation(db, tmp_path / name, catalog_from_database(db))
+        gx[name] = (checks, (tmp_path / name / "gx_results.json").read_text(encoding="utf-8"))
+    assert gx["stored"] == gx["shuffled"]
+    assert any(c.status == "fail" for c in gx["stored"][0])  # the breakages reach GX too

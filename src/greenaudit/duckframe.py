@@ -80,10 +80,16 @@ def arrow_to_frame(table: pa.Table, with_nulls: Collection[str] | None = None) -
 
 def read_frame(db_path: Path, table: str, columns: Sequence[str] | None = None,
                order_by: Sequence[str] = (), where: tuple[str, list] | None = None,
-               with_nulls: Collection[str] | None = None) -> pd.DataFrame | None:
+               with_nulls: Collection[str] | None = None,
+               ties_by_row_hash: bool = False) -> pd.DataFrame | None:
     """`columns` of `table` (all when None) as pandas, rows sorted by `order_by` (NULLs
     last); None when the table does not exist. `where` is a condition on the table's
-    columns (as t.x) with its parameters; `with_nulls` as for arrow_to_frame."""
+    columns (as t.x) with its parameters; `with_nulls` as for arrow_to_frame.
+
+    `ties_by_row_hash` orders rows equal on `order_by` by the hash of the whole row: an
+    order that does not depend on how the rows are stored, at the cost of one column
+    (sorting on every column costs DuckDB a key as wide as the row). Only identical
+    rows, which nothing can tell apart, and rows whose hashes collide stay tied."""
     con = duckdb.connect(str(db_path), read_only=True)
     fetched: list[pa.Table] = []  # popped below, so that no name keeps the Arrow copy alive
     try:
@@ -99,6 +105,8 @@ def read_frame(db_path: Path, table: str, columns: Sequence[str] | None = None,
             parameters = list(where[1])
         if order_by:
             sql += " ORDER BY " + ", ".join("t." + quote(c) for c in order_by) + " NULLS LAST"
+            if ties_by_row_hash:
+                sql += ", hash(t)"
         fetched.append(con.sql(sql, params=parameters or None).to_arrow_table())
     finally:
         con.close()  # frees DuckDB's buffers before pandas allocates

@@ -285,11 +285,12 @@ def load_tables(db_path: Path, columns: dict[str, set[str]] | None = None) -> di
             continue
         wanted = columns.get(table) if columns else None
         names = [c for c in types[table] if wanted is None or c in wanted]
-        # Locating columns first, then the rest: a total, stable row order, so GX's
-        # partial lists are stable.
+        # The locating columns (unique by construction), then the row's hash: an order
+        # that does not depend on how the database stores the rows, so GX's partial
+        # lists are stable.
         index = [c for c in INDEX_COLUMNS[table] if c in names]
-        frames[table] = read_frame(db_path, table, names,
-                                   order_by=index + [c for c in names if c not in index])
+        frames[table] = read_frame(db_path, table, names, order_by=index or names,
+                                   ties_by_row_hash=True)
     return frames
 
 
