@@ -119,7 +119,7 @@ def _export(args: argparse.Namespace) -> int:
 
     out_dir = args.tables[0].parent.parent
     _audit_files("export", args.tables, out_dir, EXPORTED_FILES)
-    export_tables(args.db, out_dir / "audit", threads=args.threads)
+    export_tables(args.db, out_dir / "audit", threads=args.threads, cache_dir=args.cache_dir)
     return 0
 
 
@@ -314,6 +314,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--tables", type=Path, nargs="+", required=True)
     p.add_argument("--threads", type=int, default=None,
                    help="DuckDB threads (default: all cores); the files do not depend on it")
+    p.add_argument("--cache-dir", type=Path, default=None, metavar="DIR",
+                   help="keep the observations and coverage tables under DIR/export/ and "
+                        "export again only the rows of sources that changed (export_cache.py)")
     p.set_defaults(func=_export)
 
     p = sub.add_parser("assemble", help="write the other would-be published tables, the data "

@@ -2,12 +2,9 @@
 
 Every check of the models validated by source reads one row at a time, or (the
 uniqueness keys, which all start with source_id) the rows of one source, so a
-source's failure cases depend on its rows alone. Each source's rows are
-summarised in SQL by their count and the sum of DuckDB's 64-bit hash of every
-row (about 0.3 s for a million rows, against 5 s to read and validate them); a
-source whose summary is that of the last run gets its stored failure cases back.
-A changed row leaves the summary unchanged only if its hash collides, with a
-probability of about 2^-64.
+source's failure cases depend on its rows alone. A source whose rows have the
+summary of the last run (row_summary.py: about 0.3 s for a million rows, against
+5 s to read and validate them) gets its stored failure cases back.
 
 An entry (`cache_dir`/pandera/<table>.pickle) is used only under the same key:
 the code fingerprint, the versions of DuckDB, pandas and pandera, and the table's
@@ -16,25 +13,22 @@ column types.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import pickle
 from dataclasses import dataclass, field
-from importlib import metadata
 from pathlib import Path
 
 import duckdb
 
-from . import cachekey
 from .atomic import write_bytes_atomic
 from .duckframe import quote
+from .row_summary import Summary, table_key
 
 log = logging.getLogger("greenaudit")
 
 # The tables validated source by source (each row has a source_id).
 BY_SOURCE = ("transcriptions", "observations", "coverage")
 
-Summary = tuple[int, int]  # rows, sum of row hashes
 CheckKey = tuple[str, str]  # (column, check) as pandera names them
 
 
@@ -48,25 +42,7 @@ class SourceVerdict:
 
 
 def entry_key(con: duckdb.DuckDBPyConnection, table: str) -> str:
-    digest = hashlib.sha256(cachekey.code_fingerprint().encode())
-    for name in ("duckdb", "pandas", "pandera"):
-        try:
-            version = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            version = "absent"
-        digest.update(f"\0{name}={version}".encode())
-    types = con.execute("""SELECT column_name, data_type FROM information_schema.columns
-        WHERE table_schema = 'main' AND table_name = ? ORDER BY ordinal_position""",
-                        [table]).fetchall()
-    digest.update(repr((table, types)).encode())
-    return digest.hexdigest()
-
-
-def summaries(con: duckdb.DuckDBPyConnection, table: str) -> dict[str | None, Summary]:
-    """Each source's (row count, sum of row hashes) in `table`."""
-    rows = con.execute(f"""SELECT t.source_id, count(*), sum(hash(t)::HUGEINT)
-        FROM {quote(table)} AS t GROUP BY t.source_id""").fetchall()
-    return {source_id: (int(n), int(total)) for source_id, n, total in rows}
+    return table_key(con, table, ("pandas", "pandera"))
 
 
 def columns_with_nulls(con: duckdb.DuckDBPyConnection, table: str, columns: list[str]) -> set[str]:

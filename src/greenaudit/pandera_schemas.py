@@ -26,8 +26,9 @@ from .coverage import STATUSES as COVERAGE_STATUSES
 from .database import AGREEMENTS, EVIDENCE_VALUES
 from .duckframe import column_types, read_frame
 from .pandera_cache import (BY_SOURCE, CheckKey, SourceVerdict, VerdictStore, columns_with_nulls,
-                            entry_key, summaries)
+                            entry_key)
 from .quantity import QUALIFIERS
+from .row_summary import summaries
 from .rules import DERIVED, DERIVED_SOURCE_PREFIX
 
 PERIOD_PATTERN = r"^\d{4}(-\d{2}|-\d{4})?$"

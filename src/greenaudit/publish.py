@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import decimal
 import json
+import logging
 import re
 import shutil
 from collections import Counter
@@ -22,6 +23,8 @@ from . import datapackage
 from .atomic import atomic_path
 from .atomic import write_text_atomic as write_atomic  # noqa: F401 - imported from here by stages
 from .checks import CHECK_COLUMNS, Check
+
+log = logging.getLogger("greenaudit")
 
 OBSERVATION_COLUMNS = (
     "source_id", "row_number", "indicator_id", "period", "breakdown", "quantity", "value",
@@ -117,43 +120,70 @@ def _as_text(con: duckdb.DuckDBPyConnection, table: str, columns: tuple[str, ...
 
 
 def write_table_csv(con: duckdb.DuckDBPyConnection, table: str, columns: tuple[str, ...],
-                    order_by: tuple[str, ...], path: Path, renamed: dict[str, str] = {}) -> int:
+                    order_by: tuple[str, ...], path: Path, renamed: dict[str, str] = {},
+                    where: str | None = None, params: list = (), header: bool = True) -> int:
     """Write a table, as published text, into a CSV atomically; return the number of rows.
 
     DuckDB writes the file itself (no row passes through Python). Its CSV is the one
     `to_csv` writes: fields quoted only when they hold a comma, a quote or a line
     break, quotes doubled, "\n" line ends. Empty text is written as NULL, which
     DuckDB leaves unquoted (an empty string it would quote as ""). Sorted on the
-    stored values (row 9 before row 10), not on their text.
+    stored values (row 9 before row 10), not on their text. `where` (a condition
+    on the table as `src`, with `params`) writes only some rows.
     """
     select = ", ".join(_as_text(con, table, columns, renamed))
     order = ", ".join(f'src."{c}"' for c in order_by)
-    query = f"SELECT {select} FROM {table} AS src ORDER BY {order}"
+    condition = f" WHERE {where}" if where else ""
+    query = f"SELECT {select} FROM {table} AS src{condition} ORDER BY {order}"
     with atomic_path(path) as tmp:
         escaped = str(tmp).replace("'", "''")
         count = con.execute(
-            f"COPY ({query}) TO '{escaped}' (FORMAT csv, HEADER true, DELIMITER ',', "
-            f"QUOTE '\"', ESCAPE '\"', NULLSTR '', NEW_LINE '\\n')").fetchone()[0]
+            f"COPY ({query}) TO '{escaped}' (FORMAT csv, HEADER {str(header).lower()}, "
+            f"DELIMITER ',', QUOTE '\"', ESCAPE '\"', NULLSTR '', NEW_LINE '\\n')",
+            list(params)).fetchone()[0]
     return int(count)
 
 
-def export_tables(db_path: Path, audit: Path, threads: int | None = None) -> None:
-    """Write the large published tables (EXPORTED_FILES) from the database into `audit`."""
+# Each large table: its columns, its order, and the columns published under another name.
+EXPORTS = {
+    # `value` is published as written (34.0 stays 34.0), not as a normalised decimal.
+    "observations": (OBSERVATION_COLUMNS,
+                     ("source_id", "indicator_id", "period", "breakdown", "row_number"),
+                     {"value": "value_text"}),
+    "indicators": (INDICATOR_COLUMNS, ("indicator_id", "period", "breakdown"), {}),
+    "findings": (FINDING_COLUMNS, ("source_id", "row_number", "check_id", "indicator_id",
+                                   "period", "breakdown", "message"), {}),
+    "coverage": (COVERAGE_COLUMNS, ("source_id", "start", "end"), {}),
+}
+
+
+def export_tables(db_path: Path, audit: Path, threads: int | None = None,
+                  cache_dir: Path | None = None) -> None:
+    """Write the large published tables (EXPORTED_FILES) from the database into `audit`.
+
+    With a `cache_dir`, the tables sorted by source first are written through
+    export_cache: only the rows of sources that changed are exported again.
+    """
+    from .export_cache import BY_SOURCE, ExportCache
+
+    cache = ExportCache(cache_dir) if cache_dir is not None else None
     con = duckdb.connect(str(db_path), read_only=True)
     try:
         if threads:
             con.execute(f"SET threads TO {int(threads)}")
-        # `value` is published as written (34.0 stays 34.0), not as a normalised decimal.
-        write_table_csv(con, "observations", OBSERVATION_COLUMNS,
-                        ("source_id", "indicator_id", "period", "breakdown", "row_number"),
-                        audit / "observations.csv", {"value": "value_text"})
-        write_table_csv(con, "indicators", INDICATOR_COLUMNS,
-                        ("indicator_id", "period", "breakdown"), audit / "indicators.csv")
-        write_table_csv(con, "findings", FINDING_COLUMNS,
-                        ("source_id", "row_number", "check_id", "indicator_id", "period",
-                         "breakdown", "message"), audit / "findings.csv")
-        write_table_csv(con, "coverage", COVERAGE_COLUMNS, ("source_id", "start", "end"),
-                        audit / "coverage.csv")
+        for table, (columns, order_by, renamed) in EXPORTS.items():
+            path = audit / f"{table}.csv"
+            if cache is None or table not in BY_SOURCE:
+                write_table_csv(con, table, columns, order_by, path, renamed)
+                continue
+
+            def export(where, params, target, header, table=table, columns=columns,
+                       order_by=order_by, renamed=renamed) -> int:
+                return write_table_csv(con, table, columns, order_by, target, renamed, where,
+                                       params, header)
+
+            how = cache.write(con, table, path, export, columns, order_by, renamed)
+            log.info("%s: %s", path, how)
     finally:
         con.close()
 

@@ -4,6 +4,8 @@ rule export_tables:
         database=WORK_DB,
     output:
         tables=expand(f"{VALIDATION}/audit/{{file}}", file=EXPORTED_FILES),
+    params:
+        cache=CACHE_OPTION,
     log:
         "results/logs/export_tables.log",
     benchmark:
@@ -18,7 +20,7 @@ rule export_tables:
         "../envs/greenaudit.yaml"
     shell:
         "greenaudit export --db {input.database} --tables {output.tables}"
-        " --threads {threads} > {log} 2>&1"
+        " --threads {threads} {params.cache} > {log} 2>&1"
 
 
 rule assemble_audit:
