@@ -78,8 +78,7 @@ def test_an_export_through_the_cache_is_the_whole_export(db: Path, tmp_path: Pat
 def test_an_entry_changed_in_place_is_not_used(db: Path, tmp_path: Path, caplog):
     cache = tmp_path / "cache"
     first = _export(db, tmp_path / "first", cache)
-    # The entry is a link to the export: editing that file in place edits the entry.
-    with open(tmp_path / "first" / "observations.csv", "r+b") as handle:
+    with open(cache / "export" / "observations.csv", "r+b") as handle:
         handle.seek(200)
         handle.write(b"#")
     with caplog.at_level(logging.WARNING, logger="greenaudit"):

@@ -1,8 +1,8 @@
 """The exported observations and coverage CSVs, kept with where each source's rows lie.
 
 Both tables are published sorted by source_id first, so each source's rows are one
-run of bytes. The entry (`cache_dir`/export/<table>.csv, a hard link to the last
-export, and <table>.json) records the summary of each source's rows in the
+run of bytes. The entry (`cache_dir`/export/<table>.csv, a copy of the last export,
+and <table>.json) records the summary of each source's rows in the
 database (row_summary.py) and the byte range of its rows in the file. An export
 then writes, in source order, the stored bytes of every source whose summary is
 unchanged and the freshly exported rows of the others: at a million observations,
@@ -12,7 +12,7 @@ Row ends are found without parsing the CSV: a line break ends a record exactly w
 an even number of quote characters precede it (quotes inside a field are doubled,
 and a field holding a line break is quoted). The entry is used only under the same
 key (code, DuckDB's version, the table's column types, the columns written and
-their order) and while the linked file has the size and modification time recorded;
+their order) and while its copy has the size and modification time recorded;
 anything else exports the whole table.
 """
 
@@ -184,13 +184,11 @@ class ExportCache:
         try:
             self.root.mkdir(parents=True, exist_ok=True)
             manifest.unlink(missing_ok=True)
-            linked = data.with_name(f".{data.name}.tmp")
-            linked.unlink(missing_ok=True)
-            try:
-                os.link(path, linked)  # the export is never written in place: a link is a copy
-            except OSError:
-                shutil.copyfile(path, linked)
-            os.replace(linked, data)
+            copied = data.with_name(f".{data.name}.tmp")
+            # A copy, not a link: the workflow may touch its outputs, and a user may edit
+            # them; only greenaudit writes under the cache.
+            shutil.copyfile(path, copied)
+            os.replace(copied, data)
             stat = data.stat()
             record = {"key": key, "stat": [stat.st_size, stat.st_mtime_ns], "header": header,
                       "sources": list(current),
