@@ -289,8 +289,12 @@ def load_tables(db_path: Path, columns: dict[str, set[str]] | None = None) -> di
         # that does not depend on how the database stores the rows, so GX's partial
         # lists are stable.
         index = [c for c in INDEX_COLUMNS[table] if c in names]
-        frames[table] = read_frame(db_path, table, names, order_by=index or names,
-                                   ties_by_row_hash=True)
+        frame = read_frame(db_path, table, names, order_by=index or names,
+                           ties_by_row_hash=True)
+        # GX compares int64 and float64 columns with bounds in one vectorised step, and
+        # every other dtype (int32 too) one value at a time in Python.
+        narrow = [c for c in frame.columns if str(frame[c].dtype) in ("int8", "int16", "int32")]
+        frames[table] = frame.astype({c: "int64" for c in narrow}) if narrow else frame
     return frames
 
 
