@@ -351,3 +351,47 @@ def test_chart_descriptions_state_the_counts() -> None:
 def test_interval_text_shows_open_ends() -> None:
     assert interval_text("", "5") == "[−∞, 5]"
     assert interval_text("1", "") == "[1, ∞]"
+
+
+# ---------------------------------------------------------------- charts side by side
+
+def _chart(name: str):
+    from greenaudit.report.charts import Chart
+
+    return Chart(name, f"title {name}", "text", f"<svg>{name} {'x' * 200_000}</svg>")
+
+
+def test_side_by_side_gives_the_charts_in_order():
+    from greenaudit.report.build import side_by_side
+
+    charts = side_by_side(lambda: _chart("a"), lambda: [_chart("b"), _chart("c")])
+    assert charts == [_chart("a"), _chart("b"), _chart("c")]  # larger than a pipe's buffer
+
+
+def test_a_failing_child_is_rendered_here_instead():
+    import os
+
+    from greenaudit.report.build import side_by_side
+
+    parent = os.getpid()
+
+    def first():
+        if os.getpid() != parent:
+            raise RuntimeError("the child fails")
+        return _chart("a")
+
+    assert side_by_side(first, lambda: [_chart("b")]) == [_chart("a"), _chart("b")]
+
+
+def test_an_error_here_stops_the_child_and_is_raised():
+    import os
+
+    from greenaudit.report.build import side_by_side
+
+    def rest():
+        raise ValueError("no charts")
+
+    with pytest.raises(ValueError, match="no charts"):
+        side_by_side(lambda: _chart("a"), rest)
+    with pytest.raises(ChildProcessError):  # no child left behind
+        os.waitpid(-1, os.WNOHANG)
