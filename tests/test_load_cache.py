@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from pathlib import Path
 
@@ -157,3 +158,17 @@ def test_no_cache_writes_nothing(tmp_path: Path):
     _load(files, None, tmp_path / "staged" / "out.duckdb")
     after = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*"))
     assert set(after) - set(before) == {Path("staged/out.duckdb")}
+
+
+def test_an_entry_grown_past_twice_its_fresh_size_is_loaded_afresh(tmp_path: Path):
+    cache = tmp_path / "cache"
+    files = _shards(tmp_path / "staged", SHARDS)
+    _load(files, cache, tmp_path / "one.duckdb")
+    manifest = cache / "load" / MANIFEST
+    record = json.loads(manifest.read_text(encoding="utf-8"))
+    size = (cache / "load" / load_cache.DATABASE).stat().st_size
+    assert record["fresh_size"] == size
+    record["fresh_size"] = int(size / load_cache.MAX_GROWTH) - 1
+    manifest.write_text(json.dumps(record), encoding="utf-8")
+    assert _load(files, cache, tmp_path / "two.duckdb")[1] == "loaded afresh"
+    assert _load(files, cache, tmp_path / "three.duckdb")[1].startswith("reused")

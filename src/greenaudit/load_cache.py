@@ -12,7 +12,8 @@ file's rows inserted. That takes about a second, against a full load. The entry 
 used only when the code fingerprint and DuckDB's version are also the same, and its
 row counts are checked against the files' after the update; anything unexpected
 loads the tables afresh. Rows end up in another physical order than a full load
-gives: nothing reads these tables without ordering them (see pandera_schemas).
+gives: no output depends on it (exports and GX sort, pandera names failing rows by
+their key; tests/test_pandera_cache.py shuffles every table to check).
 """
 
 from __future__ import annotations
@@ -37,6 +38,9 @@ MANIFEST = "manifest.json"
 DATABASE = "staged.duckdb"
 # Past this share of changed files a full load costs less than the deletions.
 MAX_CHANGED_SHARE = 0.5
+# DuckDB reuses the space deleted rows free, but an entry that has grown past this
+# multiple of its size when loaded afresh is loaded afresh again.
+MAX_GROWTH = 2.0
 
 
 def load_key() -> str:
@@ -81,6 +85,7 @@ class LoadPlan:
     reuse: bool = False                # start from the entry's database
     changed: dict[str, list[str]] = field(default_factory=dict)  # table -> changed files
     old_sources: dict[str, list[str]] = field(default_factory=dict)  # file -> ids it held
+    fresh_size: int = 0                # bytes of the entry's database when loaded afresh
 
     @property
     def description(self) -> str:
@@ -102,6 +107,9 @@ def plan_load(files: dict[str, list[Path]], cache_dir: Path | None) -> LoadPlan:
         tables = manifest["tables"]
         if manifest.get("key") != load_key() or not (plan.entry / DATABASE).is_file():
             return plan
+        plan.fresh_size = int(manifest["fresh_size"])
+        if (plan.entry / DATABASE).stat().st_size > MAX_GROWTH * plan.fresh_size:
+            return plan  # deletions left too much free space behind: start afresh
         changed: dict[str, list[str]] = {}
         old_sources: dict[str, list[str]] = {}
         for table in BY_SOURCE:
@@ -207,6 +215,7 @@ def _store_entry(con: duckdb.DuckDBPyConnection, path: Path, plan: LoadPlan) -> 
         con.execute("CHECKPOINT")  # the file holds every row: no write-ahead log to copy
         shutil.copyfile(path, temporary)
         os.replace(temporary, target)
+        plan.fresh_size = target.stat().st_size
         _save_manifest(con, plan)
     except (duckdb.Error, OSError) as exc:
         log.warning("load cache in %s not written (%s)", plan.entry, exc)
@@ -222,7 +231,7 @@ def _save_manifest(con: duckdb.DuckDBPyConnection, plan: LoadPlan) -> None:
     for table in BY_SOURCE:
         stale = plan.files[table] if not plan.reuse else plan.changed[table]
         sources.update(_sources_by_file(con, stale))
-    manifest = {"key": load_key(), "tables": {
+    manifest = {"key": load_key(), "fresh_size": plan.fresh_size, "tables": {
         table: [{"path": p, "sha256": plan.digests[p], "sources": sources[p]}
                 for p in plan.files[table]] for table in BY_SOURCE}}
     temporary = plan.entry / f".{MANIFEST}.tmp"
