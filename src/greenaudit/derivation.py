@@ -16,8 +16,8 @@ source; where the sources conflict it reads the hull of their intervals.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol
 from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_EVEN, Context, Decimal
+from typing import Protocol
 
 import duckdb
 

@@ -22,7 +22,8 @@ import json
 import logging
 import os
 import shutil
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
+from contextlib import ExitStack
 from pathlib import Path
 
 import duckdb
@@ -75,10 +76,6 @@ def _blocks(path: Path, start: int, order: list, counts: dict) -> dict:
     return blocks
 
 
-def _name(source: str | None) -> str:
-    return "\0null" if source is None else source
-
-
 def _copy_range(source, target, start: int, length: int) -> None:
     while length > 0:
         sent = os.sendfile(target.fileno(), source.fileno(), start, length)
@@ -86,17 +83,6 @@ def _copy_range(source, target, start: int, length: int) -> None:
             raise OSError(f"{source.name}: ended before byte {start + length}")
         start += sent
         length -= sent
-
-
-def _chunks(path: Path, start: int, length: int) -> Iterator[bytes]:
-    with open(path, "rb") as handle:
-        handle.seek(start)
-        while length > 0:
-            data = handle.read(min(length, _CHUNK))
-            if not data:
-                raise OSError(f"{path}: ended before byte {start + length}")
-            length -= len(data)
-            yield data
 
 
 class ExportCache:
@@ -126,8 +112,8 @@ class ExportCache:
 
     def _reuse(self, table, path, export, stored, current, order, counts, key) -> str:
         old_file = self.root / f"{table}.csv"
-        old = {_name(s): v for s, v in zip(stored["sources"], stored["blocks"])}
-        changed = [s for s in order if old.get(_name(s), [None])[0] != list(current[s])]
+        old = dict(zip(stored["sources"], stored["blocks"]))  # a NULL source id is None
+        changed = [s for s in order if old.get(s, [None])[0] != list(current[s])]
         part = path.with_name(f".{path.name}.changed")
         fresh: dict = {}
         try:
@@ -140,17 +126,19 @@ class ExportCache:
                 fresh = _blocks(part, 0, changed, counts)
             blocks: dict = {}
             header = stored["header"]
-            with atomic_path(path) as tmp, open(tmp, "wb") as out, open(old_file, "rb") as src:
+            with ExitStack() as files:
+                tmp = files.enter_context(atomic_path(path))
+                out = files.enter_context(open(tmp, "wb"))
+                src = files.enter_context(open(old_file, "rb"))
+                new = files.enter_context(open(part, "rb")) if fresh else None
                 _copy_range(src, out, 0, header)
                 at = header
                 for source in order:
                     if source in fresh:
                         start, length = fresh[source]
-                        for data in _chunks(part, start, length):
-                            out.write(data)
-                        out.flush()
+                        _copy_range(new, out, start, length)
                     else:
-                        start, length = old[_name(source)][1]
+                        start, length = old[source][1]
                         _copy_range(src, out, start, length)
                     blocks[source] = [at, length]
                     at += length

@@ -85,6 +85,7 @@ class LoadPlan:
     reuse: bool = False                # start from the entry's database
     changed: dict[str, list[str]] = field(default_factory=dict)  # table -> changed files
     old_sources: dict[str, list[str]] = field(default_factory=dict)  # file -> ids it held
+    new_sources: dict[str, list[str]] = field(default_factory=dict)  # changed file -> ids now
     fresh_size: int = 0                # bytes of the entry's database when loaded afresh
 
     @property
@@ -151,6 +152,7 @@ def update_from_entry(con: duckdb.DuckDBPyConnection, plan: LoadPlan) -> None:
         changed = plan.changed[table]
         if changed:
             now = _sources_by_file(con, changed)
+            plan.new_sources.update(now)
             ids = sorted({s for p in changed for s in plan.old_sources.get(p, []) + now[p]})
             con.execute(f"DELETE FROM {table} WHERE source_id IN (SELECT unnest(?::VARCHAR[]))",
                         [ids])
@@ -227,10 +229,12 @@ def _store_entry(con: duckdb.DuckDBPyConnection, path: Path, plan: LoadPlan) -> 
 
 def _save_manifest(con: duckdb.DuckDBPyConnection, plan: LoadPlan) -> None:
     assert plan.entry is not None
-    sources: dict[str, list[str]] = dict(plan.old_sources)
-    for table in BY_SOURCE:
-        stale = plan.files[table] if not plan.reuse else plan.changed[table]
-        sources.update(_sources_by_file(con, stale))
+    if plan.reuse:
+        sources = {**plan.old_sources, **plan.new_sources}
+    else:
+        sources = {}
+        for table in BY_SOURCE:
+            sources.update(_sources_by_file(con, plan.files[table]))
     manifest = {"key": load_key(), "fresh_size": plan.fresh_size, "tables": {
         table: [{"path": p, "sha256": plan.digests[p], "sources": sources[p]}
                 for p in plan.files[table]] for table in BY_SOURCE}}
