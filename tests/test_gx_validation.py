@@ -25,8 +25,10 @@ from greenaudit.gx_validation import (
     RANGES_SUITE,
     RESULTS_FILE,
     UNITS_SUITE,
+    DEFERRED_GX_DEPENDENCIES,
     _build_data_docs,
     catalog_from_database,
+    defer_imports,
     kind_ranges,
     run_gx_validation,
     suite_specs,
@@ -403,3 +405,58 @@ def test_a_database_without_catalog_gives_an_empty_catalog(tmp_path):
     db = tmp_path / "empty.duckdb"
     duckdb.connect(str(db)).close()
     assert catalog_from_database(db) == {}
+
+
+def test_a_deferred_module_loads_on_first_use_only(tmp_path, monkeypatch):
+    package = tmp_path / "deferpkg"
+    package.mkdir()
+    (package / "__init__.py").write_text("", encoding="utf-8")
+    marker = tmp_path / "loaded"
+    (package / "heavy.py").write_text(
+        f"from pathlib import Path\nPath({str(marker)!r}).open('a').write('x')\nVALUE = 42\n",
+        encoding="utf-8")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    try:
+        assert defer_imports(("deferpkg.heavy", "deferpkg.missing", "json")) == ["deferpkg.heavy"]
+        from deferpkg import heavy  # how GX imports scipy.stats
+
+        assert not marker.exists()
+        assert heavy.VALUE == 42
+        assert heavy.VALUE == 42
+        assert marker.read_text() == "x"  # executed once, on first use
+        assert defer_imports(("deferpkg.heavy",)) == []  # already imported: left alone
+    finally:
+        for name in ("deferpkg.heavy", "deferpkg"):
+            sys.modules.pop(name, None)
+
+
+def test_the_gx_job_defers_scipy_stays_quiet_and_matches_in_process_results(tmp_path, good):
+    """`greenaudit validate-gx` as the workflow runs it: scipy.stats is never loaded,
+    GX's import notes stay out of the log, and the quick exit loses no output."""
+    db = make_db(tmp_path / "audit.duckdb", *valid_rows())
+    con = duckdb.connect(str(db))
+    con.execute("CREATE TABLE catalog (indicator_id VARCHAR, kind VARCHAR, unit VARCHAR, "
+                "valid_low DECIMAL(38,10), valid_high DECIMAL(38,10))")
+    for indicator_id, entry in CATALOG.items():
+        con.execute("INSERT INTO catalog VALUES (?, ?, ?, ?, ?)",
+                    [indicator_id, entry["kind"], entry["unit"], *entry["valid_range"]])
+    con.close()
+    out = tmp_path / "out"
+    proc = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "greenaudit.cli", "validate-gx",
+         "--db", str(db), "--results", str(out / RESULTS_FILE),
+         "--data-docs", str(out / "data_docs"), "--checks", str(out / "checks.parquet")],
+        capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    imported = {line.rsplit("|", 1)[1].strip() for line in proc.stderr.splitlines()
+                if line.startswith("import time:")}
+    assert "great_expectations" in imported
+    for name in DEFERRED_GX_DEPENDENCIES:
+        assert name not in imported and not any(m.startswith(name + ".") for m in imported)
+    log_lines = [line for line in proc.stderr.splitlines() if not line.startswith("import time:")]
+    n_checks = len(good["checks"])
+    assert log_lines == [f"INFO greenaudit: great expectations: {n_checks} checks, 0 failing"]
+    assert ((out / RESULTS_FILE).read_bytes()
+            == (good["out1"] / RESULTS_FILE).read_bytes())
+    assert (out / "data_docs" / "index.html").is_file()
+    assert pd.read_parquet(out / "checks.parquet")["status"].eq("pass").all()

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import functools
 import logging
+import os
 import sys
 from decimal import Decimal
 from pathlib import Path
@@ -306,7 +307,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--results", type=Path, required=True)
     p.add_argument("--data-docs", type=Path, required=True)
     p.add_argument("--checks", type=Path, required=True)
-    p.set_defaults(func=_validate_gx)
+    # Nothing is left open once it returns: see run().
+    p.set_defaults(func=_validate_gx, quick_exit=True)
 
     p = sub.add_parser("export", help="write the large would-be published tables from the "
                                       "database")
@@ -378,7 +380,7 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument(f"--max-{name.replace('_', '-')}", dest=f"max_{name}", type=_positive,
                        default=spec.default, metavar="N",
                        help=f"{LIMIT_HELP[name]} (default {spec.default})")
-    p.set_defaults(func=_report)
+    p.set_defaults(func=_report, quick_exit=True)  # see run()
 
     p = sub.add_parser("scaffold", help="append candidate rows for a source's uncovered mentions")
     p.add_argument("source_id")
@@ -421,7 +423,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    return execute(build_parser().parse_args(argv))
+
+
+def execute(args: argparse.Namespace) -> int:
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
                         format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
     try:
@@ -431,5 +436,25 @@ def main(argv: list[str] | None = None) -> int:
         return 2
 
 
+def run() -> None:
+    """The console entry point.
+
+    A command marked `quick_exit` leaves the process without tearing the
+    interpreter down: GX loads some 2,000 modules, and freeing them took 0.7 s of
+    a 5 s validation job. Such a command writes every output to a temporary name
+    and renames it, holds no database open for writing, and has waited for its
+    child processes, so nothing is lost by skipping the teardown. Logging is shut
+    down and the standard streams flushed first; other commands exit normally.
+    """
+    args = build_parser().parse_args()
+    code = execute(args)
+    if getattr(args, "quick_exit", False):
+        logging.shutdown()
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+    sys.exit(code)
+
+
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    run()

@@ -18,11 +18,13 @@ costs seconds, and the rest of the package imports this module cheaply.
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import logging
 import math
 import os
 import shutil
+import sys
 import threading
 import warnings
 from contextlib import contextmanager
@@ -458,6 +460,41 @@ def write_json_atomic(path: Path, data: Any) -> None:
 def _quiet_gx_environment() -> None:
     os.environ["GX_ANALYTICS_ENABLED"] = "False"
     os.environ.setdefault("TQDM_DISABLE", "1")
+    # GX logs a few hundred registry notes at INFO on import; the job log keeps ours.
+    logging.getLogger("great_expectations").setLevel(logging.WARNING)
+
+
+# Imported by GX at start-up for expectations the suites do not use (KL divergence,
+# KS tests): about a second of the import. Deferred, they load on first use.
+DEFERRED_GX_DEPENDENCIES = ("scipy.stats",)
+
+
+def defer_imports(names: tuple[str, ...]) -> list[str]:
+    """Register each module not yet imported as lazy: loaded when an attribute is used.
+
+    Returns the names deferred. A module that is missing or already imported is
+    left alone. `from package import module` binds the lazy module without loading
+    it, which is how GX imports these.
+    """
+    deferred = []
+    for name in names:
+        if name in sys.modules:
+            continue
+        try:
+            spec = importlib.util.find_spec(name)
+        except (ImportError, ValueError):
+            continue
+        if spec is None or spec.loader is None:
+            continue
+        spec.loader = importlib.util.LazyLoader(spec.loader)
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        spec.loader.exec_module(module)
+        parent, _, child = name.rpartition(".")
+        if parent:
+            setattr(sys.modules[parent], child, module)
+        deferred.append(name)
+    return deferred
 
 
 def _context_config(docs_dir: Path):
@@ -607,6 +644,7 @@ def run_gx_validation(db_path: Path, out_dir: Path, catalog: dict) -> list[Check
 
         from . import duckframe  # noqa: F401
 
+        defer_imports(DEFERRED_GX_DEPENDENCIES)
         importer = threading.Thread(target=_import_gx, name="import-gx", daemon=True)
         importer.start()
         frames = load_tables(db_path, needed_columns(specs))
