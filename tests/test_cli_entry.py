@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import logging
 import subprocess
 import sys
 
 import pytest
 
 from greenaudit import cli
+from greenaudit.checks import Check
 
 
 class QuickExit(Exception):
@@ -83,3 +85,23 @@ def test_the_module_runs_the_entry_point(tmp_path):
                           capture_output=True, text=True)
     assert proc.returncode == 1
     assert "--results must be DIR/gx_results.json" in proc.stderr
+
+
+def test_build_db_logs_a_summary_and_the_checks_that_did_not_pass(
+        tmp_path, repo_root, monkeypatch, caplog):
+    import greenaudit.database as database
+
+    checks = [Check("rule.fine", "rule", "error", "pass", "t", 1, 0, "holds"),
+              Check("rule.broken", "rule", "error", "fail", "t", 1, 1, "does not hold"),
+              Check("range.odd", "plausibility", "warning", "fail", "t", 4, 1, "one outlier")]
+    monkeypatch.setattr(database, "build_database", lambda *args, **kwargs: checks)
+    with caplog.at_level(logging.DEBUG, logger="greenaudit"):
+        assert cli.main(["build-db", "--workspace", str(repo_root),
+                         "--out", str(tmp_path / "db.duckdb"), "--transcriptions", "t",
+                         "--observations", "o", "--checks", "c", "--findings", "f",
+                         "--coverage", "v"]) == 0
+    logged = [(r.levelno, r.getMessage()) for r in caplog.records if r.name == "greenaudit"]
+    assert (logging.INFO, "database: 3 checks, 2 not passing") in logged
+    assert (logging.INFO, "rule.broken: fail does not hold") in logged
+    assert (logging.INFO, "range.odd: fail one outlier") in logged
+    assert (logging.DEBUG, "rule.fine: pass holds") in logged  # listed with -v only

@@ -78,8 +78,13 @@ def _build_db(args: argparse.Namespace) -> int:
                             args.observations, args.checks, args.findings, extra, rules, units,
                             threads=args.threads, coverage=args.coverage,
                             cache_dir=args.cache_dir, rule_memo=memo)
+    # Every outcome is in the checks table; the log names those that did not pass
+    # (thousands of passing rules would make it megabytes; -v lists them too).
+    failed = [check for check in checks if check.status != "pass"]
+    log.info("database: %d checks, %d not passing", len(checks), len(failed))
     for check in checks:
-        log.info("%s: %s %s", check.check_id, check.status, check.message)
+        log.log(logging.DEBUG if check.status == "pass" else logging.INFO, "%s: %s %s",
+                check.check_id, check.status, check.message)
     return 0
 
 
