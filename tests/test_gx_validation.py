@@ -22,10 +22,10 @@ import pytest
 
 from greenaudit.checks import Check
 from greenaudit.gx_validation import (
+    DEFERRED_GX_DEPENDENCIES,
     RANGES_SUITE,
     RESULTS_FILE,
     UNITS_SUITE,
-    DEFERRED_GX_DEPENDENCIES,
     _build_data_docs,
     catalog_from_database,
     defer_imports,
