@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from hypothesis import settings
 
-from greenaudit.quantity import QuantityParser
-from greenaudit.units import UnitSystem
+from greenaudit.text.quantity import QuantityParser
+from greenaudit.text.units import UnitSystem
 
 
 # Property tests explore new random examples on every local run. A CI audit sets

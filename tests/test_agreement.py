@@ -1,4 +1,4 @@
-"""Tests of cross-source agreement computed in DuckDB (greenaudit.database.AGREEMENT_SQL)."""
+"""Tests of cross-source agreement computed in DuckDB (greenaudit.database.build.AGREEMENT_SQL)."""
 
 from __future__ import annotations
 
@@ -8,13 +8,13 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from greenaudit.catalog import Discrepancy, load_catalog
+from greenaudit.workspace.catalog import Discrepancy, load_catalog
 from greenaudit.checks import Check
-from greenaudit.database import AGREEMENTS, build_database
-from greenaudit.manifest import load_manifest
-from greenaudit.parquet import CHECKS, FINDINGS, OBSERVATIONS, TRANSCRIPTIONS, write_table
-from greenaudit.quantity import intervals
-from greenaudit.stage import Settings
+from greenaudit.database.build import AGREEMENTS, build_database
+from greenaudit.workspace.manifest import load_manifest
+from greenaudit.formats.parquet import CHECKS, FINDINGS, OBSERVATIONS, TRANSCRIPTIONS, write_table
+from greenaudit.text.quantity import intervals
+from greenaudit.stage.source import Settings
 
 D = Decimal
 A = "000_451eeb3f8d9b8ea0"

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from greenaudit.atomic import (
+from greenaudit.formats.atomic import (
     atomic_directory,
     atomic_path,
     copy_atomic,
@@ -14,8 +14,8 @@ from greenaudit.atomic import (
     write_bytes_atomic,
     write_text_atomic,
 )
-from greenaudit.parquet import CHECKS, write_table
-from greenaudit.publish import publish
+from greenaudit.formats.parquet import CHECKS, write_table
+from greenaudit.audit.publish import publish
 
 
 def _names(directory: Path) -> list[str]:

@@ -1,4 +1,4 @@
-"""Tests of the indicator catalog and its period / breakdown checks (greenaudit.catalog)."""
+"""Tests of the indicator catalog and its period / breakdown checks (greenaudit.workspace.catalog)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from greenaudit.catalog import (
+from greenaudit.workspace.catalog import (
     KINDS,
     Indicator,
     check_breakdown,

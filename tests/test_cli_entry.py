@@ -89,7 +89,7 @@ def test_the_module_runs_the_entry_point(tmp_path):
 
 def test_build_db_logs_a_summary_and_the_checks_that_did_not_pass(
         tmp_path, repo_root, monkeypatch, caplog):
-    import greenaudit.database as database
+    import greenaudit.database.build as database
 
     checks = [Check("rule.fine", "rule", "error", "pass", "t", 1, 0, "holds"),
               Check("rule.broken", "rule", "error", "fail", "t", 1, 1, "does not hold"),

@@ -1,4 +1,4 @@
-"""Tests of the coverage audit (greenaudit.coverage) and its staging checks."""
+"""Tests of the coverage audit (greenaudit.stage.coverage) and its staging checks."""
 
 from __future__ import annotations
 
@@ -8,14 +8,14 @@ from pathlib import Path
 
 import pytest
 
-from greenaudit.coverage import (CALENDAR_REASON, IgnoredRow, Span, _line_column, _line_starts,
+from greenaudit.stage.coverage import (CALENDAR_REASON, IgnoredRow, Span, _line_column, _line_starts,
                                  audit_coverage, line_column,
                                  read_ignored)
-from greenaudit.manifest import load_manifest
-from greenaudit.mentions import mentions_in
-from greenaudit.normalise import Cleaning, normalise
-from greenaudit.stage import StageContext, all_findings, stage_source
-from greenaudit.workspace import workspace_checks
+from greenaudit.workspace.manifest import load_manifest
+from greenaudit.text.mentions import mentions_in
+from greenaudit.text.normalise import Cleaning, normalise
+from greenaudit.stage.source import StageContext, all_findings, stage_source
+from greenaudit.workspace.completeness import workspace_checks
 
 PLAIN = Cleaning()
 WHITE_PAPER = "000_451eeb3f8d9b8ea0"
@@ -269,7 +269,7 @@ def test_pandera_model_of_the_coverage_table():
     import pandas as pd
     import pandera.pandas as pa
 
-    from greenaudit.pandera_schemas import CoverageRow
+    from greenaudit.validate.pandera import CoverageRow
 
     good = pd.DataFrame({"source_id": ["s", "s"], "start": np.array([0, 5], dtype="int32"),
                          "end": np.array([4, 7], dtype="int32"), "mention": ["2023", "45"],

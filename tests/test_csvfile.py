@@ -1,4 +1,4 @@
-"""Tests of the located CSV reader (greenaudit.csvfile)."""
+"""Tests of the located CSV reader (greenaudit.formats.csvfile)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from greenaudit.csvfile import Row, read_rows
+from greenaudit.formats.csvfile import Row, read_rows
 from greenaudit.errors import InputError
 
 REQUIRED = ("indicator_id", "period", "quantity", "quote")

@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from greenaudit import datadiff
+from greenaudit.tools import diff as datadiff
 from greenaudit.checks import CHECK_COLUMNS
 from greenaudit.cli import main
-from greenaudit.manifest import MANIFEST_COLUMNS
-from greenaudit.publish import INDICATOR_COLUMNS, OBSERVATION_COLUMNS, to_csv
+from greenaudit.workspace.manifest import MANIFEST_COLUMNS
+from greenaudit.audit.publish import INDICATOR_COLUMNS, OBSERVATION_COLUMNS, to_csv
 
 SHA_A, SHA_B, SHA_C = "a" * 64, "b" * 64, "c" * 64
 

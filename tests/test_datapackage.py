@@ -1,4 +1,4 @@
-"""The Frictionless data package of results/audit/ (greenaudit.datapackage)."""
+"""The Frictionless data package of results/audit/ (greenaudit.audit.datapackage)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from greenaudit import datapackage, publish
+from greenaudit.audit import datapackage, publish
 
 REPO = Path(__file__).resolve().parents[1]
 AUDIT = REPO / "results" / "audit"
@@ -98,7 +98,7 @@ def test_descriptor_refuses_a_table_without_a_resource(tmp_path):
     names = [*datapackage.RESOURCE_FILES, "unlisted.csv"]
     with pytest.raises(ValueError, match="unlisted.csv have no resource"):
         datapackage.descriptor(tmp_path, names, _sources(AUDIT))
-    with pytest.raises(ValueError, match="catalog.csv of greenaudit.datapackage are not among"):
+    with pytest.raises(ValueError, match="catalog.csv of greenaudit.audit.datapackage are not among"):
         datapackage.descriptor(tmp_path, [n for n in datapackage.RESOURCE_FILES
                                           if n != "catalog.csv"], _sources(AUDIT))
     (tmp_path / "checks.csv").write_text("check_id,kind\n", encoding="utf-8")

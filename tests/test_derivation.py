@@ -11,17 +11,17 @@ import duckdb
 import pytest
 import yaml
 
-from greenaudit.catalog import load_catalog
-from greenaudit.derivation import (apply_rules, evaluate_rules, input_signature,
+from greenaudit.workspace.catalog import load_catalog
+from greenaudit.rules.derive import (apply_rules, evaluate_rules, input_signature,
                                    inputs_from_observations)
-from greenaudit.interval_arithmetic import Interval
-from greenaudit.manifest import source_ids
-from greenaudit.parquet import FINDINGS, OBSERVATIONS, write_table
+from greenaudit.text.intervals import Interval
+from greenaudit.workspace.manifest import source_ids
+from greenaudit.formats.parquet import FINDINGS, OBSERVATIONS, write_table
 from greenaudit.rule_cache import StoredRuleMemo
-from greenaudit.rule_evaluation import Input, evaluate
-from greenaudit.rule_units import RuleUnits
-from greenaudit.rules import load_rules
-from greenaudit.stage import stage_source
+from greenaudit.rules.evaluate import Input, evaluate
+from greenaudit.rules.units import RuleUnits
+from greenaudit.rules.load import load_rules
+from greenaudit.stage.source import stage_source
 
 D = Decimal
 REPO = Path(__file__).resolve().parents[1]
@@ -321,9 +321,9 @@ def test_derived_value_outside_its_ranges(tmp_path, rules_from, catalog, units):
 
 def _build(tmp_path: Path, repo_root: Path, seed_observations: list[dict], catalog, units,
            rules) -> tuple[Path, list]:
-    from greenaudit.database import build_database
-    from greenaudit.manifest import load_manifest
-    from greenaudit.parquet import CHECKS, TRANSCRIPTIONS
+    from greenaudit.database.build import build_database
+    from greenaudit.workspace.manifest import load_manifest
+    from greenaudit.formats.parquet import CHECKS, TRANSCRIPTIONS
 
     stage = tmp_path / "stage"
     paths = {name: stage / f"{name}.parquet" for name in
@@ -364,7 +364,7 @@ def test_build_evaluates_rules_given_as_a_loader_like_a_list(
 
 def test_a_rule_error_during_the_build_leaves_no_database(tmp_path, repo_root,
                                                           seed_observations, catalog, units):
-    from greenaudit.rules import RuleError
+    from greenaudit.rules.load import RuleError
 
     (tmp_path / "rules.yaml").write_text("rules:\n  - id: Bad Id\n", encoding="utf-8")
     with pytest.raises(RuleError) as failure:

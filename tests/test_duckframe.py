@@ -1,4 +1,4 @@
-"""Tests of greenaudit.duckframe: DuckDB tables read into pandas through Arrow."""
+"""Tests of greenaudit.formats.duckframe: DuckDB tables read into pandas through Arrow."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from greenaudit.duckframe import read_frame
+from greenaudit.formats.duckframe import read_frame
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""Tests of quote and quantity proof against a source (greenaudit.evidence)."""
+"""Tests of quote and quantity proof against a source (greenaudit.stage.evidence)."""
 
 from __future__ import annotations
 
@@ -6,9 +6,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from greenaudit.evidence import EVIDENCE_STATUSES, check_evidence, nearest_text
-from greenaudit.manifest import load_manifest
-from greenaudit.normalise import Cleaning, normalise
+from greenaudit.stage.evidence import EVIDENCE_STATUSES, check_evidence, nearest_text
+from greenaudit.workspace.manifest import load_manifest
+from greenaudit.text.normalise import Cleaning, normalise
 
 PLAIN = Cleaning()
 
@@ -122,7 +122,7 @@ def test_a_changed_digit_in_the_quantity_is_a_value_mismatch(quantity, stated):
 
 
 def test_a_changed_digit_in_a_seed_row_names_the_row_and_the_stated_figure(workspace_copy):
-    from greenaudit.stage import stage_source
+    from greenaudit.stage.source import stage_source
 
     table = workspace_copy / "raw" / "tables" / "000_451eeb3f8d9b8ea0.csv"
     text = table.read_text(encoding="utf-8")
@@ -139,7 +139,7 @@ def test_a_changed_digit_in_a_seed_row_names_the_row_and_the_stated_figure(works
 
 
 def test_a_changed_character_in_a_seed_quote_names_the_row_and_the_nearest_text(workspace_copy):
-    from greenaudit.stage import stage_source
+    from greenaudit.stage.source import stage_source
 
     table = workspace_copy / "raw" / "tables" / "003_1a3b190ec270dc4e.csv"
     text = table.read_text(encoding="utf-8")
@@ -219,7 +219,7 @@ def test_a_substring_of_the_source_is_always_found(raw, data):
 
 @pytest.fixture(scope="module")
 def seed_observations(repo_root):
-    from greenaudit.stage import StageContext, stage_source
+    from greenaudit.stage.source import StageContext, stage_source
 
     context = StageContext.load(repo_root)
     return [(context.manifest[sid], stage_source(repo_root, sid, context=context))

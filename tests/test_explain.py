@@ -1,4 +1,4 @@
-"""Tests of `greenaudit explain` (greenaudit.explain) on the published audit tables."""
+"""Tests of `greenaudit explain` (greenaudit.tools.explain) on the published audit tables."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from rich.console import Console
 
 from greenaudit.cli import main
 from greenaudit.errors import InputError
-from greenaudit.explain import HIGHLIGHT, explain, highlighted, interval_text, quantity_span
+from greenaudit.tools.explain import HIGHLIGHT, explain, highlighted, interval_text, quantity_span
 
 SOURCES = ("000_451eeb3f8d9b8ea0", "003_1a3b190ec270dc4e", "004_2e0697a374659b7e")
 QUOTES = (

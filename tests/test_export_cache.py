@@ -10,7 +10,7 @@ import duckdb
 import pytest
 
 from greenaudit.export_cache import row_ends
-from greenaudit.publish import EXPORTED_FILES, export_tables
+from greenaudit.audit.publish import EXPORTED_FILES, export_tables
 
 
 def test_row_ends_skip_line_breaks_inside_quoted_fields(tmp_path: Path):

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from greenaudit.expression import (Binary, Call, Comparison, ExpressionError, Logical, Negative,
+from greenaudit.rules.grammar import (Binary, Call, Comparison, ExpressionError, Logical, Negative,
                                    Not, Number, Power, Reference, parse, parse_reference,
                                    references, tokenize)
 

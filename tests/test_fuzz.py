@@ -19,14 +19,14 @@ import yaml
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from greenaudit.catalog import check_breakdown, check_period, load_catalog, load_discrepancies
+from greenaudit.workspace.catalog import check_breakdown, check_period, load_catalog, load_discrepancies
 from greenaudit.errors import GreenauditError, QuantityError
-from greenaudit.evidence import EVIDENCE_STATUSES, check_evidence
-from greenaudit.manifest import load_manifest
-from greenaudit.normalise import Cleaning, normalise
-from greenaudit.quantity import CN_NUMERAL_CHARS, INFIXES, MAGNITUDES, PREFIXES, SUFFIXES, intervals
-from greenaudit.stage import stage_source
-from greenaudit.units import UnitSystem
+from greenaudit.stage.evidence import EVIDENCE_STATUSES, check_evidence
+from greenaudit.workspace.manifest import load_manifest
+from greenaudit.text.normalise import Cleaning, normalise
+from greenaudit.text.quantity import CN_NUMERAL_CHARS, INFIXES, MAGNITUDES, PREFIXES, SUFFIXES, intervals
+from greenaudit.stage.source import stage_source
+from greenaudit.text.units import UnitSystem
 from greenaudit.workflow import config_problem
 
 REPO = Path(__file__).resolve().parents[1]
@@ -245,7 +245,7 @@ EXPRESSION_ALPHABET = st.sampled_from(list("abcdeh_xyz0123456789.@-+*/()[]=<>!,;
 @given(st.lists(EXPRESSION_ALPHABET, max_size=25).map("".join) | st.text(max_size=40))
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 def test_rule_expression_parser_raises_only_its_own_located_errors(text: str) -> None:
-    from greenaudit.expression import ExpressionError, constant_value, parse, references
+    from greenaudit.rules.grammar import ExpressionError, constant_value, parse, references
 
     try:
         tree = parse(text)

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from greenaudit.interval_arithmetic import (NEAREST, Interval, IntervalError, format_bound,
+from greenaudit.text.intervals import (NEAREST, Interval, IntervalError, format_bound,
                                             maximum, minimum)
 
 D = Decimal

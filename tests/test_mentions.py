@@ -1,4 +1,4 @@
-"""Tests of numeric mention detection (greenaudit.mentions)."""
+"""Tests of numeric mention detection (greenaudit.text.mentions)."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from greenaudit.mentions import find_mentions, mentions_in
-from greenaudit.normalise import normalise
+from greenaudit.text.mentions import find_mentions, mentions_in
+from greenaudit.text.normalise import normalise
 
 
 def found(raw: str) -> list[tuple[str, str]]:

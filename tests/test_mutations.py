@@ -28,8 +28,8 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from greenaudit.normalise import normalise
-from greenaudit.stage import StageContext, all_findings, stage_source
+from greenaudit.text.normalise import normalise
+from greenaudit.stage.source import StageContext, all_findings, stage_source
 
 REPO = Path(__file__).resolve().parents[1]
 ARABIC = "0123456789"

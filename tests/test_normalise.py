@@ -1,4 +1,4 @@
-"""Tests of source normalisation and its offset map (greenaudit.normalise)."""
+"""Tests of source normalisation and its offset map (greenaudit.text.normalise)."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from greenaudit.manifest import load_manifest
-from greenaudit.normalise import Cleaning, normalise, normalise_text
+from greenaudit.workspace.manifest import load_manifest
+from greenaudit.text.normalise import Cleaning, normalise, normalise_text
 
 AD = "OD体育app手机登陆"
 HANT_SOURCE = "002_07a3eed86aa5b575"

@@ -11,8 +11,8 @@ import duckdb
 import pyarrow.parquet as pq
 import pytest
 
-from greenaudit.pandera_schemas import validate_tables
-from greenaudit.parquet import write_checks
+from greenaudit.validate.pandera import validate_tables
+from greenaudit.formats.parquet import write_checks
 
 # Rows broken in ways pandera catches: a bad period, a duplicate key, a value outside
 # its interval, a coverage span, a NULL in an integer column and a whole bad source.

@@ -7,7 +7,7 @@ import pandas as pd
 import pandera.pandas as pa
 import pytest
 
-from greenaudit.pandera_schemas import FLOAT_COLUMNS, IndicatorRow, Observation
+from greenaudit.validate.pandera import FLOAT_COLUMNS, IndicatorRow, Observation
 
 
 def _observation(**changes) -> dict:

@@ -1,4 +1,4 @@
-"""Tests of the published CSV format and the publication gate (greenaudit.publish)."""
+"""Tests of the published CSV format and the publication gate (greenaudit.audit.publish)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from greenaudit.publish import format_cell, gate, publish, to_csv, write_atomic
+from greenaudit.audit.publish import format_cell, gate, publish, to_csv, write_atomic
 
 D = Decimal
 
@@ -117,7 +117,7 @@ def test_gate(tmp_path):
 def test_database_decimals_are_written_as_format_cell_writes_them(values) -> None:
     import duckdb
 
-    from greenaudit.publish import write_table_csv
+    from greenaudit.audit.publish import write_table_csv
 
     con = duckdb.connect()
     con.execute("CREATE TABLE t (id INTEGER, x DECIMAL(38,10), label VARCHAR)")
@@ -158,7 +158,7 @@ def test_database_text_is_quoted_as_the_python_csv_writer_quotes_it(labels) -> N
 
     import duckdb
 
-    from greenaudit.publish import write_table_csv
+    from greenaudit.audit.publish import write_table_csv
 
     con = duckdb.connect()
     con.execute("CREATE TABLE t (id INTEGER, label VARCHAR)")
@@ -171,7 +171,7 @@ def test_database_text_is_quoted_as_the_python_csv_writer_quotes_it(labels) -> N
 
 
 def test_assemble_refuses_before_the_large_tables_are_exported(tmp_path):
-    from greenaudit.publish import EXPORTED_FILES, assemble
+    from greenaudit.audit.publish import EXPORTED_FILES, assemble
 
     (tmp_path / "audit").mkdir()
     (tmp_path / "audit" / "observations.csv").write_text("source_id\n")

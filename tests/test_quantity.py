@@ -1,4 +1,4 @@
-"""Tests of the quantity grammar (greenaudit.quantity) and the intervals it implies."""
+"""Tests of the quantity grammar (greenaudit.text.quantity) and the intervals it implies."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from greenaudit.errors import QuantityError
-from greenaudit.quantity import (
+from greenaudit.text.quantity import (
     CN_NUMERAL_CHARS,
     INFIXES,
     MAGNITUDES,
@@ -23,7 +23,7 @@ from greenaudit.quantity import (
     parse_chinese_numeral,
 )
 
-from greenaudit.stage import Settings
+from greenaudit.stage.source import Settings
 
 D = Decimal
 APPROXIMATE_BAND = Settings().approximate_band   # 0.05

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from greenaudit.errors import InputError
-from greenaudit.normalise import Cleaning
+from greenaudit.text.normalise import Cleaning
 from greenaudit.report import ReportPaths, build_report
 from greenaudit.report.build import script_hash
 from greenaudit.report.charts import (agreement_matrix, checks_by_kind, time_series,

@@ -18,8 +18,8 @@ from pathlib import Path
 import pytest
 from workflow_support import copy_inputs
 
-from greenaudit.manifest import load_manifest
-from greenaudit.normalise import normalise
+from greenaudit.workspace.manifest import load_manifest
+from greenaudit.text.normalise import normalise
 
 REPO = Path(__file__).resolve().parents[1]
 COPIED = ("Snakefile", "config", "workflow", "raw", "schemas")

@@ -1,4 +1,4 @@
-"""Tests of greenaudit.rowinsert: both insert paths store the same values."""
+"""Tests of greenaudit.formats.rowinsert: both insert paths store the same values."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from decimal import Decimal
 import duckdb
 import pytest
 
-from greenaudit.rowinsert import SMALL_BATCH, insert_rows
+from greenaudit.formats.rowinsert import SMALL_BATCH, insert_rows
 
 COLUMNS = ("name VARCHAR, n BIGINT, value DECIMAL(38,10), flag BOOLEAN, note VARCHAR")
 

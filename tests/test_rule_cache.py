@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from greenaudit.catalog import load_catalog
+from greenaudit.workspace.catalog import load_catalog
 from greenaudit.errors import GreenauditError
 from greenaudit.rule_cache import load_rules_cached, rules_key
-from greenaudit.rules import load_rules
-from greenaudit.units import UnitSystem
+from greenaudit.rules.load import load_rules
+from greenaudit.text.units import UnitSystem
 
 
 @pytest.fixture

@@ -8,10 +8,10 @@ import textwrap
 
 import pytest
 
-from greenaudit.catalog import load_catalog
+from greenaudit.workspace.catalog import load_catalog
 from greenaudit.errors import GreenauditError, RuleError
-from greenaudit.rules import SCOPES, load_rules
-from greenaudit.stage import stage_source
+from greenaudit.rules.load import SCOPES, load_rules
+from greenaudit.stage.source import stage_source
 
 
 @pytest.fixture(scope="module")

@@ -9,9 +9,9 @@ import pytest
 
 from greenaudit.cli import main
 from greenaudit.errors import InputError
-from greenaudit.normalise import normalise
+from greenaudit.text.normalise import normalise
 from greenaudit.scaffold import append_rows, scaffold, scaffold_rows
-from greenaudit.stage import TABLE_COLUMNS, TABLE_OPTIONAL, stage_source
+from greenaudit.stage.source import TABLE_COLUMNS, TABLE_OPTIONAL, stage_source
 
 WHITE_PAPER = "000_451eeb3f8d9b8ea0"
 DECK = "004_2e0697a374659b7e"

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from greenaudit.cli import main
-from greenaudit.score import format_markdown, score
+from greenaudit.synth.score import format_markdown, score
 from greenaudit.synth.answer_key import PlantedError, write_answer_key
 
 CHECKS = [

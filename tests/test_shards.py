@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from greenaudit.shards import plan_shards, shard_count
+from greenaudit.stage.shards import plan_shards, shard_count
 
 
 def _ids(n: int) -> list[str]:

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from greenaudit.cli import main
-from greenaudit.stage import StageContext
+from greenaudit.stage.source import StageContext
 from greenaudit.stage_cache import StageCache, stage_batch
 
 PRODUCTS = ("transcriptions", "observations", "checks", "findings", "coverage")
@@ -99,7 +99,7 @@ def test_settings_and_code_are_part_of_the_key(workspace_copy: Path, tmp_path: P
     from decimal import Decimal
 
     import greenaudit.cachekey as cachekey
-    from greenaudit.stage import Settings
+    from greenaudit.stage.source import Settings
 
     context = StageContext.load(workspace_copy)
     source_id = _source_ids(workspace_copy)[0]

@@ -11,9 +11,9 @@ import pytest
 
 from greenaudit.checks import CHECK_COLUMNS
 from greenaudit.cli import main
-from greenaudit.manifest import MANIFEST_COLUMNS
-from greenaudit.publish import INDICATOR_COLUMNS, OBSERVATION_COLUMNS, to_csv
-from greenaudit.summary import summary
+from greenaudit.workspace.manifest import MANIFEST_COLUMNS
+from greenaudit.audit.publish import INDICATOR_COLUMNS, OBSERVATION_COLUMNS, to_csv
+from greenaudit.tools.summary import summary
 
 INDICATORS = [
     ("alpha", "2022", "", "15.5", "percent", "15.45", "15.55", 2, "s1;s2", "agree", "", "s1"),

@@ -16,9 +16,9 @@ from hypothesis import strategies as st
 
 from greenaudit.cli import main
 from greenaudit.errors import InputError
-from greenaudit.manifest import load_manifest
-from greenaudit.normalise import normalise
-from greenaudit.quantity import intervals
+from greenaudit.workspace.manifest import load_manifest
+from greenaudit.text.normalise import normalise
+from greenaudit.text.quantity import intervals
 from greenaudit.synth.answer_key import CLASS_NAMES, read_answer_key
 from greenaudit.synth.forms import FORM_NAMES, Style, render
 from greenaudit.synth.generate import Request, generate

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from greenaudit.score import score_workspace
+from greenaudit.synth.score import score_workspace
 from greenaudit.synth.generate import Request, generate
 
 REPO = Path(__file__).resolve().parents[1]

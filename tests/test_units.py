@@ -1,4 +1,4 @@
-"""Tests of the unit vocabulary and the pint registry (greenaudit.units)."""
+"""Tests of the unit vocabulary and the pint registry (greenaudit.text.units)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 
 from greenaudit.errors import UnitError
-from greenaudit.units import UnitSystem
+from greenaudit.text.units import UnitSystem
 
 
 def test_written_vocabulary_maps_to_registry_units(units):

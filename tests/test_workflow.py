@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from workflow_support import copy_inputs
 
-from greenaudit.publish import AUDIT_FILES
+from greenaudit.audit.publish import AUDIT_FILES
 
 REPO = Path(__file__).resolve().parents[1]
 COPIED = ("Snakefile", "config", "workflow", "raw", "schemas")

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from greenaudit.publish import AUDIT_FILES
+from greenaudit.audit.publish import AUDIT_FILES
 
 REPO = Path(__file__).resolve().parents[1]
 # What a fresh clone holds that the workflow reads (results/audit/ is committed too).

@@ -22,9 +22,9 @@ log = logging.getLogger("greenaudit")
 def _stage(args: argparse.Namespace) -> int:
     import pyarrow as pa
 
-    from .atomic import write_text_atomic
-    from .parquet import write_arrow
-    from .stage import Settings, StageContext
+    from greenaudit.formats.atomic import write_text_atomic
+    from greenaudit.formats.parquet import write_arrow
+    from greenaudit.stage.source import Settings, StageContext
     from .stage_cache import TABLE_SCHEMAS, stage_batch
 
     settings = Settings(Decimal(args.approximate_band), Decimal(args.near_band))
@@ -48,12 +48,12 @@ def _stage(args: argparse.Namespace) -> int:
 
 
 def _build_db(args: argparse.Namespace) -> int:
-    from .catalog import load_catalog, load_discrepancies
-    from .database import build_database
-    from .manifest import load_manifest
+    from greenaudit.workspace.catalog import load_catalog, load_discrepancies
+    from greenaudit.database.build import build_database
+    from greenaudit.workspace.manifest import load_manifest
     from .rule_cache import load_rules_cached
-    from .units import UnitSystem
-    from .workspace import workspace_checks
+    from greenaudit.text.units import UnitSystem
+    from greenaudit.workspace.completeness import workspace_checks
 
     schemas = args.workspace / "schemas"
     units = UnitSystem.load(schemas)
@@ -89,8 +89,8 @@ def _build_db(args: argparse.Namespace) -> int:
 
 
 def _validate_pandera(args: argparse.Namespace) -> int:
-    from .pandera_schemas import validate_tables
-    from .parquet import write_checks
+    from greenaudit.validate.pandera import validate_tables
+    from greenaudit.formats.parquet import write_checks
 
     checks = validate_tables(args.db, args.failure_cases, args.cache_dir)
     write_checks(checks, args.checks)
@@ -101,7 +101,7 @@ def _validate_pandera(args: argparse.Namespace) -> int:
 
 def _validate_gx(args: argparse.Namespace) -> int:
     from .gx_validation import catalog_from_database, run_gx_validation
-    from .parquet import write_checks
+    from greenaudit.formats.parquet import write_checks
 
     out_dir = args.results.parent
     if args.data_docs.parent != out_dir or args.results.name != "gx_results.json":
@@ -121,7 +121,7 @@ def _audit_files(command: str, tables: list[Path], out_dir: Path, names) -> None
 
 
 def _export(args: argparse.Namespace) -> int:
-    from .publish import EXPORTED_FILES, export_tables
+    from greenaudit.audit.publish import EXPORTED_FILES, export_tables
 
     out_dir = args.tables[0].parent.parent
     _audit_files("export", args.tables, out_dir, EXPORTED_FILES)
@@ -131,7 +131,7 @@ def _export(args: argparse.Namespace) -> int:
 
 def _assemble(args: argparse.Namespace) -> int:
     from .checks import read_checks
-    from .publish import ASSEMBLED_FILES, assemble
+    from greenaudit.audit.publish import ASSEMBLED_FILES, assemble
 
     extra = [c for path in args.checks for c in read_checks(path)]
     out_dir = args.status.parent
@@ -142,7 +142,7 @@ def _assemble(args: argparse.Namespace) -> int:
 
 
 def _publish(args: argparse.Namespace) -> int:
-    from .publish import gate, publish
+    from greenaudit.audit.publish import gate, publish
 
     errors = gate(args.status)
     if errors:
@@ -161,7 +161,7 @@ def _publish(args: argparse.Namespace) -> int:
 def _diff(args: argparse.Namespace) -> int:
     import json
 
-    from . import datadiff
+    from greenaudit.tools import diff as datadiff
 
     if args.new and not args.old:
         raise SystemExit("diff: name OLD_REF before NEW_REF")
@@ -182,7 +182,7 @@ def _diff(args: argparse.Namespace) -> int:
 
 
 def _summary(args: argparse.Namespace) -> int:
-    from .summary import summary
+    from greenaudit.tools.summary import summary
 
     print(summary(args.repo, args.validation, args.old or None), end="")
     return 0
@@ -217,7 +217,7 @@ def _scaffold(args: argparse.Namespace) -> int:
 def _explain(args: argparse.Namespace) -> int:
     from rich.console import Console
 
-    from .explain import explain
+    from greenaudit.tools.explain import explain
 
     console = Console(no_color=args.plain, width=args.width, highlight=False)
     explain(args.indicator_id, args.period, args.audit_dir, console)
@@ -239,7 +239,7 @@ def _synth(args: argparse.Namespace) -> int:
 
 
 def _score(args: argparse.Namespace) -> int:
-    from .score import format_markdown, score_workspace, write_json
+    from greenaudit.synth.score import format_markdown, score_workspace, write_json
 
     result = score_workspace(args.outdir, args.audit)
     print(format_markdown(result), end="")

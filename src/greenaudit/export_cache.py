@@ -29,7 +29,7 @@ from pathlib import Path
 import duckdb
 import numpy as np
 
-from .atomic import atomic_path
+from greenaudit.formats.atomic import atomic_path
 from .row_summary import summaries, table_key
 
 log = logging.getLogger("greenaudit")

@@ -32,10 +32,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from greenaudit.atomic import replace_directory, temp_path, write_text_atomic
+from greenaudit.formats.atomic import replace_directory, temp_path, write_text_atomic
 from greenaudit.checks import Check
-from greenaudit.database import AGREEMENTS, EVIDENCE_VALUES
-from greenaudit.manifest import SCRIPTS
+from greenaudit.database.build import AGREEMENTS, EVIDENCE_VALUES
+from greenaudit.workspace.manifest import SCRIPTS
 
 log = logging.getLogger(__name__)
 
@@ -273,7 +273,7 @@ def load_tables(db_path: Path, columns: dict[str, set[str]] | None = None) -> di
     """
     import duckdb
 
-    from .duckframe import column_types, read_frame
+    from greenaudit.formats.duckframe import column_types, read_frame
 
     con = duckdb.connect(str(db_path), read_only=True)
     try:
@@ -642,7 +642,7 @@ def run_gx_validation(db_path: Path, out_dir: Path, catalog: dict) -> list[Check
         # thread is raised again by the import below.
         import pyarrow.pandas_compat  # noqa: F401 - imported lazily by to_pandas otherwise
 
-        from . import duckframe  # noqa: F401
+        from greenaudit.formats import duckframe  # noqa: F401
 
         defer_imports(DEFERRED_GX_DEPENDENCIES)
         importer = threading.Thread(target=_import_gx, name="import-gx", daemon=True)

@@ -20,8 +20,8 @@ from pathlib import Path
 
 import duckdb
 
-from .atomic import write_bytes_atomic
-from .duckframe import quote
+from greenaudit.formats.atomic import write_bytes_atomic
+from greenaudit.formats.duckframe import quote
 from .row_summary import Summary, table_key
 
 log = logging.getLogger("greenaudit")

@@ -15,7 +15,7 @@ from importlib import metadata
 import duckdb
 
 from . import cachekey
-from .duckframe import quote
+from greenaudit.formats.duckframe import quote
 
 Summary = tuple[int, int]  # rows, sum of row hashes
 

@@ -14,11 +14,11 @@ import pickle
 from pathlib import Path
 
 from . import cachekey
-from .atomic import write_bytes_atomic
-from .catalog import Indicator
-from .derivation import RuleDone
-from .rules import RULES_FILE, Rule, load_rules
-from .units import UnitSystem
+from greenaudit.formats.atomic import write_bytes_atomic
+from greenaudit.workspace.catalog import Indicator
+from greenaudit.rules.derive import RuleDone
+from greenaudit.rules.load import RULES_FILE, Rule, load_rules
+from greenaudit.text.units import UnitSystem
 
 log = logging.getLogger("greenaudit")
 

@@ -16,13 +16,13 @@ import io
 import os
 from pathlib import Path
 
-from .csvfile import decode, read_rows
+from greenaudit.formats.csvfile import decode, read_rows
 from .errors import InputError, QuantityError
-from .mentions import breaks_of
-from .normalise import NormalisedText, normalise
-from .publish import write_atomic
-from .quantity import PREFIXES, QuantityParser
-from .stage import (FORMULA_PREFIXES, TABLE_COLUMNS, TABLE_OPTIONAL, StageContext,
+from greenaudit.text.mentions import breaks_of
+from greenaudit.text.normalise import NormalisedText, normalise
+from greenaudit.audit.publish import write_atomic
+from greenaudit.text.quantity import PREFIXES, QuantityParser
+from greenaudit.stage.source import (FORMULA_PREFIXES, TABLE_COLUMNS, TABLE_OPTIONAL, StageContext,
                     stage_source)
 
 SENTENCE_ENDS = "。!?;"

@@ -27,9 +27,9 @@ from pathlib import Path
 import pyarrow as pa
 
 from . import cachekey
-from .coverage import IGNORED_FILE
-from .parquet import CHECKS, COVERAGE, FINDINGS, OBSERVATIONS, TRANSCRIPTIONS, arrow_table
-from .stage import StageContext, Staged, all_findings, stage_source
+from greenaudit.stage.coverage import IGNORED_FILE
+from greenaudit.formats.parquet import CHECKS, COVERAGE, FINDINGS, OBSERVATIONS, TRANSCRIPTIONS, arrow_table
+from greenaudit.stage.source import StageContext, Staged, all_findings, stage_source
 
 log = logging.getLogger("greenaudit")
 

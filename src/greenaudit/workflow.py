@@ -22,9 +22,9 @@ from typing import TypeVar
 import yaml
 from jsonschema import Draft202012Validator
 
-from . import yamlfile
+from greenaudit.formats import yamlfile
 from .errors import GreenauditError, InputError
-from .manifest import MANIFEST_COLUMNS, load_manifest
+from greenaudit.workspace.manifest import MANIFEST_COLUMNS, load_manifest
 
 T = TypeVar("T")
 REPORT_PREFIX = "greenaudit: "

@@ -1,6 +1,6 @@
 from pathlib import Path
 
-from greenaudit.shards import plan_shards
+from greenaudit.stage.shards import plan_shards
 from greenaudit.workflow import exit_on_input_error, listed_sources
 
 WORKSPACE = Path(config["workspace"])
@@ -11,7 +11,7 @@ STAGING = "results/staging"
 CACHE_OPTION = "--cache-dir results/cache" if config["cache"] else ""
 VALIDATION = "results/validation"
 AUDIT_TABLES = ["observations", "indicators", "checks", "findings", "coverage", "sources", "catalog"]
-# datapackage.json describes the tables (greenaudit.datapackage); it is written last.
+# datapackage.json describes the tables (greenaudit.audit.datapackage); it is written last.
 AUDIT_FILES = [f"{table}.csv" for table in AUDIT_TABLES] + ["datapackage.json"]
 # The large tables are exported from the database while it is validated; the rest
 # (and the data package, which describes them all) once the checks are in.

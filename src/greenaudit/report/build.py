@@ -13,7 +13,7 @@ from pathlib import Path
 
 from ..errors import InputError
 # Not through `publish`, whose imports (datapackage, catalog, pint) take most of a second.
-from ..atomic import write_text_atomic as write_atomic
+from greenaudit.formats.atomic import write_text_atomic as write_atomic
 from .charts import Chart
 from .data import load
 from .limits import Limits

@@ -18,7 +18,7 @@ from pathlib import Path
 import yaml
 
 from ..errors import InputError
-from ..manifest import Source, load_manifest
+from greenaudit.workspace.manifest import Source, load_manifest
 
 REQUIRED_TABLES = ("checks", "findings", "indicators", "observations")
 OPTIONAL_TABLES = ("coverage",)

@@ -22,7 +22,7 @@ from pathlib import Path
 
 from markupsafe import Markup
 
-from ..manifest import Source
+from greenaudit.workspace.manifest import Source
 from .data import AuditData
 from .limits import Limits
 from .sourcetext import Located, highlight, locate, render_excerpts, render_text

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from markupsafe import Markup, escape
 
-from ..normalise import Cleaning, normalise
+from greenaudit.text.normalise import Cleaning, normalise
 
 NUMBER_CHARS = frozenset("0123456789.")
 SENTENCE_ENDS = "。！？"

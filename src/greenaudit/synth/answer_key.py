@@ -92,7 +92,7 @@ def _record(error: PlantedError) -> dict:
 
 
 def write_answer_key(outdir: Path, errors: list[PlantedError], meta: dict) -> None:
-    from ..publish import write_atomic
+    from greenaudit.audit.publish import write_atomic
 
     # One error per line: readable, diffable, and fast to write for a million rows.
     dump = partial(json.dumps, ensure_ascii=False, sort_keys=True)

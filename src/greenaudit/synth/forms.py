@@ -1,6 +1,6 @@
 """How a document states a true value: exactly, rounded, restated, or qualified.
 
-Every form is chosen so that its interval (as greenaudit.quantity.intervals reads it)
+Every form is chosen so that its interval (as greenaudit.text.quantity.intervals reads it)
 contains the true value: exact figures carry half a unit of their last digit, so a
 rounded figure still covers the truth; a lower bound is at or below it; an upper
 bound and a "nearly" figure at or above it, within the configured bands. Sources

@@ -28,7 +28,7 @@ from pathlib import Path
 import yaml
 
 from ..errors import InputError
-from ..publish import write_atomic
+from greenaudit.audit.publish import write_atomic
 from .answer_key import CLASS_NAMES, write_answer_key
 from .corpus import Universe, build_universe
 from .errors import Plan, Planter

@@ -11,10 +11,10 @@ from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
-from ..catalog import load_catalog
+from greenaudit.workspace.catalog import load_catalog
 from ..errors import QuantityError, UnitError
-from ..quantity import QuantityParser, intervals
-from ..units import UnitSystem
+from greenaudit.text.quantity import QuantityParser, intervals
+from greenaudit.text.units import UnitSystem
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..quantity import CN_NUMERAL_CHARS
+from greenaudit.text.quantity import CN_NUMERAL_CHARS
 
 # (breakdown code, Chinese name). 四川 is left out: its name holds a numeral.
 PROVINCES: tuple[tuple[str, str], ...] = (

@@ -1,0 +1,1 @@
+"""The audit (workflow/rules/audit.smk): export, assemble, gate and publish the tables."""

@@ -1,0 +1,1 @@
+"""The database build (workflow/rules/database.smk): the single DuckDB writer."""

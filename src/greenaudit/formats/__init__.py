@@ -1,0 +1,1 @@
+"""File formats: located reading of CSV and YAML, typed Parquet, DuckDB helpers, atomic writes."""

@@ -1,0 +1,1 @@
+"""The rules file (schemas/rules.yaml): grammar, loading, unit typing, evaluation, derivation."""

@@ -1,0 +1,406 @@
+"""Stage one source: verify it, parse its transcription table, prove every quote,
+audit the coverage of its numeric mentions.
+
+Runs once per source, in parallel with the others. It never writes the database
+and never imports pandas: its products are Parquet files that one later job loads.
+Problems with the input become failing checks (with file, line and column) rather
+than exceptions, so that one bad row does not hide the others.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from functools import lru_cache
+from pathlib import Path
+
+from greenaudit.workspace.catalog import Indicator, check_breakdown, check_period, load_catalog
+from greenaudit.checks import Check, outcome
+from greenaudit.stage.coverage import (IGNORED_FILE, CoverageResult, IgnoredRow, Span, audit_coverage,
+                       context_of, read_ignored)
+from greenaudit.formats.csvfile import encoding_error, read_rows
+from greenaudit.errors import GreenauditError, QuantityError, UnitError
+from greenaudit.stage.evidence import check_evidence
+from greenaudit.workspace.manifest import Source, load_manifest, sha256_of
+from greenaudit.text.mentions import Mention, mentions_in
+from greenaudit.text.normalise import Cleaning, NormalisedText, normalise, normalise_text
+from greenaudit.text.quantity import QuantityParser, intervals
+from greenaudit.text.units import UnitSystem
+
+TABLE_COLUMNS = ("indicator_id", "period", "quantity", "quote")
+TABLE_OPTIONAL = ("breakdown", "note")
+FORMULA_PREFIXES = ("=", "+", "-", "@")
+
+
+@dataclass(frozen=True)
+class Settings:
+    approximate_band: Decimal = Decimal("0.05")
+    near_band: Decimal = Decimal("0.05")
+
+
+@dataclass
+class Staged:
+    """What staging one source produced."""
+
+    source_id: str
+    transcriptions: list[dict] = field(default_factory=list)
+    observations: list[dict] = field(default_factory=list)
+    checks: list[Check] = field(default_factory=list)
+    normalised_text: str = ""
+    findings: list[dict] = field(default_factory=list)
+    original: str | None = None
+    normalised: NormalisedText | None = None
+    coverage: CoverageResult | None = None
+    mentions: tuple[Mention, ...] = ()
+
+    @property
+    def coverage_rows(self) -> list[dict]:
+        return [row.record() for row in self.coverage.rows] if self.coverage else []
+
+
+class _Findings:
+    """Failure lists per check, filled row by row, with the table line of each."""
+
+    def __init__(self) -> None:
+        self.failures: dict[str, list[tuple[int, str]]] = {}
+
+    def add(self, name: str, line: int, message: str) -> None:
+        self.failures.setdefault(name, []).append((line, message))
+
+    def get(self, name: str) -> list[str]:
+        return [message for _, message in self.failures.get(name, [])]
+
+    def rows(self, name: str) -> list[tuple[int, str]]:
+        return self.failures.get(name, [])
+
+
+# (finding name, check id prefix, kind, severity, message when nothing fails)
+ROW_CHECKS = (
+    ("indicator_known", "table.indicator_known", "table", "error",
+     "every indicator_id is in schemas/indicators.yaml"),
+    ("period_format", "table.period_format", "table", "error",
+     "periods are YYYY, YYYY-MM or YYYY-YYYY"),
+    ("breakdown_format", "table.breakdown_format", "table", "error",
+     "breakdowns are sorted key=value pairs"),
+    ("quote_safe", "table.quote_safe", "table", "error",
+     "quotes are present; quotes and notes cannot act as formulas"),
+    ("quantity_parse", "table.quantity_parse", "table", "error", "every quantity parses"),
+    ("unit_compatible", "table.unit_compatible", "unit", "error",
+     "every unit fits its indicator's dimension"),
+    ("key_unique", "table.key_unique", "table", "error",
+     "one row per indicator_id, period and breakdown"),
+    ("valid_range", "range.valid", "range", "error",
+     "every value lies in its indicator's valid range"),
+    ("plausible_range", "range.plausible", "plausibility", "warning",
+     "every value lies in its plausible range"),
+    ("evidence", "evidence", "evidence", "error",
+     "every quote and quantity is found in the source"),
+)
+# Checks over observations count observations; the others count table rows.
+OBSERVATION_CHECKS = ("valid_range", "plausible_range", "evidence")
+
+
+def _fmt(value: Decimal | None) -> str:
+    return "" if value is None else format(value.normalize(), "f")
+
+
+@dataclass
+class StageContext:
+    """What every source of a workspace is staged against, loaded once per job."""
+
+    workspace: Path
+    settings: Settings
+    units: UnitSystem
+    catalog: dict[str, Indicator]
+    manifest: dict[str, Source]
+    parser: QuantityParser
+    ignored: list[IgnoredRow]
+    ignored_error: str = ""
+
+    @classmethod
+    def load(cls, workspace: Path, settings: Settings = Settings()) -> "StageContext":
+        schemas = workspace / "schemas"
+        units = UnitSystem.load(schemas)
+        catalog = load_catalog(schemas, units)
+        manifest = load_manifest(workspace)
+        try:
+            ignored, ignored_error = read_ignored(workspace), ""
+        except GreenauditError as exc:
+            ignored, ignored_error = [], exc.located()
+        return cls(workspace, settings, units, catalog, manifest,
+                   QuantityParser.for_units(units.written), ignored, ignored_error)
+
+
+@lru_cache(maxsize=8)
+def prepare_source(text: str, cleaning: Cleaning) -> tuple[NormalisedText, tuple[Mention, ...]]:
+    """A source's normalised text and numeric mentions (read-only; cached because
+    scaffolding and the mutation tests stage the same document many times)."""
+    normalised = normalise(text, cleaning)
+    return normalised, tuple(mentions_in(normalised, text))
+
+
+def stage_source(workspace: Path, source_id: str, settings: Settings = Settings(),
+                 context: StageContext | None = None) -> Staged:
+    """Stage one source (pass a `context` to stage several sources of one workspace)."""
+    if context is None:
+        context = StageContext.load(workspace, settings)
+    staged = Staged(source_id)
+    workspace = context.workspace
+    units, catalog, parser = context.units, context.catalog, context.parser
+    source = context.manifest.get(source_id)
+    table_path = workspace / "raw" / "tables" / f"{source_id}.csv"
+    table_name = f"raw/tables/{source_id}.csv"
+    if source is None:
+        staged.checks.append(Check(f"manifest.listed.{source_id}", "manifest", "error", "fail",
+                                   source_id, 1, 1, f"{source_id} has no row in raw/sources.csv"))
+        return staged
+    text = _verify_source(workspace, source, staged)
+    normalised, mentions = prepare_source(text, source.cleaning) if text is not None else (None, ())
+    staged.normalised_text = normalised.text if normalised else ""
+    staged.original, staged.normalised, staged.mentions = text, normalised, mentions
+    try:
+        rows = read_rows(table_path, TABLE_COLUMNS, TABLE_OPTIONAL)
+    except GreenauditError as exc:
+        staged.checks.append(Check(f"table.read.{source_id}", "table", "error", "fail",
+                                   table_name, 1, 1, exc.located()))
+        _coverage(context, source, staged, table_name, table_read=False)
+        return staged
+    staged.checks.append(Check(f"table.read.{source_id}", "table", "error", "pass", table_name,
+                               len(rows), 0, f"{len(rows)} rows read"))
+    findings = _Findings()
+    seen: dict[tuple[str, str, str], int] = {}
+    for row in rows:
+        record = {"source_id": source_id, "row_number": row.line,
+                  **{c: row.get(c) for c in TABLE_COLUMNS + TABLE_OPTIONAL}}
+        staged.transcriptions.append(record)
+        observation = _observe(row, record, source, table_name, catalog, units, parser,
+                               context.settings, normalised, text, findings)
+        key = (record["indicator_id"], record["period"], record["breakdown"])
+        if key in seen:
+            findings.add("key_unique", row.line, f"{table_name}:{row.line}: duplicate key "
+                         f"{'/'.join(k for k in key if k)} (first on line {seen[key]}); expected "
+                         f"one row per indicator_id, period and breakdown")
+        else:
+            seen[key] = row.line
+        if observation is not None:
+            staged.observations.append(observation)
+    n = len(rows)
+    n_obs = len(staged.observations)
+    for name, prefix, kind, severity, ok_message in ROW_CHECKS:
+        check = outcome(f"{prefix}.{source_id}", kind, severity, table_name,
+                        n_obs if name in OBSERVATION_CHECKS else n, findings.get(name), ok_message)
+        staged.checks.append(check)
+        for line, message in findings.rows(name):
+            staged.findings.append(_finding(staged, check.check_id, severity, line, message))
+    _coverage(context, source, staged, table_name)
+    return staged
+
+
+def _finding(staged: Staged, check_id: str, severity: str, line: int | None,
+             message: str) -> dict:
+    record = next((r for r in staged.transcriptions if r["row_number"] == line), {})
+    return {"check_id": check_id, "severity": severity, "source_id": staged.source_id,
+            "row_number": line, "indicator_id": record.get("indicator_id", ""),
+            "period": record.get("period", ""), "breakdown": record.get("breakdown", ""),
+            "message": message}
+
+
+def _coverage(context: StageContext, source: Source, staged: Staged, table_name: str,
+              table_read: bool = True) -> None:
+    """The coverage audit of one source: its checks, findings and coverage rows.
+
+    Without a readable table every mention is missing (what `scaffold` starts a new
+    table from), but the check then says so once instead of once per mention.
+    """
+    sid = source.source_id
+    check_id, ignored_id = f"coverage.{sid}", f"coverage.ignored.{sid}"
+    if staged.original is None or staged.normalised is None:
+        staged.checks.append(Check(check_id, "coverage", "error", "fail", source.file, 0, 1,
+                                   f"{source.file}: source text unavailable; coverage not audited"))
+        return
+    if context.ignored_error:
+        staged.checks.append(Check(ignored_id, "coverage", "error", "fail", IGNORED_FILE, 0, 1,
+                                   context.ignored_error))
+        staged.checks.append(Check(check_id, "coverage", "error", "fail", source.file, 0, 1,
+                                   f"{source.file}: coverage not audited: {IGNORED_FILE} "
+                                   f"cannot be read"))
+        return
+    verified = [o for o in staged.observations if o["evidence"] == "verified"]
+    quantities = [Span(o["quantity_start"], o["quantity_end"], o["row_number"]) for o in verified]
+    quotes = [Span(o["quote_start"], o["quote_end"], o["row_number"])
+              for o in staged.observations if o["quote_start"] is not None]
+    result = audit_coverage(sid, staged.original, staged.normalised, staged.mentions,
+                            source.cleaning, quantities, quotes, context.ignored)
+    staged.coverage = result
+    if not table_read:
+        staged.checks.append(Check(check_id, "coverage", "error", "fail", source.file,
+                                   len(result.rows), len(result.missing),
+                                   f"{source.file}: coverage not audited: {table_name} cannot "
+                                   f"be read"))
+        return
+    failures = []
+    for row, lines in result.missing:
+        where = f"{source.file}:{row.line}:{row.column}"
+        around = context_of(staged.normalised, row.text_start, row.text_end)
+        message = (f"{where}: {row.mention!r} (in {around!r}) is neither transcribed nor "
+                   f"set aside in {IGNORED_FILE}")
+        if lines:
+            message += (f"; it lies inside the quote of "
+                        f"{', '.join(f'{table_name}:{line}' for line in lines)}")
+        failures.append(message)
+        staged.findings.append(_finding(staged, check_id, "error", lines[0] if lines else None,
+                                        message))
+    staged.checks.append(outcome(
+        check_id, "coverage", "error", source.file, len(result.rows), failures,
+        f"{len(result.rows)} numeric mentions: "
+        f"{sum(r.status == 'transcribed' for r in result.rows)} transcribed, "
+        f"{sum(r.status == 'ignored' for r in result.rows)} ignored, none missing"))
+    problems = [message for _, message in result.problems]
+    staged.checks.append(outcome(
+        ignored_id, "coverage", "error", IGNORED_FILE, result.n_ignored_rows, problems,
+        f"{result.n_ignored_rows} rows of {IGNORED_FILE} each set aside a mention, with a reason"))
+    for _, message in result.problems:
+        staged.findings.append(_finding(staged, ignored_id, "error", None, message))
+
+
+def all_findings(staged: Staged) -> list[dict]:
+    """Row-level findings, plus one finding for each failing check that has no rows."""
+    with_rows = {f["check_id"] for f in staged.findings}
+    whole = [{"check_id": c.check_id, "severity": c.severity, "source_id": staged.source_id,
+              "row_number": None, "indicator_id": "", "period": "", "breakdown": "",
+              "message": c.message}
+             for c in staged.checks if c.status == "fail" and c.check_id not in with_rows]
+    return staged.findings + whole
+
+
+def _verify_source(workspace: Path, source: Source, staged: Staged) -> str | None:
+    path = workspace / source.file
+    check_id = f"source.checksum.{source.source_id}"
+    if not path.is_file():
+        staged.checks.append(Check(check_id, "manifest", "error", "fail", source.file, 1, 1,
+                                   f"{source.file}: file not found (raw/sources.csv line "
+                                   f"{source.line} expects sha256 {source.sha256})"))
+        return None
+    actual = sha256_of(path)
+    if actual != source.sha256:
+        staged.checks.append(Check(check_id, "manifest", "error", "fail", source.file, 1, 1,
+                                   f"{source.file}: sha256 is {actual}, raw/sources.csv line "
+                                   f"{source.line} expects {source.sha256}"))
+    else:
+        staged.checks.append(Check(check_id, "manifest", "error", "pass", source.file, 1, 0,
+                                   f"sha256 {actual}"))
+    data = path.read_bytes()
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        staged.checks.append(Check(f"source.encoding.{source.source_id}", "manifest", "error",
+                                   "fail", source.file, 1, 1,
+                                   encoding_error(Path(source.file), data, exc).located()))
+        return None
+
+
+def _observe(row, record, source: Source, table_name: str, catalog: dict[str, Indicator],
+             units: UnitSystem, parser: QuantityParser, settings: Settings, normalised,
+             text: str | None, findings: _Findings) -> dict | None:
+    """Validate one row; return its observation, or None if it has no usable value."""
+    column = {name: i + 1 for i, name in enumerate(TABLE_COLUMNS + TABLE_OPTIONAL)}
+
+    def where(name: str) -> str:
+        return f"{table_name}:{row.line}:{column[name]} ({name})"
+
+    usable = True
+    indicator = catalog.get(record["indicator_id"])
+    if indicator is None:
+        findings.add("indicator_known", row.line, f"{where('indicator_id')}: unknown indicator_id "
+                     f"{record['indicator_id']!r}; expected an id of schemas/indicators.yaml")
+        usable = False
+    problem = check_period(record["period"])
+    if problem:
+        findings.add("period_format", row.line, f"{where('period')}: {problem}")
+        usable = False
+    problem = check_breakdown(record["breakdown"])
+    if problem:
+        findings.add("breakdown_format", row.line, f"{where('breakdown')}: {problem}")
+        usable = False
+    quote = record["quote"]
+    if not quote:
+        findings.add("quote_safe", row.line, f"{where('quote')}: empty quote; expected the sentence "
+                     f"that states the figure")
+        usable = False
+    elif quote.startswith(FORMULA_PREFIXES):
+        findings.add("quote_safe", row.line, f"{where('quote')}: quote starts with {quote[0]!r}, which a "
+                     f"spreadsheet would run as a formula; start the quote at a word")
+        usable = False
+    if record["note"].startswith(FORMULA_PREFIXES):
+        findings.add("quote_safe", row.line, f"{where('note')}: note starts with "
+                     f"{record['note'][0]!r}, which a spreadsheet would run as a formula; start "
+                     f"the note at a word")
+        usable = False
+    try:
+        # Parsed in the source's own normal form, so 超過40% reads like 超过40%.
+        quantity = parser.parse(normalise_text(record["quantity"], source.cleaning))
+    except QuantityError as exc:
+        findings.add("quantity_parse", row.line, f"{where('quantity')}: {exc.reason}")
+        return None
+    if not usable or indicator is None:
+        return None
+    flags: list[str] = []
+    if quantity.unit_text:
+        written_unit = units.project_unit(quantity.unit_text)
+    else:
+        written_unit = indicator.unit
+        flags.append("unit_implied")
+    try:
+        factor = units.factor(written_unit, indicator.unit)
+    except UnitError as exc:
+        findings.add("unit_compatible", row.line, f"{where('quantity')}: {quantity.unit or quantity.text}"
+                     f" for {indicator.indicator_id}: {exc.reason}")
+        return None
+    stated, allowed = intervals(quantity, settings.approximate_band, settings.near_band)
+    stated, allowed = stated.scaled(factor), allowed.scaled(factor)
+    value_canonical = quantity.scaled * factor
+    label = f"{where('quantity')}: {indicator.indicator_id} {record['period']} = {quantity.text}"
+    if not _within(value_canonical, indicator.valid_low, indicator.valid_high):
+        findings.add("valid_range", row.line, f"{label} is outside the valid range "
+                     f"[{_fmt(indicator.valid_low)}, {_fmt(indicator.valid_high)}] {indicator.unit}")
+        flags.append("outside_valid_range")
+    if not _within(value_canonical, indicator.plausible_low, indicator.plausible_high):
+        findings.add("plausible_range", row.line, f"{label} is outside the plausible range "
+                     f"[{_fmt(indicator.plausible_low)}, {_fmt(indicator.plausible_high)}] "
+                     f"{indicator.unit}: {indicator.plausible_reason}")
+        flags.append("implausible")
+    stated = stated.clamped(indicator.valid_low, indicator.valid_high)
+    allowed = allowed.clamped(indicator.valid_low, indicator.valid_high)
+    evidence_fields = {"evidence": "quote_not_found", "quote_start": None, "quote_end": None,
+                       "quantity_start": None, "quantity_end": None}
+    if normalised is not None and text is not None:
+        evidence = check_evidence(normalised, text, quote, record["quantity"], source.cleaning)
+        evidence_fields = {"evidence": evidence.status, "quote_start": evidence.quote_start,
+                           "quote_end": evidence.quote_end,
+                           "quantity_start": evidence.quantity_start,
+                           "quantity_end": evidence.quantity_end}
+        flags += evidence.flags
+        if evidence.status == "value_mismatch":
+            findings.add("evidence", row.line, f"{where('quote')}: value_mismatch; the quote has "
+                         f"{evidence.nearest!r} where the quantity is {record['quantity']!r}")
+        elif not evidence.verified:
+            findings.add("evidence", row.line, f"{where('quote')}: {evidence.status}; nearest text in "
+                         f"{source.file}: {evidence.nearest!r}")
+    else:
+        findings.add("evidence", row.line, f"{where('quote')}: source text unavailable")
+    return {
+        "source_id": record["source_id"], "row_number": record["row_number"],
+        "indicator_id": indicator.indicator_id, "period": record["period"],
+        "breakdown": record["breakdown"], "quantity": quantity.text, "value": quantity.value,
+        "value_text": format(quantity.value, "f"),
+        "unit": quantity.unit, "qualifier": quantity.qualifier,
+        "value_canonical": value_canonical, "unit_canonical": indicator.unit,
+        "lower": allowed.lower, "upper": allowed.upper,
+        "stated_lower": stated.lower, "stated_upper": stated.upper,
+        "kind": indicator.kind, "quote": quote, **evidence_fields,
+        "flags": ";".join(flags), "note": record["note"],
+    }
+
+
+def _within(value: Decimal, low: Decimal | None, high: Decimal | None) -> bool:
+    return (low is None or value >= low) and (high is None or value <= high)

@@ -1,0 +1,1 @@
+"""Reading text: normalisation, numeric mentions, quantities, units and intervals."""

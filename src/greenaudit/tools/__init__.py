@@ -1,0 +1,1 @@
+"""Commands for people: explain an indicator, diff published versions, the CI summary."""

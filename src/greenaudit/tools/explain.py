@@ -1,0 +1,117 @@
+"""`greenaudit explain`: one indicator across its sources, from the published audit tables.
+
+For each (period, breakdown) of the indicator it shows the published value, its
+interval and the agreement verdict, then every source's quote with the quantity
+highlighted, the value as written, the interval that source allows, the
+evidence status and the offsets of the quote in the original file.
+"""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+from rich.console import Console, Group
+from rich.table import Table
+from rich.text import Text
+
+from greenaudit.errors import InputError
+from greenaudit.text.normalise import normalise
+
+AGREEMENT_STYLES = {"agree": "bold green", "agree_within_rounding": "bold yellow",
+                    "conflict": "bold red", "single_source": "bold cyan"}
+HIGHLIGHT = "bold black on yellow"
+_NUMBER_CHARS = set("0123456789.")
+
+
+def _read(path: Path) -> list[dict[str, str]]:
+    if not path.is_file():
+        raise InputError("file not found; expected a published audit table "
+                         "(run snakemake, or pass --audit-dir)", file=str(path))
+    with open(path, encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def interval_text(lower: str, upper: str) -> str:
+    """[lower, upper] with open ends shown as such."""
+    left = f"[{lower}" if lower else "(-∞"
+    right = f"{upper}]" if upper else "∞)"
+    return f"{left}, {right}"
+
+
+def quantity_span(quote: str, quantity: str) -> tuple[int, int] | None:
+    """Where `quantity` is written in `quote` (ignoring whitespace and width), or None.
+
+    An occurrence that is not part of a longer number is preferred (28 in "28%",
+    not in "28.2%").
+    """
+    q = normalise(quote)
+    needle = normalise(quantity).text
+    if not needle:
+        return None
+    found = []
+    position = q.text.find(needle)
+    while position >= 0:
+        end = position + len(needle)
+        before = q.text[position - 1] if position else ""
+        after = q.text[end] if end < len(q.text) else ""
+        clean = not (needle[0] in _NUMBER_CHARS and before in _NUMBER_CHARS) and \
+            not (needle[-1] in _NUMBER_CHARS and after in _NUMBER_CHARS)
+        found.append((not clean, position, end))
+        position = q.text.find(needle, position + 1)
+    if not found:
+        return None
+    _, start, end = min(found)
+    return q.span(start, end)
+
+
+def highlighted(quote: str, quantity: str) -> Text:
+    text = Text(quote)
+    span = quantity_span(quote, quantity)
+    if span is not None:
+        text.stylize(HIGHLIGHT, *span)
+    return text
+
+
+def explanation(indicator_id: str, period: str | None, audit_dir: Path) -> list:
+    """The renderables explaining an indicator (one group per period and breakdown)."""
+    indicators = [r for r in _read(audit_dir / "indicators.csv")
+                  if r["indicator_id"] == indicator_id
+                  and (period is None or r["period"] == period)]
+    if not indicators:
+        which = f"{indicator_id} for period {period}" if period else indicator_id
+        raise InputError(f"no published figure of {which}; see the indicator_id and period "
+                         f"columns", file=str(audit_dir / "indicators.csv"))
+    observations = _read(audit_dir / "observations.csv")
+    groups = []
+    for ind in sorted(indicators, key=lambda r: (r["period"], r["breakdown"])):
+        title = Text.assemble(
+            (ind["indicator_id"], "bold"), " ", ind["period"],
+            *((" ", ind["breakdown"]) if ind["breakdown"] else ()), "  ",
+            (ind["agreement"], AGREEMENT_STYLES.get(ind["agreement"], "bold")),
+            f"  value {ind['value']} {ind['unit_canonical']}",
+            f"  interval {interval_text(ind['lower'], ind['upper'])}",
+            f"  {ind['n_sources']} source(s)")
+        table = Table(show_lines=True, expand=False)
+        for column in ("source", "quote", "value", "interval", "evidence"):
+            table.add_column(column, overflow="fold")
+        rows = [o for o in observations if (o["indicator_id"], o["period"], o["breakdown"]) ==
+                (ind["indicator_id"], ind["period"], ind["breakdown"])]
+        for obs in sorted(rows, key=lambda o: (o["source_id"], int(o["row_number"]))):
+            table.add_row(
+                f"{obs['source_id']}\nrow {obs['row_number']}",
+                highlighted(obs["quote"], obs["quantity"]),
+                f"{obs['quantity']}\n= {obs['value_canonical']} {obs['unit_canonical']}",
+                interval_text(obs["lower"], obs["upper"]),
+                f"{obs['evidence']}\nchars {obs['quote_start']}-{obs['quote_end']}")
+        groups.append(Group(title, table))
+    return groups
+
+
+def explain(indicator_id: str, period: str | None, audit_dir: Path, console: Console) -> int:
+    """Print the explanation; return how many (period, breakdown) figures were shown."""
+    groups = explanation(indicator_id, period, audit_dir)
+    for group in groups:
+        console.print(group)
+        console.print()
+    return len(groups)

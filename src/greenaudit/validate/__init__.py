@@ -1,0 +1,1 @@
+"""Validation (workflow/rules/validate.smk): Pandera models and Great Expectations suites."""

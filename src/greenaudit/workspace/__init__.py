@@ -1,0 +1,1 @@
+"""The workspace's own files: the source manifest, the indicator catalog, completeness."""
