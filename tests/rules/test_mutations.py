@@ -31,7 +31,7 @@ from hypothesis import strategies as st
 from greenaudit.text.normalise import normalise
 from greenaudit.stage.source import StageContext, all_findings, stage_source
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 ARABIC = "0123456789"
 FULL_WIDTH = "０１２３４５６７８９"
 CHINESE = "〇一二两三四五六七八九十百千万亿"

@@ -24,7 +24,7 @@ from greenaudit.rules.load import load_rules
 from greenaudit.stage.source import stage_source
 
 D = Decimal
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 SEED_RULE_IDS = [r["id"] for r in yaml.safe_load(
     (REPO / "schemas" / "rules.yaml").read_text(encoding="utf-8"))["rules"]]
 # How far a perturbed input moves: multiples of its stated value.

@@ -14,7 +14,7 @@ import pytest
 from greenaudit.synth.score import score_workspace
 from greenaudit.synth.generate import Request, generate
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 TARGET = 0.99
 
 pytestmark = pytest.mark.slow

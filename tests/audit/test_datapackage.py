@@ -14,7 +14,7 @@ import pytest
 
 from greenaudit.audit import datapackage, publish
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 AUDIT = REPO / "results" / "audit"
 
 

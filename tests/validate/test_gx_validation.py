@@ -178,7 +178,7 @@ def degenerate(tmp_path_factory):
 def test_import_does_not_load_great_expectations():
     code = ("import sys, greenaudit.gx_validation; "
             "sys.exit(1 if 'great_expectations' in sys.modules else 0)")
-    src = Path(__file__).resolve().parents[1] / "src"
+    src = Path(__file__).resolve().parents[2] / "src"
     proc = subprocess.run([sys.executable, "-c", code], env={"PYTHONPATH": str(src)},
                           capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr

@@ -21,7 +21,7 @@ from workflow_support import copy_inputs
 from greenaudit.workspace.manifest import load_manifest
 from greenaudit.text.normalise import normalise
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 COPIED = ("Snakefile", "config", "workflow", "raw", "schemas")
 REPORT = Path("results/report/index.html")
 INJECTED = "<script>alert(1)</script>"
