@@ -245,7 +245,8 @@ EXPRESSION_ALPHABET = st.sampled_from(list("abcdeh_xyz0123456789.@-+*/()[]=<>!,;
 @given(st.lists(EXPRESSION_ALPHABET, max_size=25).map("".join) | st.text(max_size=40))
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 def test_rule_expression_parser_raises_only_its_own_located_errors(text: str) -> None:
-    from greenaudit.rules.grammar import ExpressionError, constant_value, parse, references
+    from greenaudit.rules.grammar import constant_value, parse
+    from greenaudit.rules.syntax import ExpressionError, references
 
     try:
         tree = parse(text)

@@ -6,9 +6,10 @@ from decimal import Decimal
 
 import pytest
 
-from greenaudit.rules.grammar import (Binary, Call, Comparison, ExpressionError, Logical, Negative,
-                                   Not, Number, Power, Reference, parse, parse_reference,
-                                   references, tokenize)
+from greenaudit.rules.grammar import parse, parse_reference
+from greenaudit.rules.syntax import (Binary, Call, Comparison, ExpressionError, Logical, Negative, Not,
+                                     Number, Power, Reference, references)
+from greenaudit.rules.tokens import tokenize
 
 D = Decimal
 

@@ -14,8 +14,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from greenaudit.rules.grammar import (Binary, Call, Comparison, Logical, Negative, Node, Not, Number, Power,
-                         Reference)
+from greenaudit.rules.syntax import (Binary, Call, Comparison, Logical, Negative, Node, Not, Number,
+                                     Power, Reference)
 from greenaudit.text.intervals import (NEAREST, Interval, IntervalError, format_bound, maximum,
                                   minimum)
 from greenaudit.rules.units import RuleUnits

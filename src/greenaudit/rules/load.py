@@ -17,8 +17,8 @@ import yaml
 from greenaudit.workspace.catalog import Indicator, check_breakdown, check_period
 from greenaudit.checks import SEVERITIES
 from greenaudit.errors import RuleError
-from greenaudit.rules.grammar import (BOOLEAN_NODES, Comparison, ExpressionError, Node, Reference, parse,
-                         parse_reference, references)
+from greenaudit.rules.grammar import parse, parse_reference
+from greenaudit.rules.syntax import BOOLEAN_NODES, Comparison, ExpressionError, Node, Reference, references
 from greenaudit.rules.units import BOOLEAN, RuleUnits
 from greenaudit.text.units import UnitSystem
 

@@ -22,8 +22,8 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from greenaudit.workspace.catalog import Indicator
-from greenaudit.rules.grammar import (Binary, Call, Comparison, ExpressionError, Logical, Negative, Node,
-                         Not, Number, Power, Reference)
+from greenaudit.rules.syntax import (Binary, Call, Comparison, ExpressionError, Logical, Negative, Node,
+                                     Not, Number, Power, Reference)
 
 if TYPE_CHECKING:  # pint is imported where it is used (see units.py)
     import pint
