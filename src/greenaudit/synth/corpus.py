@@ -202,15 +202,30 @@ def build_universe(n_sources: int, rows_per_source: int, rng: random.Random,
     regular, bases = _regular_indicators(rng)
     n_rules = n_slots // ROWS_PER_RULE
     year_pairs = [(a, b) for a in IDENTITY_YEARS for b in IDENTITY_YEARS if a < b]
-    n_pairs = math.ceil(n_rules / len(year_pairs))
-    identity = _identity_indicators(n_pairs)
+    identity = _identity_indicators(math.ceil(n_rules / len(year_pairs)))
     indicators = identity + regular
     index = {ind.indicator_id: i for i, ind in enumerate(indicators)}
+    facts, rules = _identity_facts(rng, identity, index, n_rules, year_pairs)
+    used_slots = 0
+    for fact in facts:
+        fact.n = _multiplicity(rng, n_sources)
+        used_slots += fact.n
+    if used_slots > n_slots:
+        raise ValueError("corpus too small for its identity rules")  # pragma: no cover
+    series_year = _regular_facts(rng, _Fill(regular, bases, index, n_sources, n_slots, used_slots),
+                                 facts)
+    facts, series_year, slot_fact, slot_form = _layout(rng, facts, series_year, n_slots)
+    return Universe(n_sources, rows_per_source, indicators, facts, rules, slot_fact, slot_form,
+                    series_year, approximate_band, near_band)
 
+
+def _identity_facts(rng: random.Random, identity: list, index: dict[str, int], n_rules: int,
+                    year_pairs: list[tuple[int, int]]) -> tuple[list[Fact], list[Rule]]:
+    """The share/change pairs bound by identity rules, and those rules."""
     facts: list[Fact] = []
     rules: list[Rule] = []
     left = n_rules
-    for a in range(n_pairs):
+    for a in range(len(identity) // 2):
         share_id, change_id = identity[2 * a].indicator_id, identity[2 * a + 1].indicator_id
         derive = a % DERIVE_EVERY == 0
         years = ((DERIVED_ONLY_YEAR,) if derive else ()) + IDENTITY_YEARS
@@ -232,13 +247,25 @@ def build_universe(n_sources: int, rows_per_source: int, rng: random.Random,
                               y0, y1, derived))
             facts.append(Fact(index[change_id], f"{y0}-{y1}", "", "全国",
                               shares[y1] - shares[y0], CHANGE, y1, y0))
+    return facts, rules
 
-    used_slots = 0
-    for fact in facts:
-        fact.n = _multiplicity(rng, n_sources)
-        used_slots += fact.n
-    if used_slots > n_slots:
-        raise ValueError("corpus too small for its identity rules")  # pragma: no cover
+
+@dataclass
+class _Fill:
+    """What the regional series fill: the slots left after the identity facts."""
+
+    regular: list
+    bases: list
+    index: dict[str, int]
+    n_sources: int
+    n_slots: int
+    used_slots: int
+
+
+def _regular_facts(rng: random.Random, fill: _Fill, facts: list[Fact]) -> dict[tuple[int, int], int]:
+    """Append regional series until every slot is used; (series, year) -> fact number."""
+    regular, n_slots = fill.regular, fill.n_slots
+    used_slots = fill.used_slots
     series_year: dict[tuple[int, int], int] = {}
     series = 0
     max_series = len(regular) * COMBOS
@@ -256,19 +283,24 @@ def build_universe(n_sources: int, rows_per_source: int, rng: random.Random,
             place += SECTORS[sector][1] + "行业"
         scale_permille = rng.randint(600, 1200)
         growth_permille = rng.randint(30, 80)
-        base_units = bases[template] * scale_permille * 10 ** indicator.style.decimals // 1000
+        base_units = fill.bases[template] * scale_permille * 10 ** indicator.style.decimals // 1000
         for k, year in enumerate(REGULAR_YEARS):
             if used_slots >= n_slots:
                 break
             units = base_units * (1000 + growth_permille) ** k // 1000 ** k
-            fact = Fact(index[indicator.indicator_id], PERIODS[year], breakdown, place, units,
+            fact = Fact(fill.index[indicator.indicator_id], PERIODS[year], breakdown, place, units,
                         REGULAR, year, series=series)
-            fact.n = min(_multiplicity(rng, n_sources), n_slots - used_slots)
+            fact.n = min(_multiplicity(rng, fill.n_sources), n_slots - used_slots)
             used_slots += fact.n
             series_year[(series, year)] = len(facts)
             facts.append(fact)
         series += 1
+    return series_year
 
+
+def _layout(rng: random.Random, facts: list[Fact], series_year: dict[tuple[int, int], int],
+            n_slots: int) -> tuple[list[Fact], dict[tuple[int, int], int], array, array]:
+    """Shuffle the facts and lay them out on slots, each slot with the form it is stated in."""
     order = list(range(len(facts)))
     rng.shuffle(order)
     facts = [facts[i] for i in order]
@@ -284,5 +316,4 @@ def build_universe(n_sources: int, rows_per_source: int, rng: random.Random,
         if fact.role != REGULAR:
             slot_form[cursor:cursor + fact.n] = array("b", [EXACT] * fact.n)
         cursor += fact.n
-    return Universe(n_sources, rows_per_source, indicators, facts, rules, slot_fact, slot_form,
-                    series_year, approximate_band, near_band)
+    return facts, series_year, slot_fact, slot_form

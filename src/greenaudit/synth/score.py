@@ -37,6 +37,7 @@ import csv
 import json
 import re
 from collections import Counter, defaultdict
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from greenaudit.audit.publish import write_atomic
@@ -59,87 +60,120 @@ def _family(check_id: str, kinds: dict[str, str]) -> str:
     return kinds.get(check_id) or check_id.split(".")[0]
 
 
+@dataclass
+class _ErrorIndex:
+    """The planted errors by what a finding can name: a row, a group, a rule or its terms."""
+
+    by_row: dict[tuple[str, int], list[int]] = field(default_factory=lambda: defaultdict(list))
+    by_group: dict[tuple[str, str, str], list[int]] = field(
+        default_factory=lambda: defaultdict(list))
+    by_rule: dict[str, list[int]] = field(default_factory=lambda: defaultdict(list))
+    by_term: dict[tuple[str, str], list[int]] = field(default_factory=lambda: defaultdict(list))
+
+    @classmethod
+    def of(cls, errors: list[PlantedError]) -> "_ErrorIndex":
+        index = cls()
+        for i, error in enumerate(errors):
+            for row in error.rows:
+                index.by_row[(row[0], int(row[1]))].append(i)
+            for group in error.groups:
+                index.by_group[tuple(group)].append(i)
+            if error.rule_id:
+                index.by_rule[error.rule_id].append(i)
+                for term in error.rule_terms:
+                    index.by_term[tuple(term)].append(i)
+        return index
+
+    def hits(self, finding: dict, family: str) -> set[int]:
+        """The planted errors `finding` matches (see the module's docstring)."""
+        hits: set[int] = set()
+        if finding["source_id"] and finding["row_number"]:
+            hits.update(self.by_row.get((finding["source_id"], int(finding["row_number"])), ()))
+        else:
+            for source_id, line in SOURCE_LINE.findall(finding["message"]):
+                hits.update(self.by_row.get((source_id, int(line)), ()))
+            key = (finding["indicator_id"], finding["period"], finding["breakdown"])
+            hits.update(self.by_group.get(key, ()))
+        if family == RULE_FAMILY:
+            hits.update(self.by_rule.get(finding["check_id"][len(RULE_PREFIX):], ()))
+            hits.update(self.by_term.get((finding["indicator_id"], finding["period"]), ()))
+        return hits
+
+
+@dataclass
+class _Matches:
+    """What the counted findings matched."""
+
+    detected: dict[int, set[str]] = field(default_factory=lambda: defaultdict(set))
+    matched_findings: Counter = field(default_factory=Counter)  # class -> findings matching it
+    detectors: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
+    unmatched: Counter = field(default_factory=Counter)         # kind -> findings matching nothing
+    counted: int = 0
+
+
+def _match(errors: list[PlantedError], findings: list[dict], kinds: dict[str, str]) -> _Matches:
+    index = _ErrorIndex.of(errors)
+    matches = _Matches()
+    for finding in findings:
+        if finding["severity"] not in COUNTED_SEVERITIES:
+            continue
+        matches.counted += 1
+        family = _family(finding["check_id"], kinds)
+        hits = index.hits(finding, family)
+        if not hits:
+            matches.unmatched[family] += 1
+            continue
+        for name in sorted({errors[i].error_class for i in hits}):
+            matches.matched_findings[name] += 1
+            matches.detectors[name].add(family)
+        for i in hits:
+            matches.detected[i].add(family)
+    return matches
+
+
+def _class_row(c, planted: Counter, found: Counter, matches: _Matches,
+               kinds_run: set[str]) -> dict:
+    """One class's recall and precision."""
+    n = planted[c.name]
+    false_positives = sum(matches.unmatched[k] for k in sorted(matches.detectors[c.name]))
+    if n == 0:
+        status = "none planted"
+    elif not kinds_run & set(c.check_kinds):
+        status = "not checked"
+    else:
+        status = "checked"
+    scored = status == "checked"
+    matched = matches.matched_findings[c.name]
+    claimed = matched + false_positives
+    return {
+        "error_class": c.name, "location": c.location, "status": status,
+        "planted": n, "detected": found[c.name] if scored else None,
+        "recall": found[c.name] / n if scored else None,
+        "matched_findings": matched,
+        "false_positives": false_positives,
+        "precision": (matched / claimed if scored and claimed else None),
+        "detected_by": sorted(matches.detectors[c.name]),
+        "expected_check_kinds": list(c.check_kinds),
+    }
+
+
 def score(errors: list[PlantedError], findings: list[dict], checks: list[dict]) -> dict:
     """Per-class recall and precision of `findings` against the planted `errors`."""
     kinds = {c["check_id"]: c["kind"] for c in checks}
     kinds_run = {_family(c["check_id"], kinds) for c in checks}
-    by_row: dict[tuple[str, int], list[int]] = defaultdict(list)
-    by_group: dict[tuple[str, str, str], list[int]] = defaultdict(list)
-    by_rule: dict[str, list[int]] = defaultdict(list)
-    by_term: dict[tuple[str, str], list[int]] = defaultdict(list)
-    for i, error in enumerate(errors):
-        for row in error.rows:
-            by_row[(row[0], int(row[1]))].append(i)
-        for group in error.groups:
-            by_group[tuple(group)].append(i)
-        if error.rule_id:
-            by_rule[error.rule_id].append(i)
-            for term in error.rule_terms:
-                by_term[tuple(term)].append(i)
-
-    detected: dict[int, set[str]] = defaultdict(set)
-    matched_findings: Counter = Counter()       # class -> findings matching its errors
-    detectors: dict[str, set[str]] = defaultdict(set)
-    unmatched: Counter = Counter()              # kind -> findings matching nothing
-    counted = 0
-    for finding in findings:
-        if finding["severity"] not in COUNTED_SEVERITIES:
-            continue
-        counted += 1
-        family = _family(finding["check_id"], kinds)
-        hits: set[int] = set()
-        if finding["source_id"] and finding["row_number"]:
-            hits.update(by_row.get((finding["source_id"], int(finding["row_number"])), ()))
-        else:
-            for source_id, line in SOURCE_LINE.findall(finding["message"]):
-                hits.update(by_row.get((source_id, int(line)), ()))
-            key = (finding["indicator_id"], finding["period"], finding["breakdown"])
-            hits.update(by_group.get(key, ()))
-        if family == RULE_FAMILY:
-            hits.update(by_rule.get(finding["check_id"][len(RULE_PREFIX):], ()))
-            hits.update(by_term.get((finding["indicator_id"], finding["period"]), ()))
-        if not hits:
-            unmatched[family] += 1
-            continue
-        for name in sorted({errors[i].error_class for i in hits}):
-            matched_findings[name] += 1
-            detectors[name].add(family)
-        for i in hits:
-            detected[i].add(family)
-
+    matches = _match(errors, findings, kinds)
     planted = Counter(e.error_class for e in errors)
-    found = Counter(errors[i].error_class for i in detected)
-    charged: set[str] = set()
-    classes = []
-    for c in CLASSES:
-        n = planted[c.name]
-        false_positives = sum(unmatched[k] for k in sorted(detectors[c.name]))
-        charged |= detectors[c.name]
-        if n == 0:
-            status = "none planted"
-        elif not kinds_run & set(c.check_kinds):
-            status = "not checked"
-        else:
-            status = "checked"
-        scored = status == "checked"
-        claimed = matched_findings[c.name] + false_positives
-        classes.append({
-            "error_class": c.name, "location": c.location, "status": status,
-            "planted": n, "detected": found[c.name] if scored else None,
-            "recall": found[c.name] / n if scored else None,
-            "matched_findings": matched_findings[c.name],
-            "false_positives": false_positives,
-            "precision": (matched_findings[c.name] / claimed if scored and claimed else None),
-            "detected_by": sorted(detectors[c.name]),
-            "expected_check_kinds": list(c.check_kinds),
-        })
+    found = Counter(errors[i].error_class for i in matches.detected)
+    classes = [_class_row(c, planted, found, matches, kinds_run) for c in CLASSES]
+    charged = set().union(*(matches.detectors[c.name] for c in CLASSES))
+    unmatched = matches.unmatched
     failing_without_rows = sorted(
         {c["check_id"] for c in checks if c["status"] == "fail"}
         - {f["check_id"] for f in findings})
     return {
         "classes": classes,
         "planted_total": len(errors),
-        "findings_counted": counted,
+        "findings_counted": matches.counted,
         "unmatched_total": sum(unmatched.values()),
         "unmatched_by_kind": dict(sorted(unmatched.items())),
         "unmatched_not_charged": {k: v for k, v in sorted(unmatched.items()) if k not in charged},
