@@ -445,8 +445,8 @@ def run() -> None:
     """The console entry point.
 
     A command marked `quick_exit` leaves the process without tearing the
-    interpreter down: GX loads some 2,000 modules, and freeing them took 0.7 s of
-    a 5 s validation job. Such a command writes every output to a temporary name
+    interpreter down: GX loads thousands of modules, and freeing them is a large
+    share of a validation job. Such a command writes every output to a temporary name
     and renames it, holds no database open for writing, and has waited for its
     child processes, so nothing is lost by skipping the teardown. Logging is shut
     down and the standard streams flushed first; other commands exit normally.

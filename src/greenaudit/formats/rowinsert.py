@@ -1,7 +1,7 @@
 """Insert Python rows into a DuckDB table: small batches as SQL VALUES, large ones via Arrow.
 
-executemany costs ~10 ms a row in DuckDB. Arrow inserts are fast but importing
-pyarrow's Python-to-Arrow conversion pulls in pandas (~0.3 s), which the small
+executemany is slow per row in DuckDB. Arrow inserts are fast but importing
+pyarrow's Python-to-Arrow conversion pulls in pandas, whose import the small
 inserts of a small corpus do not repay.
 """
 

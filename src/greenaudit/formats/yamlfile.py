@@ -9,7 +9,7 @@ import yaml
 from greenaudit.formats.csvfile import decode
 from greenaudit.errors import InputError
 
-# libyaml's parser where available: the pure-Python one takes ~1 s on the catalog.
+# libyaml's parser where available: the pure-Python one is much slower on the catalog.
 LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 

@@ -39,7 +39,7 @@ class RuleUnits:
 
     registry: pint.UnitRegistry
     catalog: dict[str, Indicator]
-    # A pint conversion costs ~70 µs and a corpus has few units but many rules.
+    # A pint conversion is slow and a corpus has few units but many rules.
     _roots: dict[str, tuple[Decimal, pint.Unit]] = field(default_factory=dict, compare=False,
                                                          repr=False)
     _named: dict[str, pint.Unit] = field(default_factory=dict, compare=False, repr=False)

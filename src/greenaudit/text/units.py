@@ -19,7 +19,7 @@ from greenaudit.errors import InputError, UnitError
 if TYPE_CHECKING:
     import pint
 
-# pint is imported where a registry is built, not here: importing it costs ~0.5 s, and
+# pint is imported where a registry is built, not here: importing it is slow, and
 # the jobs that only need the names this module's importers define do not pay it.
 
 
@@ -29,7 +29,7 @@ class UnitSystem:
 
     written: dict[str, str]          # written unit (千瓦时) -> project unit (kWh)
     registry_file: Path
-    # pint conversions cost ~50 µs; a workspace has few distinct unit pairs.
+    # pint conversions are slow; a workspace has few distinct unit pairs.
     _factors: dict = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod

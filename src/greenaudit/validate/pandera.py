@@ -360,7 +360,7 @@ def validate_tables(db_path: Path, failure_cases_path: Path,
     checks: list[Check] = []
     cases: list[tuple[str, ...]] = []
     for name, model in MODELS.items():
-        # One table in memory at a time (a million observations are ~350 MB as Arrow strings).
+        # One table in memory at a time (a million observations are hundreds of MB as Arrow strings).
         validated = _validate(db_path, name, model, store)
         schema = model.to_schema()
         by_check: dict[CheckKey, list[str]] = {}

@@ -22,7 +22,7 @@ PERIOD = re.compile(r"^(\d{4})(?:-(\d{2})|-(\d{4}))?$")
 BREAKDOWN_PAIR = re.compile(r"^[a-z][a-z0-9_]*=[^;=]+$")
 
 
-# libyaml's parser where available: the pure-Python one takes ~1 s on the catalog.
+# libyaml's parser where available: the pure-Python one is much slower on the catalog.
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
