@@ -9,6 +9,7 @@ import sys
 import pytest
 
 from greenaudit import cli
+from greenaudit.commands import workflow as workflow_commands
 from greenaudit.checks import Check
 
 
@@ -40,7 +41,7 @@ EXPORT_ARGS = ["export", "--db", "a.duckdb", "--tables", "audit/observations.csv
 @pytest.mark.parametrize("code", [0, 2])
 def test_a_quick_exit_command_ends_with_its_code_after_logging_shuts_down(
         monkeypatch, exits, code):
-    monkeypatch.setattr(cli, "_validate_gx", lambda args: code)
+    monkeypatch.setattr(workflow_commands, "_validate_gx", lambda args: code)
     monkeypatch.setattr(sys, "argv", ["greenaudit", *GX_ARGS])
     with pytest.raises(QuickExit) as info:
         cli.run()
@@ -49,7 +50,7 @@ def test_a_quick_exit_command_ends_with_its_code_after_logging_shuts_down(
 
 
 def test_other_commands_exit_normally(monkeypatch, exits):
-    monkeypatch.setattr(cli, "_export", lambda args: 3)
+    monkeypatch.setattr(workflow_commands, "_export", lambda args: 3)
     monkeypatch.setattr(sys, "argv", ["greenaudit", *EXPORT_ARGS])
     with pytest.raises(SystemExit) as info:
         cli.run()
@@ -61,7 +62,7 @@ def test_an_error_in_a_quick_exit_command_is_raised_not_swallowed(monkeypatch, e
     def broken(args):
         raise RuntimeError("suite on fire")
 
-    monkeypatch.setattr(cli, "_validate_gx", broken)
+    monkeypatch.setattr(workflow_commands, "_validate_gx", broken)
     monkeypatch.setattr(sys, "argv", ["greenaudit", *GX_ARGS])
     with pytest.raises(RuntimeError, match="suite on fire"):
         cli.run()

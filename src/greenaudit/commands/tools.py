@@ -1,0 +1,169 @@
+"""The subcommands for people: diff, summary, scaffold, explain, synth, score."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+
+log = logging.getLogger("greenaudit")
+
+
+def _diff(args: argparse.Namespace) -> int:
+    import json
+
+    from greenaudit.tools import diff as datadiff
+
+    if args.new and not args.old:
+        raise SystemExit("diff: name OLD_REF before NEW_REF")
+    old = datadiff.snapshot_at(args.repo, args.old or datadiff.last_published(args.repo).commit)
+    new = datadiff.snapshot_at(args.repo, args.new)
+    result = datadiff.diff(old, new)
+    if args.json:
+        print(json.dumps(result, ensure_ascii=False, indent=2, sort_keys=True))
+    else:
+        print(datadiff.to_markdown(result), end="")
+    if args.append:
+        changes = args.repo / datadiff.CHANGES
+        if datadiff.append_changes(changes, result):
+            log.info("added an entry to %s", changes)
+        else:
+            log.info("nothing changed; %s left as it was", changes)
+    return 0
+
+
+def _add_diff(sub) -> None:
+    p = sub.add_parser("diff", help="what changed in the published data between two versions",
+                       description="Compare the published tables and source manifest of two "
+                       "versions. OLD_REF defaults to the last commit that changed "
+                       "results/audit/, NEW_REF to the working tree.")
+    p.add_argument("old", nargs="?", metavar="OLD_REF")
+    p.add_argument("new", nargs="?", metavar="NEW_REF")
+    p.add_argument("--json", action="store_true", help="print JSON instead of Markdown")
+    p.add_argument("--append", action="store_true",
+                   help="also put the entry first in results/audit/CHANGES.md")
+    p.add_argument("--repo", type=Path, default=Path("."),
+                   help="the workspace inside a git repository (default: .)")
+    p.set_defaults(func=_diff)
+
+
+def _summary(args: argparse.Namespace) -> int:
+    from greenaudit.tools.summary import summary
+
+    print(summary(args.repo, args.validation, args.old or None), end="")
+    return 0
+
+
+def _add_summary(sub) -> None:
+    p = sub.add_parser("summary", help="Markdown summary of the last rebuild (CI job summary)")
+    p.add_argument("--old", metavar="REF", default="",
+                   help="compare with this revision (default, or when it cannot be read: "
+                   "the last commit that changed results/audit/)")
+    p.add_argument("--repo", type=Path, default=Path("."))
+    p.add_argument("--validation", type=Path, default=Path("results/validation"))
+    p.set_defaults(func=_summary)
+
+
+def _scaffold(args: argparse.Namespace) -> int:
+    from greenaudit.scaffold import scaffold
+
+    rows = scaffold(args.workspace, args.source_id, dry_run=args.dry_run)
+    table = args.workspace / "raw" / "tables" / f"{args.source_id}.csv"
+    for row in rows:
+        print(f"{row['quantity']}\t{row['quote']}\t{row['note']}")
+    verb = "would append" if args.dry_run else "appended"
+    print(f"{verb} {len(rows)} candidate row(s) to {table}; fill in indicator_id and period, "
+          f"or move a mention to raw/ignored.csv with its reason", file=sys.stderr)
+    return 0
+
+
+def _add_scaffold(sub) -> None:
+    p = sub.add_parser("scaffold", help="append candidate rows for a source's uncovered mentions")
+    p.add_argument("source_id")
+    p.add_argument("--workspace", type=Path, default=Path("."))
+    p.add_argument("--dry-run", action="store_true", help="print the rows, change nothing")
+    p.set_defaults(func=_scaffold)
+
+
+def _explain(args: argparse.Namespace) -> int:
+    from rich.console import Console
+
+    from greenaudit.tools.explain import explain
+
+    console = Console(no_color=args.plain, width=args.width, highlight=False)
+    explain(args.indicator_id, args.period, args.audit_dir, console)
+    return 0
+
+
+def _add_explain(sub) -> None:
+    p = sub.add_parser("explain", help="show an indicator's quotes, values and agreement")
+    p.add_argument("indicator_id")
+    p.add_argument("--period")
+    p.add_argument("--audit-dir", type=Path, default=Path("results/audit"))
+    p.add_argument("--plain", action="store_true", help="no colours")
+    p.add_argument("--width", type=int, default=None, help="output width (default: terminal)")
+    p.set_defaults(func=_explain)
+
+
+def _synth(args: argparse.Namespace) -> int:
+    from greenaudit.synth.generate import PROJECT_ROOT, Request, generate
+
+    request = Request(args.sources, args.rows_per_source, args.error_rate, args.seed)
+    summary = generate(args.outdir, request, args.project or PROJECT_ROOT)
+    planted = ", ".join(f"{name} {n}" for name, n in summary["planted"].items())
+    short = [name for name, n in summary["planted"].items() if n < summary["requested"][name]]
+    log.info("%s: %d sources, %d rows, %d facts, %d rules; planted: %s", args.outdir,
+             args.sources, summary["rows"], summary["facts"], summary["rules"], planted)
+    if short:
+        log.warning("fewer errors than requested (too few eligible rows): %s", ", ".join(short))
+    return 0
+
+
+def _add_synth(sub) -> None:
+    p = sub.add_parser("synth", help="write a synthetic workspace with planted errors and "
+                                     "their answer key")
+    p.add_argument("outdir", type=Path, help="new or empty directory")
+    p.add_argument("--sources", type=int, required=True)
+    p.add_argument("--rows-per-source", type=int, required=True)
+    p.add_argument("--error-rate", type=float, default=0.0,
+                   help="share of rows (of rules, for broken identities) carrying each class")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--project", type=Path, default=None,
+                   help="the greenaudit repository whose config and units to copy")
+    p.set_defaults(func=_synth)
+
+
+def _score(args: argparse.Namespace) -> int:
+    from greenaudit.synth.score import format_markdown, score_workspace, write_json
+
+    result = score_workspace(args.outdir, args.audit)
+    print(format_markdown(result), end="")
+    if args.json:
+        write_json(result, args.json)
+    if args.fail_under is not None:
+        low = [c["error_class"] for c in result["classes"] if c["status"] == "checked"
+               and min(c["recall"] or 0, c["precision"] or 0) < args.fail_under]
+        if low or result["unmatched_total"] and result["planted_total"] == 0:
+            return 1
+    return 0
+
+
+def _add_score(sub) -> None:
+    p = sub.add_parser("score", help="precision and recall of the audit's findings against "
+                                     "a synthetic workspace's answer key")
+    p.add_argument("outdir", type=Path, help="a workspace written by `greenaudit synth`")
+    p.add_argument("--audit", type=Path, default=None,
+                   help="directory with findings.csv and checks.csv (default "
+                        "OUTDIR/results/validation/audit)")
+    p.add_argument("--json", type=Path, default=None, help="also write the scores as JSON")
+    p.add_argument("--fail-under", type=float, default=None,
+                   help="exit 1 if a checked class scores below this (e.g. 0.99), or a clean "
+                        "corpus has findings")
+    p.set_defaults(func=_score)
+
+
+def register(sub) -> None:
+    """Add this module's subcommands to the `greenaudit` parser."""
+    for add in (_add_diff, _add_summary, _add_scaffold, _add_explain, _add_synth, _add_score):
+        add(sub)
