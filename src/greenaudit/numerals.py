@@ -41,6 +41,10 @@ PLACE_CHARS = "".join([*PLACES, *BIG_PLACES]) + "".join(
 NUMERAL_CHARS = DIGIT_CHARS + PLACE_CHARS
 # A numeral as a regular expression (a shape only: read_numeral decides).
 NUMERAL_PATTERN = f"[{NUMERAL_CHARS}]+(?:{POINT}[{DIGIT_CHARS}]+)?"
+# Forms of the quantity grammar that the mention finder must find as well.
+HALF = "一半"
+FRACTION_MARK = "分之"           # 三分之一; 百分之十五 and 千分之三 are shares
+RANGE_SEPARATORS = ("——", "-", "~", "至", "到", "—", "–")
 # Words that are not numerals although they start with numeral characters.
 UNSUPPORTED = {"兆": "兆 means 10^6 or 10^12 depending on the writer",
                "廿": "廿 (twenty) is not read; write 二十", "卅": "卅 (thirty) is not read",

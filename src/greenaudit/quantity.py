@@ -16,8 +16,8 @@ from fractions import Fraction
 from typing import Iterable
 
 from .errors import QuantityError
-from .numerals import DIGIT_CHARS, NUMERAL_CHARS, NUMERAL_PATTERN, PLACE_CHARS, Numeral, \
-    read_numeral, shared_tail
+from .numerals import DIGIT_CHARS, FRACTION_MARK, HALF, NUMERAL_CHARS, NUMERAL_PATTERN, \
+    PLACE_CHARS, RANGE_SEPARATORS, Numeral, read_numeral, shared_tail
 from .numerals import parse_chinese_numeral  # noqa: F401  (re-exported)
 from .quantity_intervals import Interval, half_unit, intervals  # noqa: F401  (re-exported)
 
@@ -48,16 +48,14 @@ SUFFIXES: dict[str, str] = {"以上": "lower_bound", "以下": "upper_bound", "�
                             "左右": "approximate", "上下": "approximate"}
 # 余/多 after the number: more than it, by less than one unit of its last nonzero digit.
 INFIXES: dict[str, str] = {"余": "odd", "多": "odd"}
-RANGE_SEPARATORS = ("——", "-", "~", "至", "到", "—", "–")
 
 QUALIFIERS = ("exact", "lower_bound", "upper_bound", "approximate", "near", "range",
               "two_digit", "odd")
 
 CN_NUMERAL_CHARS = NUMERAL_CHARS
 TWO_DIGIT = "两位数"
-HALF = "一半"
 # Written units ending in 分之 (百分之, 千分之) stand before their number: 百分之十五.
-PRE_UNIT_MARK = "分之"
+PRE_UNIT_MARK = FRACTION_MARK
 MAX_QUANTITY_LENGTH = 64
 # The database keeps 10 decimal places (DECIMAL(38,10)): non-terminating ratios
 # (三分之一) are kept to them, and intervals are rounded outwards to them.
@@ -164,7 +162,7 @@ def _grammar(parser: QuantityParser) -> str:
             rf"(?P<{{p}}mag>{mags})?(?P<{{p}}odd2>{odd})?(?P<{{p}}unit>{units or '(?!)'})?"
             rf"(?P<{{p}}odd3>多)?")
     named = (rf"(?P<half>{HALF})|翻了?(?P<fan>[{NUMERAL_CHARS}]+)番"
-             rf"|(?P<den>\d+|[{NUMERAL_CHARS}]+)分之(?P<nom>\d+|[{NUMERAL_CHARS}]+)")
+             rf"|(?P<den>\d+|[{NUMERAL_CHARS}]+){FRACTION_MARK}(?P<nom>\d+|[{NUMERAL_CHARS}]+)")
     return (rf"(?P<prefix>{_alternatives(PREFIXES)})?"
             rf"(?:{side.format(p='a_')}(?:(?:{_alternatives(RANGE_SEPARATORS)})"
             rf"{side.format(p='b_')})?|{named})"
