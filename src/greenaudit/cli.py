@@ -253,6 +253,22 @@ def _score(args: argparse.Namespace) -> int:
     return 0
 
 
+def _quantity(args: argparse.Namespace) -> int:
+    from .quantity_reader import run_command
+
+    return run_command(args, sys.stdin)
+
+
+def _band(text: str) -> Decimal:
+    try:
+        value = Decimal(text)
+    except ArithmeticError:
+        value = Decimal(-1)
+    if not value.is_finite() or not 0 <= value <= 1:
+        raise argparse.ArgumentTypeError(f"expected a number from 0 to 1, got {text!r}")
+    return value
+
+
 def _positive(text: str) -> int:
     try:
         value = int(text)
@@ -386,6 +402,24 @@ def build_parser() -> argparse.ArgumentParser:
                        default=spec.default, metavar="N",
                        help=f"{LIMIT_HELP[name]} (default {spec.default})")
     p.set_defaults(func=_report, quick_exit=True)  # see run()
+
+    p = sub.add_parser("quantity", help="read quantities as staging does: value, unit, qualifier, "
+                                        "value_canonical, unit_canonical, lower and upper "
+                                        "(canonical unit; null when unbounded), or the error; "
+                                        "exit 1 when any was refused")
+    p.add_argument("texts", nargs="*", metavar="TEXT",
+                   help="quantities such as 超过40%% or 2700余家 (default: one per line of "
+                        "standard input)")
+    p.add_argument("--json", action="store_true", help="one JSON object a line")
+    p.add_argument("--workspace", type=Path, default=Path("."),
+                   help="directory with schemas/ (the written units)")
+    p.add_argument("--approximate-band", type=_band, default=None,
+                   help="band of 约/左右 (default: config/config.yaml, else 0.05)")
+    p.add_argument("--near-band", type=_band, default=None,
+                   help="band below 近/接近 (default: config/config.yaml, else 0.05)")
+    p.add_argument("--traditional", action="store_true",
+                   help="normalise as for a source in traditional script (Hant)")
+    p.set_defaults(func=_quantity)
 
     p = sub.add_parser("scaffold", help="append candidate rows for a source's uncovered mentions")
     p.add_argument("source_id")
