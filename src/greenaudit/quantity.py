@@ -38,11 +38,12 @@ _MAGNITUDE_EXPONENT = {text: int(value.log10()) for text, value in MAGNITUDES.it
 PREFIXES: dict[str, str] = {
     "超过": "lower_bound", "超": "lower_bound", "逾": "lower_bound", "突破": "lower_bound",
     "多于": "lower_bound", "高于": "lower_bound", "不低于": "lower_bound", "至少": "lower_bound",
+    "不少于": "lower_bound", "不多于": "upper_bound",
     "大约": "approximate", "约": "approximate",
     "将近": "near", "接近": "near", "近": "near",
     "不到": "upper_bound", "不足": "upper_bound", "少于": "upper_bound",
     "不超过": "upper_bound", "不高于": "upper_bound", "低于": "upper_bound",
-    "达到": "exact", "达": "exact",
+    "达到": "exact", "达": "exact", "高达": "exact",
 }
 SUFFIXES: dict[str, str] = {"以上": "lower_bound", "以下": "upper_bound", "以内": "upper_bound",
                             "左右": "approximate", "上下": "approximate"}
@@ -161,7 +162,7 @@ def _grammar(parser: QuantityParser) -> str:
     side = (rf"(?P<{{p}}pre>{pre})?(?P<{{p}}num>{number})(?P<{{p}}odd1>{odd})?"
             rf"(?P<{{p}}mag>{mags})?(?P<{{p}}odd2>{odd})?(?P<{{p}}unit>{units or '(?!)'})?"
             rf"(?P<{{p}}odd3>多)?")
-    named = (rf"(?P<half>{HALF})|翻了?(?P<fan>[{NUMERAL_CHARS}]+)番"
+    named = (rf"(?P<half>{HALF})|(?P<fan>翻了?[{NUMERAL_CHARS}]*番)"
              rf"|(?P<den>\d+|[{NUMERAL_CHARS}]+){FRACTION_MARK}(?P<nom>\d+|[{NUMERAL_CHARS}]+)")
     return (rf"(?P<prefix>{_alternatives(PREFIXES)})?"
             rf"(?:{side.format(p='a_')}(?:(?:{_alternatives(RANGE_SEPARATORS)})"
@@ -207,7 +208,7 @@ def _side(match: re.Match, p: str, text: str) -> _Side:
             num, mag_text = num + mag_text, ""     # 三 + 万: the numeral 三万
         numeral = read_numeral(num)
         value, exponent = numeral.value, numeral.exponent
-        if match[p + "pre"] and num == "百":
+        if match[p + "pre"] and num in ("百", "一百"):
             exponent = 0          # 百分之百: all of it, not "about a hundred"
         if numeral.elided and unit_text and unit_text[0] in PLACE_CHARS:
             raise QuantityError(
@@ -283,7 +284,8 @@ def _named_ratio(match: re.Match, cleaned: str, qualifier: str, parser: Quantity
                  text: str) -> Quantity:
     """一半 (50%), 三分之一 (33.33...%), 翻一番 (2倍): a ratio named in words, exact."""
     if match["fan"]:
-        doublings = _whole(match["fan"], text)
+        count = match["fan"].strip("翻了番")
+        doublings = _whole(count, text) if count else 1       # 翻番: doubled
         if not 1 <= doublings <= 10:
             raise QuantityError(f"quantity {text!r}: 翻N番 with N from 1 to 10 expected")
         return _ratio_quantity(cleaned, Fraction(2 ** doublings), "倍", qualifier, parser, text)
