@@ -44,7 +44,7 @@ NUMERAL_PATTERN = f"[{NUMERAL_CHARS}]+(?:{POINT}[{DIGIT_CHARS}]+)?"
 # Forms of the quantity grammar that the mention finder must find as well.
 HALF = "一半"
 FRACTION_MARK = "分之"           # 三分之一; 百分之十五 and 千分之三 are shares
-RANGE_SEPARATORS = ("——", "-", "~", "至", "到", "—", "–")
+RANGE_SEPARATORS = ("——", "--", "-", "~", "至", "到", "—", "–")
 # Words that are not numerals although they start with numeral characters.
 UNSUPPORTED = {"兆": "兆 means 10^6 or 10^12 depending on the writer",
                "廿": "廿 (twenty) is not read; write 二十", "卅": "卅 (thirty) is not read",
@@ -128,9 +128,10 @@ def _level(t: str, text: str, exp: int, start: bool, after_zero: bool) -> Numera
         raise QuantityError(f"Chinese numeral {text!r}: {word} is written twice")
     if head:
         coefficient = _level(head, text, exp - 4, start, after_zero)
-    elif start:
-        coefficient = Numeral(Decimal(1), 0)          # 万种, 亿元: one 万, one 亿
+    elif start and not rest:
+        coefficient = Numeral(Decimal(1), 0)          # 万种, 亿元, 万亿: one 万, one 亿
     else:
+        # 万三 is trade slang for 万分之三, not 一万三.
         raise QuantityError(f"Chinese numeral {text!r}: {word} has no digit before it")
     base = coefficient.value * 10 ** exp
     if not rest:

@@ -38,7 +38,7 @@ _MAGNITUDE_EXPONENT = {text: int(value.log10()) for text, value in MAGNITUDES.it
 PREFIXES: dict[str, str] = {
     "超过": "lower_bound", "超": "lower_bound", "逾": "lower_bound", "突破": "lower_bound",
     "多于": "lower_bound", "高于": "lower_bound", "不低于": "lower_bound", "至少": "lower_bound",
-    "不少于": "lower_bound", "不多于": "upper_bound",
+    "不少于": "lower_bound", "大于": "lower_bound", "不多于": "upper_bound", "小于": "upper_bound",
     "大约": "approximate", "约": "approximate",
     "将近": "near", "接近": "near", "近": "near",
     "不到": "upper_bound", "不足": "upper_bound", "少于": "upper_bound",
@@ -246,7 +246,7 @@ def _range(a: _Side, b: _Side, cleaned: str, text: str) -> Quantity:
     if a.magnitude_text and not b.magnitude_text:
         raise QuantityError(f"range {text!r} mixes magnitudes: {a.magnitude_text} on the "
                             f"first figure only")
-    a = _share_magnitude(a, b)
+    a = _share_magnitude(a, b, text)
     if b.value * b.magnitude < a.value * a.magnitude:
         raise QuantityError(f"range {text!r} is reversed: expected low-high")
     unit_text = b.unit_text or a.unit_text
@@ -263,20 +263,26 @@ def _exp(magnitude: Decimal) -> int:
     return int(magnitude.log10())
 
 
-def _share_magnitude(a: _Side, b: _Side) -> _Side:
+def _share_magnitude(a: _Side, b: _Side, text: str) -> _Side:
     """The first term takes the place word written only after the second (两到三万 = 2万-3万)
     when it has none of its own and reads below the second's coefficient; otherwise it
-    stands alone (五千到一万 = 5000-10000)."""
+    stands alone (五千到一万 = 5000-10000). Where it could stand for several places
+    (八到九百亿: 8亿, 80亿 or 800亿) the range is refused."""
     if a.magnitude_text or (a.numeral is not None and a.numeral.big):
         return a
     if b.magnitude_text:
-        if a.value <= b.value:
-            return replace(a, magnitude=b.magnitude, magnitude_text=b.magnitude_text)
-        return a
-    shared = shared_tail(b.numeral) if b.numeral is not None else None
+        shared: tuple[int, Decimal] | None = (_exp(b.magnitude), b.value)
+    else:
+        shared = shared_tail(b.numeral) if b.numeral is not None else None
     if shared is None or a.value > shared[1]:
         return a
-    exponent, _ = shared
+    exponent, coefficient = shared
+    if a.value * 10 < coefficient:
+        raise QuantityError(f"range {text!r} is ambiguous: its first figure may be "
+                            f"{format(a.value, 'f')}, {format(a.value * 10, 'f')}... times "
+                            f"the magnitude of the second; expected both written in full")
+    if b.magnitude_text:
+        return replace(a, magnitude=b.magnitude, magnitude_text=b.magnitude_text)
     return replace(a, value=a.value * 10 ** exponent, exponent=a.exponent + exponent)
 
 
