@@ -47,7 +47,7 @@ FRACTION_MARK = "分之"           # 三分之一; 百分之十五 and 千分之
 RANGE_SEPARATORS = ("——", "--", "-", "~", "至", "到", "—", "–")
 # Words that are not numerals although they start with numeral characters.
 UNSUPPORTED = {"兆": "兆 means 10^6 or 10^12 depending on the writer",
-               "廿": "廿 (twenty) is not read; write 二十", "卅": "卅 (thirty) is not read",
+               "廿": "廿 (twenty) is not read", "卅": "卅 (thirty) is not read",
                "幺": "幺 (one, in digit-by-digit readings) is not a figure"}
 _TRANSLATE = str.maketrans(VARIANTS)
 _SHARED_TAILS = ("万亿", "亿", "万", "千", "百")   # place words a range may share: 两到三万
@@ -92,11 +92,11 @@ def read_numeral(text: str) -> Numeral:
         raise QuantityError(f"Chinese numeral {text!r}: after 点 only the digits 零 to 九 "
                             f"may follow, one per decimal place (六点三五)")
     number = _integer(whole, text)
-    if number.big:
-        raise QuantityError(f"Chinese numeral {text!r}: a decimal's whole part cannot hold "
-                            f"万 or 亿; the magnitude follows the decimals (二十点一万)")
+    if number.elided:
+        raise QuantityError(f"Chinese numeral {text!r}: the whole part of a decimal must "
+                            f"name every place (三万五千点二, not 三万五点二)")
     digits = "".join(str(DIGITS[ch]) for ch in fraction)
-    return Numeral(number.value + Decimal(f"0.{digits}"), -len(digits))
+    return Numeral(number.value + Decimal(f"0.{digits}"), -len(digits), big=number.big)
 
 
 def parse_chinese_numeral(text: str) -> int:

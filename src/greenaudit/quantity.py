@@ -17,7 +17,7 @@ from typing import Iterable
 
 from .errors import QuantityError
 from .numerals import DIGIT_CHARS, FRACTION_MARK, HALF, NUMERAL_CHARS, NUMERAL_PATTERN, \
-    PLACE_CHARS, RANGE_SEPARATORS, Numeral, read_numeral, shared_tail
+    PLACE_CHARS, RANGE_SEPARATORS, UNSUPPORTED, Numeral, read_numeral, shared_tail
 from .numerals import parse_chinese_numeral  # noqa: F401  (re-exported)
 from .quantity_intervals import Interval, half_unit, intervals  # noqa: F401  (re-exported)
 
@@ -208,6 +208,9 @@ def _side(match: re.Match, p: str, text: str) -> _Side:
             num, mag_text = num + mag_text, ""     # 三 + 万: the numeral 三万
         numeral = read_numeral(num)
         value, exponent = numeral.value, numeral.exponent
+        if numeral.big and mag_text:
+            raise QuantityError(f"quantity {text!r} has a magnitude after a numeral that "
+                                f"already holds 万 or 亿 ({num}{mag_text})")
         if match[p + "pre"] and num in ("百", "一百"):
             exponent = 0          # 百分之百: all of it, not "about a hundred"
         if numeral.elided and unit_text and unit_text[0] in PLACE_CHARS:
@@ -337,6 +340,11 @@ def _diagnose(cleaned: str, text: str, parser: QuantityParser) -> str:
                 f"separator; expected a decimal point (15.5%) or groups of three (10,000)")
     if not any(ch.isdigit() or ch in NUMERAL_CHARS for ch in cleaned):
         return f"quantity {text!r} has no number; expected a figure such as '15.5%' or '近3万种'"
+    for ch, why in UNSUPPORTED.items():
+        if ch in cleaned:
+            return f"quantity {text!r}: {why}"
+    if re.search(rf"(?:^|[{NUMERAL_CHARS}])点(?![{DIGIT_CHARS}])|^点", cleaned):
+        return (f"quantity {text!r}: 点 needs digits on both sides (零点五, 六点三)")
     mixed = re.search(rf"\d[{DIGIT_CHARS}点]|[{NUMERAL_CHARS}点]\d", cleaned)
     if mixed:
         return (f"quantity {text!r} mixes Arabic digits and Chinese numerals "
@@ -346,9 +354,10 @@ def _diagnose(cleaned: str, text: str, parser: QuantityParser) -> str:
         rf"(?:\d+(?:\.\d+)?|{NUMERAL_PATTERN})(?:{_alternatives(INFIXES)})?"
         rf"(?:{_alternatives(MAGNITUDES)})?(?:{_alternatives(INFIXES)})?"
         rf"(?P<unit>.+?)(?:{_alternatives(SUFFIXES)})?", cleaned)
-    if shape and shape["unit"] in parser.pre_units:
-        return (f"quantity {text!r}: {shape['unit']} is written before its number "
-                f"({shape['unit']}三); expected it first")
+    late = [u for u in parser.pre_units if u in cleaned[1:] and not _starts_with_pre(cleaned, u)]
+    if late:
+        return (f"quantity {text!r}: {late[0]} is written before its number "
+                f"({late[0]}三); expected it first")
     if shape and not any(ch.isdigit() or ch in NUMERAL_CHARS for ch in shape["unit"]) \
             and not any(sep in shape["unit"] for sep in RANGE_SEPARATORS):
         return (f"unknown unit {shape['unit']!r} in quantity {text!r}; expected a written unit "
@@ -357,3 +366,8 @@ def _diagnose(cleaned: str, text: str, parser: QuantityParser) -> str:
             f"[unit] [以上|以下|左右...], a range a-b, 百分之N, N分之M, 一半 or 翻N番, with a "
             f"unit from schemas/units.yaml")
 
+
+
+def _starts_with_pre(cleaned: str, pre: str) -> bool:
+    """Whether `pre` stands first, after a prefix if any (超过百分之十)."""
+    return any(cleaned.startswith(p + pre) for p in ("", *PREFIXES))
