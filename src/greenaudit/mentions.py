@@ -57,10 +57,12 @@ WORDS_BEFORE_ONE = "统唯之第同逐单专划归合"
 DECIMAL_IDIOMS = ("一点一滴", "一点一点", "两点一线", "三点一线")
 
 # Measure words and units (longest first) after which a bare Chinese numeral counts
-# something. 千瓦 and the like are units even though 千 is a numeral character.
+# something: every written unit of schemas/units.yaml starts with one of them. 千瓦
+# and the like are units even though 千 is a numeral character.
 MEASURE_WORDS = tuple(sorted(
     "个 位数 位 项 家 种 倍 部门 部 次 批 大 方面 类 条 级 层 名 件 台 座 所 款 份 成 轮 只 处 组 "
-    "套 期 届 代 年 月 日 天 周 季 元 吨 辆 人 张 场 段 点 亩 度 千瓦时 千瓦 千克 千米 兆瓦".split(),
+    "套 期 届 代 年 月 日 天 周 季 元 吨 辆 人 张 场 段 点 亩 度 千瓦时 千瓦 千克 千米 兆瓦 % ‰ "
+    "百分点 美元 克".split(),
     key=len, reverse=True))
 
 # Where a numeral character begins a word instead of a number: the SI prefix kilo-
@@ -138,12 +140,19 @@ def _chinese(scan: str, i: int, j: int) -> tuple[int, int] | None:
     if POINT in run and scan.startswith(DECIMAL_IDIOMS, i):
         return None
     after = _skip_break(scan, end)
-    measure = next((m for m in MEASURE_WORDS if scan.startswith(m, after)), "")
+    measure = _measure(scan, after)
+    if not measure and scan.startswith(("余", "多"), after) and _measure(scan, after + 1):
+        after += 1                                # 三百余家: the measure word after 余
+        measure = _measure(scan, after)
     if measure:
         return i, after + len(measure)
     if POINT in run or any(ch in CN_MAGNITUDES for ch in run):
         return i, end
     return None
+
+
+def _measure(scan: str, pos: int) -> str:
+    return next((m for m in MEASURE_WORDS if scan.startswith(m, pos)), "")
 
 
 def _untaken(taken: list[bool], start: int, end: int) -> list[tuple[int, int]]:

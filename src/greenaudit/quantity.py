@@ -17,7 +17,7 @@ from typing import Iterable
 
 from .errors import QuantityError
 from .numerals import DIGIT_CHARS, FRACTION_MARK, HALF, NUMERAL_CHARS, NUMERAL_PATTERN, \
-    PLACE_CHARS, RANGE_SEPARATORS, UNSUPPORTED, Numeral, read_numeral, shared_tail
+    PLACE_CHARS, RANGE_SEPARATORS, UNSUPPORTED, Numeral, plain, read_numeral, shared_tail
 from .numerals import parse_chinese_numeral  # noqa: F401  (re-exported)
 from .quantity_intervals import Interval, half_unit, intervals  # noqa: F401  (re-exported)
 
@@ -208,7 +208,7 @@ def _side(match: re.Match, p: str, text: str) -> _Side:
             num, mag_text = num + mag_text, ""     # 三 + 万: the numeral 三万
         numeral = read_numeral(num)
         value, exponent = numeral.value, numeral.exponent
-        if numeral.big and mag_text:
+        if numeral.big and mag_text and ("亿" in plain(num) or mag_text != "亿"):
             raise QuantityError(f"quantity {text!r} has a magnitude after a numeral that "
                                 f"already holds 万 or 亿 ({num}{mag_text})")
         if match[p + "pre"] and num in ("百", "一百"):
