@@ -16,8 +16,9 @@ from fractions import Fraction
 from typing import Iterable
 
 from .errors import QuantityError
-from .numerals import DIGIT_CHARS, FRACTION_MARK, HALF, NUMERAL_CHARS, NUMERAL_PATTERN, \
-    PLACE_CHARS, RANGE_SEPARATORS, UNSUPPORTED, Numeral, plain, read_numeral, shared_tail
+from .numerals import (BIG_PLACES, DIGIT_CHARS, DIGITS, FRACTION_MARK, HALF, NUMERAL_CHARS,
+                       NUMERAL_PATTERN, PLACE_CHARS, PLACES, RANGE_SEPARATORS, UNSUPPORTED, Numeral,
+                       plain, read_numeral, shared_tail)
 from .numerals import parse_chinese_numeral  # noqa: F401  (re-exported)
 from .quantity_intervals import Interval, half_unit, intervals  # noqa: F401  (re-exported)
 
@@ -53,7 +54,8 @@ INFIXES: dict[str, str] = {"余": "odd", "多": "odd"}
 QUALIFIERS = ("exact", "lower_bound", "upper_bound", "approximate", "near", "range",
               "two_digit", "odd")
 
-CN_NUMERAL_CHARS = NUMERAL_CHARS
+# The plain numeral characters (the 大写 forms 壹 陆... are also words: 登陆, 大陆).
+CN_NUMERAL_CHARS = "".join([*DIGITS, *PLACES, *BIG_PLACES])
 TWO_DIGIT = "两位数"
 # Written units ending in 分之 (百分之, 千分之) stand before their number: 百分之十五.
 PRE_UNIT_MARK = FRACTION_MARK
