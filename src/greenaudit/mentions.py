@@ -194,7 +194,6 @@ def find_mentions(text: str, breaks: set[int] = frozenset()) -> list[Mention]:
     scan = _Scan(text, set(breaks))
     taken = [False] * len(scan.text)
     mentions: list[Mention] = []
-
     chinese_starts: set[int] = set()
 
     def take(start: int, end: int, kind: str) -> None:

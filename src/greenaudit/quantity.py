@@ -146,7 +146,7 @@ class QuantityParser:
             return _named_ratio(match, cleaned, qualifier, self, text)
         a = _side(match, "a_", text)
         if match["b_num"] is None:
-            return _single(a, cleaned, qualifier, text)
+            return _single(a, cleaned, qualifier)
         if qualifier != "exact" or a.step is not None:
             raise QuantityError(f"a range cannot carry a qualifier: {text!r}")
         return _range(a, _side(match, "b_", text), cleaned, text)
@@ -237,7 +237,7 @@ def _odd_step(value: Decimal, text: str) -> Decimal:
     return Decimal(1).scaleb(value.normalize().as_tuple().exponent)
 
 
-def _single(a: _Side, cleaned: str, qualifier: str, text: str) -> Quantity:
+def _single(a: _Side, cleaned: str, qualifier: str) -> Quantity:
     return Quantity(cleaned, a.value, a.magnitude, a.magnitude_text, a.unit_text, qualifier,
                     a.exponent, step=a.step)
 
@@ -248,7 +248,7 @@ def _range(a: _Side, b: _Side, cleaned: str, text: str) -> Quantity:
         raise QuantityError(f"a range cannot carry a qualifier: {text!r}")
     if a.unit_text and b.unit_text and a.unit_text != b.unit_text:
         raise QuantityError(f"range {text!r} mixes units {a.unit_text} and {b.unit_text}")
-    if a.magnitude_text and not b.magnitude_text:
+    if a.magnitude_text and not b.magnitude_text and not (b.numeral and b.numeral.big):
         raise QuantityError(f"range {text!r} mixes magnitudes: {a.magnitude_text} on the "
                             f"first figure only")
     a = _share_magnitude(a, b, text)
