@@ -37,7 +37,9 @@ def candidate_quantity(normalised: NormalisedText, start: int, end: int,
     """The longest span around text[start:end] that parses as a quantity (or the mention)."""
     text = normalised.text
     breaks = breaks_of_digits(normalised)
-    starts = [start] + [start - len(p) for p in PREFIXES if text.startswith(p, start - len(p))]
+    # A prefix that qualifies the figure belongs to it; 达/达到 (as stated) do not.
+    starts = [start] + [start - len(p) for p, kind in PREFIXES.items()
+                        if kind != "exact" and text.startswith(p, start - len(p))]
     best = (start, end)
     for a in starts:
         if a < 0:

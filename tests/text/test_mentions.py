@@ -37,7 +37,8 @@ def test_arabic_numbers(raw, expected):
     ("党的二十大报告", [("二十大", "chinese")]),
     ("完成了“千家绿色工厂、百家绿色园区、万种绿色产品”目标", [("千家", "chinese"), ("百家", "chinese"),
                                                ("万种", "chinese")]),
-    ("百万千瓦水轮发电机组", [("百万", "chinese")]),
+    ("百万千瓦水轮发电机组", [("百万千瓦", "chinese")]),          # a unit after the numeral
+    ("装机五千瓦的", [("五千瓦", "chinese")]),
     ("产能提升一倍的同时", [("一倍", "chinese")]),
     ("以下七个方面", [("七个", "chinese")]),
     ("五方面", [("五方面", "chinese")]),
@@ -47,8 +48,36 @@ def test_chinese_numerals_with_a_measure_word_or_magnitude(raw, expected):
     assert found(raw) == expected
 
 
+@pytest.mark.parametrize("raw, expected", [
+    ("比例为百分之二，", [("百分之二", "chinese")]),
+    ("千分之三的", [("千分之三", "chinese")]),
+    ("占三分之一的", [("三分之一", "chinese")]),
+    ("百分之二点一五", [("百分之二点一五", "chinese")]),
+    ("超过一半的企业", [("一半", "chinese")]),
+    ("增长六点三", [("六点三", "chinese")]),
+    ("二十点一万", [("二十点一万", "chinese")]),
+    ("产量两到三万吨", [("两", "chinese"), ("三万吨", "chinese")]),
+    ("六百三到六百四", [("六百三", "chinese"), ("六百四", "chinese")]),
+    ("七千至九千亿元", [("七千", "chinese"), ("九千亿元", "chinese")]),
+    ("总分六十分", [("六十", "chinese")]),                  # 十分 is "very" only at the start
+    ("二十分钟", [("二十", "chinese")]),
+    ("翻了一番", [("一番", "chinese")]),
+    ("两百多万辆", [("两百多万辆", "chinese")]),
+    ("十余万吨", [("十余万吨", "chinese")]),
+    ("200多万辆", [("200多万", "arabic")]),
+    ("两成多", [("两成", "chinese")]),
+])
+def test_every_form_the_quantity_grammar_reads(raw, expected):
+    assert found(raw) == expected
+
+
+def test_the_one_of_a_word_does_not_begin_a_range():
+    assert found("统一到三个方面") == [("三个", "chinese")]
+
+
 @pytest.mark.parametrize("raw", [
-    "一是产业结构高端化", "统一的全国碳市场", "进一步增强", "关键零件的再制造", "零碳工厂",
+    "一是产业结构高端化", "统一的标准", "之一", "别有一番风味",
+    "一点一滴", "两点一线", "重点", "统一的全国碳市场", "进一步增强", "关键零件的再制造", "零碳工厂",
     "区域差距十分明显", "提高了3.6个百分点中的百分点", "每千瓦时煤耗", "一带一路",
 ])
 def test_words_made_of_numeral_characters_are_not_mentions(raw):

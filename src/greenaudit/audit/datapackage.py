@@ -120,9 +120,11 @@ RESOURCES: tuple[Resource, ...] = (
                   "empty when the unit is only implied (flag unit_implied).",
                   empty_is_value=True),
             Field("qualifier", "string", "How the figure bounds the true value: exact, "
-                  "lower_bound (超过/以上/余/多), upper_bound (不到/以下), approximate (约/左右), "
-                  "near (近/接近), range (a-b) or two_digit (两位数); derived for a value a rule "
-                  "of schemas/rules.yaml derived.", _enum([*QUALIFIERS, DERIVED])),
+                  "lower_bound (超过/以上), upper_bound (不到/以下), approximate (约/左右), "
+                  "near (近/接近), odd (余/多: above the figure by less than one unit of its "
+                  "last nonzero digit), range (a-b) or two_digit (两位数); derived for a value "
+                  "a rule of schemas/rules.yaml derived (raw/TRANSCRIBING.md has the table).",
+                  _enum([*QUALIFIERS, DERIVED])),
             Field("value_canonical", "number", "The figure in the project unit "
                   "`unit_canonical` after magnitude and unit conversion "
                   "(22030000000000 for 22.03万亿元, unit CNY).", _required()),

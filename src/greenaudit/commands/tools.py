@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+from decimal import Decimal
 from pathlib import Path
 
 log = logging.getLogger("greenaudit")
@@ -163,7 +164,43 @@ def _add_score(sub) -> None:
     p.set_defaults(func=_score)
 
 
+def _quantity(args: argparse.Namespace) -> int:
+    from greenaudit.tools.quantity import run_command
+
+    return run_command(args, sys.stdin)
+
+
+def _band(text: str) -> Decimal:
+    try:
+        value = Decimal(text)
+    except ArithmeticError:
+        value = Decimal(-1)
+    if not value.is_finite() or not 0 <= value <= 1:
+        raise argparse.ArgumentTypeError(f"expected a number from 0 to 1, got {text!r}")
+    return value
+
+
+def _add_quantity(sub) -> None:
+    p = sub.add_parser("quantity", help="read quantities as staging does: value, unit, qualifier, "
+                                        "value_canonical, unit_canonical, lower and upper "
+                                        "(canonical unit; null when unbounded), or the error; "
+                                        "exit 1 when any was refused")
+    p.add_argument("texts", nargs="*", metavar="TEXT",
+                   help="quantities such as 超过40%% or 2700余家 (default: one per line of "
+                        "standard input)")
+    p.add_argument("--json", action="store_true", help="one JSON object a line")
+    p.add_argument("--workspace", type=Path, default=Path("."),
+                   help="directory with schemas/ (the written units)")
+    p.add_argument("--approximate-band", type=_band, default=None,
+                   help="band of 约/左右 (default: config/config.yaml, else 0.05)")
+    p.add_argument("--near-band", type=_band, default=None,
+                   help="band below 近/接近 (default: config/config.yaml, else 0.05)")
+    p.add_argument("--traditional", action="store_true",
+                   help="normalise as for a source in traditional script (Hant)")
+    p.set_defaults(func=_quantity)
+
+
 def register(sub) -> None:
     """Add this module's subcommands to the `greenaudit` parser."""
-    for add in (_add_diff, _add_summary, _add_scaffold, _add_explain, _add_synth, _add_score):
+    for add in (_add_quantity, _add_diff, _add_summary, _add_scaffold, _add_explain, _add_synth, _add_score):
         add(sub)

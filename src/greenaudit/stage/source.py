@@ -24,7 +24,7 @@ from greenaudit.stage.evidence import check_evidence
 from greenaudit.workspace.manifest import Source, load_manifest, sha256_of
 from greenaudit.text.mentions import Mention, mentions_in
 from greenaudit.text.normalise import Cleaning, NormalisedText, normalise, normalise_text
-from greenaudit.text.quantity import QuantityParser, intervals
+from greenaudit.text.quantity import DB_QUANTUM, QuantityParser, intervals
 from greenaudit.text.units import UnitSystem
 
 TABLE_COLUMNS = ("indicator_id", "period", "quantity", "quote")
@@ -357,7 +357,8 @@ def _observe(row, record, source: Source, table_name: str, catalog: dict[str, In
                      f" for {indicator.indicator_id}: {exc.reason}")
         return None
     stated, allowed = intervals(quantity, settings.approximate_band, settings.near_band)
-    stated, allowed = stated.scaled(factor), allowed.scaled(factor)
+    # Outwards to the database's 10 decimal places (a 5% band of 3.14% has 4).
+    stated, allowed = (i.scaled(factor).outward(DB_QUANTUM) for i in (stated, allowed))
     value_canonical = quantity.scaled * factor
     label = f"{where('quantity')}: {indicator.indicator_id} {record['period']} = {quantity.text}"
     if not _within(value_canonical, indicator.valid_low, indicator.valid_high):

@@ -3,15 +3,17 @@
 A mention is what a reader would take for a number: Arabic digits (full-width
 forms are half-width after normalisation) with their decimals and a following
 percent sign or magnitude (15.5%, 1.5亿); a Chinese numeral that carries a
-magnitude (十三五, 二十大, 千家) or is followed by a measure word (七部门, 两位数,
-四个); and calendar expressions (2023年, 6月1日, 2012-2022年, 2023年4月底), the only
-kind the coverage audit sets aside on its own. The rules are general: nothing
-here knows a particular source.
+magnitude (十三五, 二十大, 千家), has decimals (六点三), is followed by a measure
+word or unit (七部门, 两位数, 四个, 五千瓦) or is the first term of a range whose
+second term is a mention (the 两 of 两到三万吨); the shares and ratios the quantity
+grammar reads (百分之二, 千分之三, 三分之一, 一半); and calendar expressions (2023年,
+6月1日, 2012-2022年, 2023年4月底), the only kind the coverage audit sets aside on its
+own. The numeral characters and forms are those of numerals.py, which the quantity
+parser reads. The rules are general: nothing here knows a particular source.
 
 Normalisation removes whitespace, so "3616 267 403" (a slide table) becomes
 "3616267403". Digits separated by whitespace in the original are therefore kept
-apart: a number never runs across a place where the original had whitespace.
-"""
+apart: a number never runs across a place where the original had whitespace."""
 
 from __future__ import annotations
 
@@ -19,6 +21,7 @@ import re
 from dataclasses import dataclass
 
 from greenaudit.text.normalise import NormalisedText
+from greenaudit.text.numerals import DIGIT_CHARS, FRACTION_MARK, HALF, PLACE_CHARS, POINT, RANGE_SEPARATORS
 
 KINDS = ("calendar", "arabic", "chinese")
 BREAK = "\x00"   # marks, in the scanned text, where the original had whitespace
@@ -38,19 +41,35 @@ ARABIC = re.compile(r"(?<![0-9])[0-9]+(?:\.[0-9]+)*")
 PERCENT = ("%", "‰")
 MAGNITUDES = ("万亿", "千万", "百万", "十万", "亿", "万", "千", "百", "十")
 
-CN_DIGITS = "〇零一二两三四五六七八九壹贰叁肆伍陆柒捌玖"
-CN_MAGNITUDES = "十百千万亿拾佰仟"
-CN_NUMERAL = re.compile(f"[{CN_DIGITS}{CN_MAGNITUDES}]+")
+CN_DIGITS = DIGIT_CHARS
+CN_MAGNITUDES = PLACE_CHARS
+# A numeral, with 余/多 before a magnitude (十余万) and decimals (六点三, 二十点一万).
+CN_NUMERAL = re.compile(f"[{CN_DIGITS}{CN_MAGNITUDES}]+(?:[余多][万亿]+)?"
+                        f"(?:{POINT}[{CN_DIGITS}]+(?:万亿|亿|万)?)?")
 CN_ZERO = "〇零"
+_CN_NUMBER = f"[{CN_DIGITS}{CN_MAGNITUDES}]+"
+# Shares and ratios in words, found before the plain numerals they contain.
+CN_RATIO = re.compile(f"{_CN_NUMBER}{FRACTION_MARK}{_CN_NUMBER}(?:{POINT}[{CN_DIGITS}]+)?"
+                      f"|{HALF}|(?<=翻){_CN_NUMBER}番|(?<=翻了){_CN_NUMBER}番")
+# Words ending in 一 (统一, 之一, 第一...): their 一 does not begin a range (统一到三个方面).
+WORDS_BEFORE_ONE = "统唯之第同逐单专划归合"
+# Idioms shaped like a decimal ("一点一滴", bit by bit).
+DECIMAL_IDIOMS = ("一点一滴", "一点一点", "两点一线", "三点一线")
 
-# Measure words (longest first) after which a bare Chinese numeral counts something.
+# Measure words and units (longest first) after which a bare Chinese numeral counts
+# something: every written unit of schemas/units.yaml starts with one of them. 千瓦
+# and the like are units even though 千 is a numeral character.
 MEASURE_WORDS = tuple(sorted(
     "个 位数 位 项 家 种 倍 部门 部 次 批 大 方面 类 条 级 层 名 件 台 座 所 款 份 成 轮 只 处 组 "
-    "套 期 届 代 年 月 日 天 周 季 元 吨 辆 人 张 场 段 点 亩 度".split(), key=len, reverse=True))
+    "套 期 届 代 年 月 日 天 周 季 元 吨 辆 人 张 场 段 点 亩 度 千瓦时 千瓦 千克 千米 兆瓦 % ‰ "
+    "百分点 美元 克".split(),
+    key=len, reverse=True))
 
 # Where a numeral character begins a word instead of a number: the SI prefix kilo-
-# (千瓦 kilowatt, 千克, 千米), 百分 (percent: 百分点, 百分比) and 十分 (very).
+# (千瓦 kilowatt, 千克, 千米), 百分 (percent: 百分点, 百分比) and, at the start of a
+# numeral only, 十分 (very; the 十 of 六十分 is sixty's).
 NOT_NUMERAL_BEFORE = {"千": ("瓦", "克", "米"), "百": ("分",), "十": ("分",)}
+_ONLY_FIRST = "十"
 
 
 @dataclass(frozen=True)
@@ -92,10 +111,13 @@ def _word_follows(scan: str, ch: str, pos: int) -> bool:
 
 
 def _arabic_end(scan: str, end: int) -> int:
-    """Extend an Arabic number over a following percent sign or magnitude word."""
+    """Extend an Arabic number over a following percent sign or magnitude word
+    (with 余/多 before it: 200多万)."""
     pos = _skip_break(scan, end)
     if scan.startswith(PERCENT, pos):
         return pos + 1
+    if scan.startswith(("余", "多"), pos) and scan.startswith(("万", "亿"), pos + 1):
+        pos += 1
     for magnitude in MAGNITUDES:
         if scan.startswith(magnitude, pos):
             last = pos + len(magnitude) - 1
@@ -103,6 +125,58 @@ def _arabic_end(scan: str, end: int) -> int:
                 return last if len(magnitude) > 1 else end
             return pos + len(magnitude)
     return end
+
+
+def _chinese(scan: str, i: int, j: int) -> tuple[int, int] | None:
+    """The mention that the numeral characters scan[i:j] make, or None for a bare
+    numeral (which is a mention only as the first term of a range)."""
+    end = j
+    while end > i and _word_follows(scan, scan[end - 1], end) \
+            and (scan[end - 1] not in _ONLY_FIRST or end - 1 == i):
+        end -= 1
+    run = scan[i:end]
+    if not run.strip(CN_ZERO):   # 零件 (parts), 零碳 are words, not numbers
+        return None
+    if POINT in run and scan.startswith(DECIMAL_IDIOMS, i):
+        return None
+    after = _skip_break(scan, end)
+    measure = _measure(scan, after)
+    if not measure and scan.startswith(("余", "多"), after) and _measure(scan, after + 1):
+        after += 1                                # 三百余家: the measure word after 余
+        measure = _measure(scan, after)
+    if measure:
+        return i, after + len(measure)
+    if POINT in run or any(ch in CN_MAGNITUDES for ch in run):
+        return i, end
+    return None
+
+
+def _measure(scan: str, pos: int) -> str:
+    return next((m for m in MEASURE_WORDS if scan.startswith(m, pos)), "")
+
+
+def _untaken(taken: list[bool], start: int, end: int) -> list[tuple[int, int]]:
+    """The maximal stretches of [start, end) not yet part of a mention."""
+    parts, i = [], start
+    while i < end:
+        if taken[i]:
+            i += 1
+            continue
+        j = i
+        while j < end and not taken[j]:
+            j += 1
+        parts.append((i, j))
+        i = j
+    return parts
+
+
+def _range_follows(scan: str, end: int, starts: set[int]) -> bool:
+    """Whether scan[end:] is a range separator and then a Chinese mention (两到三万)."""
+    pos = _skip_break(scan, end)
+    for separator in RANGE_SEPARATORS:
+        if scan.startswith(separator, pos):
+            return _skip_break(scan, pos + len(separator)) in starts
+    return False
 
 
 def breaks_of(normalised: NormalisedText, original: str) -> set[int]:
@@ -120,10 +194,13 @@ def find_mentions(text: str, breaks: set[int] = frozenset()) -> list[Mention]:
     scan = _Scan(text, set(breaks))
     taken = [False] * len(scan.text)
     mentions: list[Mention] = []
+    chinese_starts: set[int] = set()
 
     def take(start: int, end: int, kind: str) -> None:
         for i in range(start, end):
             taken[i] = True
+        if kind == "chinese":
+            chinese_starts.add(start)
         a, b = scan.to_text(start, end)
         mentions.append(Mention(a, b, text[a:b], kind))
 
@@ -132,25 +209,22 @@ def find_mentions(text: str, breaks: set[int] = frozenset()) -> list[Mention]:
     for match in ARABIC.finditer(scan.text):
         if not any(taken[match.start():match.end()]):
             take(match.start(), _arabic_end(scan.text, match.end()), "arabic")
+    for match in CN_RATIO.finditer(scan.text):
+        if not any(taken[match.start():match.end()]):
+            take(match.start(), match.end(), "chinese")
+    bare: list[tuple[int, int]] = []
     for match in CN_NUMERAL.finditer(scan.text):
-        i = match.start()
-        while i < match.end():
-            if taken[i]:
-                i += 1
-                continue
-            j = i
-            while j < match.end() and not taken[j]:
-                j += 1
-            end = j
-            while end > i and _word_follows(scan.text, scan.text[end - 1], end):
-                end -= 1
-            run = scan.text[i:end]
-            if run and run.strip(CN_ZERO):   # 零件 (parts), 零碳 are words, not numbers
-                after = _skip_break(scan.text, end)
-                measure = next((m for m in MEASURE_WORDS if scan.text.startswith(m, after)), "")
-                if measure or any(ch in CN_MAGNITUDES for ch in run):
-                    take(i, after + len(measure) if measure else end, "chinese")
-            i = j
+        for i, j in _untaken(taken, match.start(), match.end()):
+            span = _chinese(scan.text, i, j)
+            if span is not None:
+                take(*span, "chinese")
+            elif scan.text[i:j].strip(CN_ZERO) and not _word_follows(scan.text, scan.text[j - 1], j):
+                bare.append((i, j))
+    for i, j in bare:
+        if scan.text[i:j] == "一" and i > 0 and scan.text[i - 1] in WORDS_BEFORE_ONE:
+            continue
+        if _range_follows(scan.text, j, chinese_starts):
+            take(i, j, "chinese")
     return sorted(mentions, key=lambda m: (m.start, m.end))
 
 
