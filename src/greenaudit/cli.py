@@ -202,16 +202,9 @@ def _report(args: argparse.Namespace) -> int:
 
 
 def _scaffold(args: argparse.Namespace) -> int:
-    from .scaffold import scaffold
+    from .tools.scaffold.command import run
 
-    rows = scaffold(args.workspace, args.source_id, dry_run=args.dry_run)
-    table = args.workspace / "raw" / "tables" / f"{args.source_id}.csv"
-    for row in rows:
-        print(f"{row['quantity']}\t{row['quote']}\t{row['note']}")
-    verb = "would append" if args.dry_run else "appended"
-    print(f"{verb} {len(rows)} candidate row(s) to {table}; fill in indicator_id and period, "
-          f"or move a mention to raw/ignored.csv with its reason", file=sys.stderr)
-    return 0
+    return run(args)
 
 
 def _explain(args: argparse.Namespace) -> int:
@@ -387,10 +380,10 @@ def build_parser() -> argparse.ArgumentParser:
                        help=f"{LIMIT_HELP[name]} (default {spec.default})")
     p.set_defaults(func=_report, quick_exit=True)  # see run()
 
-    p = sub.add_parser("scaffold", help="append candidate rows for a source's uncovered mentions")
-    p.add_argument("source_id")
-    p.add_argument("--workspace", type=Path, default=Path("."))
-    p.add_argument("--dry-run", action="store_true", help="print the rows, change nothing")
+    p = sub.add_parser("scaffold", help="append proposed rows for a source's uncovered "
+                                        "mentions (--evaluate: measure the proposals)")
+    from .tools.scaffold.command import add_arguments
+    add_arguments(p)
     p.set_defaults(func=_scaffold)
 
     p = sub.add_parser("explain", help="show an indicator's quotes, values and agreement")

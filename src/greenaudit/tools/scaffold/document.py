@@ -5,7 +5,9 @@ injections and annotations dropped, traditional script converted), which is what
 quotes and quantities are proven against. The original's layout survives as two
 sets of positions: `breaks` (whitespace stood before the character) and
 `paragraphs` (a blank line stood before it; slides and charts lay out one label
-per paragraph).
+per paragraph). A blank line between two characters that stand together elsewhere
+in the document (全|国, 技|术) wraps a word of a slide's text box rather than ending
+a phrase: `stops` are the paragraph breaks that are not such wraps.
 """
 
 from __future__ import annotations
@@ -67,6 +69,15 @@ class Document:
                          if self.original.count("\n", n.origin_end[i - 1], n.origin[i]) >= 2)
 
     @cached_property
+    def stops(self) -> frozenset[int]:
+        """Paragraph breaks that end a phrase (not a word wrapped over a blank line)."""
+        text = self.text
+        together = {text[i - 1:i + 1] for i in range(1, len(text)) if i not in self.breaks}
+        return frozenset(i for i in self.paragraphs
+                         if not (HAN.match(text[i - 1]) and HAN.match(text[i])
+                                 and text[i - 1:i + 1] in together))
+
+    @cached_property
     def published(self) -> Published:
         return Published.parse(self.source.published)
 
@@ -75,12 +86,13 @@ class Document:
         return self.text[i] in SENTENCE_ENDS or self.text[i] in BULLETS
 
     def sentence(self, start: int, end: int) -> tuple[int, int]:
-        """The sentence around text[start:end]: up to 。!?; a bullet or a blank line."""
+        """The sentence around text[start:end]: up to 。!?; a bullet or a blank line
+        (one that does not wrap a word)."""
         a = start
-        while a > 0 and not self.hard_stop(a - 1) and a not in self.paragraphs:
+        while a > 0 and not self.hard_stop(a - 1) and a not in self.stops:
             a -= 1
         b = end
-        while b < len(self.text) and not self.hard_stop(b) and b not in self.paragraphs:
+        while b < len(self.text) and not self.hard_stop(b) and b not in self.stops:
             b += 1
         return a, b
 
@@ -111,7 +123,7 @@ class Document:
         piece without its mark)."""
         pieces, a = [], start
         for i in range(start, end + 1):
-            if i == end or self.text[i] in marks or (lines and i > a and i in self.paragraphs):
+            if i == end or self.text[i] in marks or (lines and i > a and i in self.stops):
                 if i > a:
                     pieces.append((a, i))
                 a = i + 1 if i < end and self.text[i] in marks else i

@@ -31,6 +31,27 @@ class Cell:
     header: Span            # the column header paragraph
     label: Span             # the row label (国家级)
     unit: str               # written unit declared for the table ("家"), or ""
+    top: int = 0            # where the table starts (its unit line or first header)
+    row_end: int = 0        # where the cell's row ends
+
+
+@dataclass(frozen=True)
+class Layout:
+    """How a document lays its candidate figures out (keys are figure starts)."""
+
+    figures: list[Span]
+    labels: frozenset[int]
+    runs: dict[int, Span]
+    aligned: dict[int, tuple[Span, list[Span]]]
+    cells: dict[int, Cell]
+    shared: dict[int, str]
+
+    @classmethod
+    def read(cls, doc: Document, figures: list[Span], bare: set[int],
+             units: tuple[str, ...]) -> "Layout":
+        found = labels(doc, figures)
+        return cls(figures, found, label_runs(doc, figures, found), respectively(doc, figures),
+                   tables(doc, figures), shared_units(doc, figures, bare, units))
 
 
 def paragraph_spans(doc: Document) -> list[Span]:
@@ -179,10 +200,12 @@ def tables(doc: Document, figures: list[Span]) -> dict[int, Cell]:
         k = len(rows[0][1]) if rows else 0
         if rows and index >= k:
             headers = paragraphs[index - k:index]
-            unit = _declared_unit(doc, paragraphs[max(0, index - k - 2):index - k])
-            for label, cell_starts in rows:
+            above = paragraphs[max(0, index - k - 2):index - k]
+            unit, top = _declared_unit(doc, above), headers[0][0]
+            top = next((a for a, b in above if DECLARED_UNIT.search(doc.text[a:b])), top)
+            for (label, cell_starts), (_, row_end) in zip(rows, paragraphs[index:]):
                 for header, start in zip(headers, cell_starts):
-                    cells[start] = Cell(header, label, unit)
+                    cells[start] = Cell(header, label, unit, top, row_end)
         index += max(1, len(rows))
     return cells
 

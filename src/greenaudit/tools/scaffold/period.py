@@ -63,6 +63,7 @@ class Period:
     period: str
     stated: bool        # False: inferred from the publication date
     evidence: str       # the expression, or why it was inferred
+    position: int | None = None     # where the (first) expression starts in the text
 
 
 def _plan_years(numeral: str) -> tuple[int, int] | None:
@@ -184,7 +185,7 @@ class PeriodFinder:
             future = [e for e in plain if self.default_year is None or e.last > self.default_year + 1]
             if future:
                 e = min(future, key=lambda e: abs(e.start - start))
-                return Period(str(e.last), True, e.text)
+                return Period(str(e.last), True, e.text, e.start)
         before = [e for e in plain if e.end <= start]
         after = [e for e in plain if e.start >= start]
         if nearest and plain:
@@ -196,14 +197,15 @@ class PeriodFinder:
             last = governing.last if governing else self.default_year
             if last is not None and base.first < last:
                 how = governing.text if governing else "end year inferred"
+                first = min([base.start] + ([governing.start] if governing else []))
                 return Period(f"{base.first}-{last}", governing is not None,
-                              f"{base.text} … {how}")
+                              f"{base.text} … {how}", first)
         if governing is None:
             return None
         # A span in the figure's own sentence: a change or a flow (count, amount) over
         # it; a level reached (share, intensity...) belongs to its end year.
         point = not change and kind in POINT_KINDS
-        return Period(governing.period(point), True, governing.text)
+        return Period(governing.period(point), True, governing.text, governing.start)
 
     def _chart_axis(self, start: int, end: int, change: bool) -> Period | None:
         a, b = self.doc.passage(start, end, WINDOW)
@@ -237,7 +239,7 @@ class PeriodFinder:
             return None
         e = min(near, key=lambda e: start - e.end if e.end <= start else e.start - end)
         span = kind in CHANGE_KINDS or (e.plan and kind not in POINT_KINDS)
-        return Period(e.period(point=not span), True, f"{e.text} (nearby)")
+        return Period(e.period(point=not span), True, f"{e.text} (nearby)", e.start)
 
 
 def _run_text(run: list[TimeExpr]) -> str:
