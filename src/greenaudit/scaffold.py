@@ -87,7 +87,7 @@ def scaffolded(workspace: Path, source_id: str,
                          file=str(workspace / source.file))
     doc = Document.build(source, staged.original)
     proposals, set_aside = propose(doc, [row for row, _ in staged.coverage.missing],
-                                   Tools.load(workspace, context))
+                                   Tools.load(context))
 
     def key(quantity: str, quote: str) -> tuple[str, str]:
         return normalise(quantity, source.cleaning).text, normalise(quote, source.cleaning).text

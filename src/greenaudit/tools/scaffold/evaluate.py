@@ -24,7 +24,7 @@ from pathlib import Path
 from ...coverage import CALENDAR_REASON, audit_coverage
 from ...stage import StageContext, stage_source
 from .document import Document
-from .proposal import Proposal, Tools, propose
+from .proposal import Proposal, SetAside, Tools, propose
 
 TARGETS = {"proposed": 0.95, "indicator": 0.70, "period": 0.90}
 NOISE_TARGET = 0.10
@@ -65,18 +65,26 @@ def _best(row: dict, candidates: list[Proposal]) -> Proposal:
     return max(candidates, key=rank)
 
 
+def hidden_proposals(context: StageContext, tools: Tools, source_id: str,
+                     original: str) -> tuple[Document, list[Proposal], list[SetAside]]:
+    """Scaffold a source as if it had no table and no rows in raw/ignored.csv: every
+    mention but its calendar expressions is missing."""
+    source = context.manifest[source_id]
+    doc = Document.build(source, original)
+    others = [r for r in context.ignored if r.source_id != source_id]
+    hidden = audit_coverage(source_id, doc.original, doc.normalised, doc.mentions,
+                            source.cleaning, [], [], others)
+    proposals, set_aside = propose(doc, [row for row, _ in hidden.missing], tools)
+    return doc, proposals, set_aside
+
+
 def evaluate_source(context: StageContext, tools: Tools, source_id: str) -> Score:
     """Hide one source's table and ignored rows, scaffold it, compare."""
     staged = stage_source(context.workspace, source_id, context=context)
     score = Score(source_id)
     if staged.original is None or staged.coverage is None:
         return score
-    source = context.manifest[source_id]
-    doc = Document.build(source, staged.original)
-    others = [r for r in context.ignored if r.source_id != source_id]
-    hidden = audit_coverage(source_id, doc.original, doc.normalised, doc.mentions,
-                            source.cleaning, [], [], others)
-    proposals, set_aside = propose(doc, [row for row, _ in hidden.missing], tools)
+    doc, proposals, set_aside = hidden_proposals(context, tools, source_id, staged.original)
     spans = [(p, doc.normalised.span(p.start, p.end)) for p in proposals]
     committed = [(o, (o["quantity_start"], o["quantity_end"])) for o in staged.observations
                  if o["quantity_start"] is not None]
@@ -104,7 +112,7 @@ def evaluate_source(context: StageContext, tools: Tools, source_id: str) -> Scor
 def evaluate(workspace: Path) -> list[Score]:
     """Scores per source of the workspace, in manifest order, and their total last."""
     context = StageContext.load(workspace)
-    tools = Tools.load(workspace, context)
+    tools = Tools.load(context)
     scores = [evaluate_source(context, tools, sid) for sid in context.manifest]
     total = Score("total")
     for s in scores:

@@ -51,12 +51,17 @@ class Tools:
     names: tuple[str, ...] = ()     # the catalog's Chinese names and aliases, normalised
 
     @classmethod
-    def load(cls, workspace: Path, context: StageContext) -> "Tools":
-        vocabulary = load_vocabulary(workspace / "schemas", context.catalog)
-        names = tuple(normalise_text(n) for i in context.catalog.values()
-                      for n in (i.name_zh, *i.aliases))
-        return cls(context.catalog, context.units, context.parser,
-                   Scorer(context.catalog, context.units), vocabulary, names)
+    def build(cls, schemas_dir: Path, catalog: dict[str, Indicator], units: UnitSystem,
+              parser: QuantityParser) -> "Tools":
+        names = tuple(normalise_text(n) for i in catalog.values() for n in (i.name_zh, *i.aliases))
+        return cls(catalog, units, parser, Scorer(catalog, units),
+                   load_vocabulary(schemas_dir, catalog), names)
+
+    @classmethod
+    def load(cls, context: StageContext) -> "Tools":
+        """The tools of a staged workspace (its catalog, units and breakdown vocabulary)."""
+        return cls.build(context.workspace / "schemas", context.catalog, context.units,
+                         context.parser)
 
 
 @dataclass
@@ -88,7 +93,7 @@ class SetAside:
 
 @dataclass
 class _Figure:
-    row: CoverageRow
+    row: CoverageRow | None         # None: a figure already accounted for (layout only)
     start: int
     end: int
     quantity: Quantity | None
@@ -96,8 +101,11 @@ class _Figure:
 
 def propose(doc: Document, missing: list[CoverageRow],
             tools: Tools) -> tuple[list[Proposal], list[SetAside]]:
-    """Proposals and set-asides for the missing mentions of one document, in text order."""
-    figures, set_aside = _figures(doc, missing, tools)
+    """Proposals and set-asides for the missing mentions of one document, in text order.
+
+    The layout is read from every figure of the document, so a list, table or chart
+    is recognised when only some of its figures are missing."""
+    figures, set_aside = _figures(doc, {row.text_start: row for row in missing}, tools)
     spans = [(f.start, f.end) for f in figures]
     bare = {f.start for f in figures if f.quantity is None or not f.quantity.unit_text}
     written = tuple(sorted(tools.units.written, key=len, reverse=True))
@@ -105,6 +113,8 @@ def propose(doc: Document, missing: list[CoverageRow],
     finder = PeriodFinder(doc, layout.labels)
     proposals: list[Proposal] = []
     for f in figures:
+        if f.row is None:
+            continue
         cell = layout.cells.get(f.start)
         implied = layout.shared.get(f.start) or (cell.unit if cell else "")
         figure = _figure(doc, f, implied, finder, tools)
@@ -117,22 +127,24 @@ def propose(doc: Document, missing: list[CoverageRow],
     return _restatements(doc, proposals, set_aside)
 
 
-def _figures(doc: Document, missing: list[CoverageRow],
+def _figures(doc: Document, missing: dict[int, CoverageRow],
              tools: Tools) -> tuple[list[_Figure], list[SetAside]]:
+    """Every candidate figure of the document (calendar expressions and noise left out);
+    the set-asides of the missing ones."""
     figures: list[_Figure] = []
     set_aside: list[SetAside] = []
     digit_breaks = breaks_of_digits(doc.normalised)
-    by_start = {m.start: m for m in doc.mentions}
-    for row in missing:
-        if figures and row.text_start < figures[-1].end:
+    for mention in doc.mentions:
+        if mention.kind == "calendar" or figures and mention.start < figures[-1].end:
             continue                 # the 50% of 40%-50%: inside the previous quantity
-        mention = by_start.get(row.text_start)
-        start, end = candidate_quantity(doc.normalised, row.text_start, row.text_end,
+        row = missing.get(mention.start)
+        start, end = candidate_quantity(doc.normalised, mention.start, mention.end,
                                         tools.parser, digit_breaks)
-        reason = noise_reason(doc, mention, end, tools.names) if mention is not None else None
+        reason = noise_reason(doc, mention, end, tools.names)
         if reason:
-            set_aside.append(SetAside(row, ignored_context(doc, row.text_start, row.text_end),
-                                      reason))
+            if row is not None:
+                set_aside.append(SetAside(row, ignored_context(doc, mention.start, mention.end),
+                                          reason))
             continue
         for a, b in _pieces(doc.text, start, end):
             try:

@@ -92,6 +92,7 @@ def _caption(doc: Document, layout: Layout, span: tuple[int, int],
              names: Callable[[str], float]) -> tuple[int, int]:
     """A chart label with the run of labels it is one of and the caption after them."""
     run = layout.runs.get(span[0], span)
+    first = doc.sentence(run[0], run[0])[0]          # 下降 of 下降60.4%
     paragraphs = paragraph_spans(doc)
     b = next((e for s, e in paragraphs if s < run[1] <= e), run[1])
     ends = []
@@ -101,10 +102,11 @@ def _caption(doc: Document, layout: Layout, span: tuple[int, int],
         if e - run[0] > QUOTE_MAX or any(doc.hard_stop(i) for i in range(s, e)) or \
                 any(s <= f[0] < e for f in layout.figures):
             break
-        ends.append(e)
-    enough = next((e for e in [b] + ends if _words(doc, layout, run[0], e) >= QUOTE_WORDS),
+        if e in doc.stops or e == len(doc.text):     # not inside a wrapped word
+            ends.append(e)
+    enough = next((e for e in [b] + ends if _words(doc, layout, first, e) >= QUOTE_WORDS),
                   ends[-1] if ends else b)
     after = [e for e in ends if e > enough]
     if after and _AXIS.fullmatch(doc.text[enough:after[0]]):
         enough = after[0]            # the chart's axis just below its caption
-    return _better(names, doc.text, (run[0], enough), [(run[0], e) for e in after])
+    return _better(names, doc.text, (first, enough), [(first, e) for e in after])

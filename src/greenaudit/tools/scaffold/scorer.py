@@ -70,11 +70,16 @@ def bigrams(text: str) -> list[str]:
 
 
 def name_variants(indicator: Indicator) -> list[str]:
+    """The names the scorer matches: without the unit notes （百分点）（倍）, a trailing
+    数量/数 (a count is in the unit) or 目标 (a target is weighed by the target factor)."""
     names = [indicator.name_zh, *indicator.aliases]
     variants = []
     for name in names:
         name = _UNIT_NOTE.sub("", normalise_text(name))
-        variants.append(_COUNT_TAIL.sub("", name) or name)
+        name = _COUNT_TAIL.sub("", name) or name
+        if indicator.target:
+            name = re.sub(r"目标$", "", name) or name
+        variants.append(name)
     acronyms = " ".join(_ACRONYM.findall(indicator.name_en))
     return [v + (" " + acronyms if acronyms else "") for v in variants]
 
