@@ -109,6 +109,18 @@ def test_dates_relative_to_publication():
     assert period_of("10月1日，七部门发布指导意见。", "七部门", "count", "2024-03").period == "2023"
 
 
+def test_months_quarters_and_halves():
+    assert period_of("2023年上半年，新能源汽车产量达到378.8万辆。", "378.8万辆", "amount").period == \
+        "2023-06"
+    # Without a year, the months and quarters of a news report are of its publication year.
+    for text in ("前三季度，规模以上工业增加值同比增长4.0%。", "1-9月，规模以上工业增加值同比增长4.0%。",
+                 "截至9月末，规模以上工业增加值同比增长4.0%。"):
+        found = period_of(text, "4.0%", "growth_rate", "2023-11")
+        assert (found.period, found.stated) == ("2023-09", True), text
+    assert period_of("前三季度，增加值同比增长4.0%。", "4.0%", "growth_rate", "2023-06").period == \
+        "2022-09"
+
+
 def test_slide_charts_and_headings():
     chart = "28.2%\n\n31.8%\n\n装备制造业增加值比重\n\n2012年 2022年\n"
     assert period_of(chart, "28.2%", "share").period == "2012"
@@ -199,6 +211,23 @@ def test_clock_times_ordinals_and_names_are_set_aside(tools):
     assert sorted(p.quantity for p in proposals) == ["12家", "超过230万个"]
     for item in set_aside:      # each set-aside context holds its mention, for raw/ignored.csv
         assert item.mention.mention in item.context and item.reason
+
+
+def test_parts_of_dates_and_periods_are_set_aside(tools):
+    text = "前三季度，全国新增充电桩超过100万台，其中9月新增12万台，前两个月增长较快。"
+    proposals, set_aside = propose_text(text, tools, "2023-11")
+    assert sorted(s.mention.mention for s in set_aside) == ["9", "三季", "两个"]
+    assert [p.quantity for p in proposals] == ["超过100万台", "12万台"]
+    assert [p.period.period for p in proposals] == ["2023-09", "2023-09"]
+
+
+def test_a_headline_restates_the_body(tools):
+    text = ("我国新能源汽车保有量达1310万辆\n\n记者从公安部获悉，截至2022年底，"
+            "全国新能源汽车保有量达1310万辆，占汽车总量的4.10%。")
+    proposals, set_aside = propose_text(text, tools)
+    assert [(p.quantity, p.mention.line) for p in proposals] == [("1310万辆", 3), ("4.10%", 3)]
+    assert [(s.mention.line, s.reason.split(",")[0]) for s in set_aside] == [
+        (1, "restates the figure at line 3")]
 
 
 def test_a_number_of_an_indicator_name_is_set_aside(tools):

@@ -99,7 +99,17 @@ def _chinese_phrase(doc: Document, m: Mention, bare: bool) -> str | None:
     return None
 
 
-RULES = (_clock, _year_without_nian, _ordinal, _name, _chinese_phrase)
+def _date_part(doc: Document, m: Mention, bare: bool) -> str | None:
+    after = _after(doc, m, 4)
+    if m.kind == "arabic" and bare and re.match(r"(?:[-–~至]\d{1,2})?[月日号]", after):
+        return "part of a date or period (6月, 1-9月, 28日), not a figure"
+    if m.kind == "chinese" and (m.text.endswith("季") and after.startswith("度") or
+                                _before(doc, m, 1) == "前" and re.match(r"(?:个)?月", after)):
+        return "part of a period (前三季度, 前两个月), not a figure"
+    return None
+
+
+RULES = (_clock, _year_without_nian, _date_part, _ordinal, _name, _chinese_phrase)
 
 
 def _in_catalog_name(doc: Document, m: Mention, names: tuple[str, ...]) -> str | None:

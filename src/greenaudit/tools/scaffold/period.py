@@ -1,8 +1,9 @@
 """The period that governs a figure: the nearest year or month expression.
 
 Time expressions are read from the normalised text: years (2022年, 截至2022年底),
-spans (2012-2022年), months (2023年4月底, 2023年1-9月), five-year plans (“十四五”,
-2021-2025), and words relative to the publication date (今年, 日前, 3月1日). Each
+spans (2012-2022年), months (2023年4月底, 2023年1-9月, 前三季度, 上半年), five-year
+plans (“十四五”, 2021-2025), and words relative to the publication date (今年, 日前,
+3月1日). Each
 has a role: a base (较2012年, 比2012年, 与2012年相比, 从2012年, 2019年以来) starts a
 change; an axis (2012年 2022年 under a chart) belongs to chart labels.
 
@@ -27,14 +28,18 @@ POINT_KINDS = ("share", "intensity", "ratio", "duration", "multiple")   # a span
 WINDOW = 80          # characters a slide's caption or heading may stand from its figure
 
 _Y = r"(?:19|20)\d{2}"
+_PARTS = {"前三季度": 9, "前3季度": 9, "第一季度": 3, "一季度": 3, "第二季度": 6, "二季度": 6,
+          "第三季度": 9, "三季度": 9, "上半年": 6, "前两季度": 6}
 _EXPRESSIONS = re.compile(
-    rf"(?P<span>(?P<s1>{_Y})年?[-–—~～至到](?P<s2>{_Y})年)"
+    rf"(?P<part>(?:(?P<py>{_Y})年|(?P<prel>今年|去年))?(?P<pp>{'|'.join(_PARTS)}))"
+    rf"|(?P<span>(?P<s1>{_Y})年?[-–—~～至到](?P<s2>{_Y})年)"
     rf"|(?P<mrange>(?P<m0>{_Y})年(?:1|01)?[-–~～至](?P<m2>1[0-2]|0?[1-9])月)"
     rf"|(?P<month>(?P<my>{_Y})年(?P<mm>1[0-2]|0?[1-9])月(?:底|末|份)?)"
     rf"|(?P<year>(?P<yy>{_Y})年(?P<ye>底|末|初)?)"
     r"|(?P<plan>[“\"]?(?P<pn>[一二三四五六七八九十]+)五[”\"]?(?P<pe>末|期末)?)"
     r"|(?P<rel>今年|去年|上年|日前|近日)"
-    r"|(?P<md>(?<![年\d])(?P<dm>1[0-2]|0?[1-9])月(?:[1-9]|[12]\d|3[01])日)")
+    r"|(?P<md>(?<![年\d])(?P<dm>1[0-2]|0?[1-9])月(?:[1-9]|[12]\d|3[01])日)"
+    r"|(?P<rm>(?<![年\d\-–~～])(?:(?:1|01)[-–~～至])?(?P<rmm>1[0-2]|0?[1-9])月(?:底|末|份)?(?![\d日]))")
 _BASE_BEFORE = ("较", "比", "与", "相较于", "相对于")
 
 
@@ -79,6 +84,8 @@ def _plan_years(numeral: str) -> tuple[int, int] | None:
 
 def _expression(match: re.Match, published: Published) -> TimeExpr | None:
     g, text = match.group, match.group(0)
+    if g("part"):
+        return _part(match, published)
     if g("span"):
         first, last = int(g("s1")), int(g("s2"))
         return TimeExpr(match.start(), match.end(), text, first, last) if first < last else None
@@ -97,11 +104,26 @@ def _expression(match: re.Match, published: Published) -> TimeExpr | None:
     if published.year is None:
         return None
     year = published.year
+    month = int(g("dm") or g("rmm") or 0)
     if g("rel") in ("去年", "上年"):
         year -= 1
-    elif g("md") and published.month and int(g("dm")) > published.month:
-        year -= 1
-    return TimeExpr(match.start(), match.end(), text, year, year)
+    elif month and published.month and month > published.month:
+        year -= 1       # a month after publication: of the year before
+    return TimeExpr(match.start(), match.end(), text, year, year, int(g("rmm")) if g("rm") else None)
+
+
+def _part(match: re.Match, published: Published) -> TimeExpr | None:
+    """前三季度, 2023年上半年: the year to the end of a quarter or half (a YYYY-MM period)."""
+    g, month = match.group, _PARTS[match.group("pp")]
+    if g("py"):
+        year = int(g("py"))
+    elif published.year is None:
+        return None
+    else:
+        year = published.year - (g("prel") == "去年")
+        if not g("prel") and published.month and month > published.month:
+            year -= 1
+    return TimeExpr(match.start(), match.end(), match.group(0), year, year, month)
 
 
 def _is_base(doc: Document, e: TimeExpr) -> bool:

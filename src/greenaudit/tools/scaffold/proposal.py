@@ -23,7 +23,7 @@ from ...stage import StageContext
 from ...units import UnitSystem
 from .breakdown import breakdown, each_values
 from .context import Around, weights_for
-from .document import Document
+from .document import HAN, Document
 from .layout import Layout
 from .noise import ignored_context, noise_reason
 from .period import Period, PeriodFinder
@@ -76,6 +76,7 @@ class Proposal:
     breakdown: str
     confidence: float
     alternatives: list[Ranked] = field(default_factory=list)
+    value: str = ""                 # the figure read (scaled value and qualifier)
 
     @property
     def key(self) -> tuple[str, str, str]:
@@ -124,7 +125,7 @@ def propose(doc: Document, missing: list[CoverageRow],
                                       "no indicator of the catalog has this unit"))
             continue
         proposals.extend(_rows(doc, f, ranked, (layout, finder, figure.target), tools))
-    return _restatements(doc, proposals, set_aside)
+    return _restatements(doc, proposals, set_aside, layout.labels)
 
 
 def _figures(doc: Document, missing: dict[int, CoverageRow],
@@ -218,7 +219,9 @@ def _rows(doc: Document, f: _Figure, ranked: list[Ranked], where, tools: Tools
                   quantity=doc.normalised.original_characters(doc.original, f.start, f.end),
                   quote=quote(doc, layout, (f.start, f.end), period, names),
                   indicator_id=indicator.indicator_id, period=period,
-                  confidence=confidence(ranked), alternatives=ranked[1:4])
+                  confidence=confidence(ranked), alternatives=ranked[1:4],
+                  value=(f"{f.quantity.scaled.normalize()} {f.quantity.qualifier}" if f.quantity
+                         else normalise_text(doc.text[f.start:f.end])))
     values = each_values(doc, f.start, indicator, tools.vocabulary)
     if len(values) >= 2:
         return [Proposal(breakdown=v, **common) for v in values]
@@ -226,21 +229,34 @@ def _rows(doc: Document, f: _Figure, ranked: list[Ranked], where, tools: Tools
     return [Proposal(breakdown=value, **common)]
 
 
-def _restatements(doc: Document, proposals: list[Proposal],
-                  set_aside: list[SetAside]) -> tuple[list[Proposal], list[SetAside]]:
-    """A second proposal of the same row and figure restates the first (a chart label)."""
-    kept: list[Proposal] = []
-    seen: dict[tuple, Proposal] = {}
+def _restatements(doc: Document, proposals: list[Proposal], set_aside: list[SetAside],
+                  labels: frozenset[int]) -> tuple[list[Proposal], list[SetAside]]:
+    """The same row and figure proposed from two mentions: one restates the other. A
+    chart label or the headline (the first line) restates the body; else the one
+    quoted with more words is kept."""
+    leading = len(doc.original) - len(doc.original.lstrip())
+    first_line = doc.original.count("\n", 0, leading) + 1
+    groups: dict[tuple, list[Proposal]] = {}
     for p in proposals:
-        key = (*p.key, normalise_text(p.quantity))
-        first = seen.get(key)
-        if first is not None and first.mention is not p.mention:
-            set_aside.append(SetAside(p.mention, ignored_context(doc, p.start, p.end),
-                                      f"restates the figure at line {first.mention.line}, "
-                                      f"column {first.mention.column} ({p.indicator_id} "
-                                      f"{p.period.period})"))
+        groups.setdefault((*p.key, p.value), []).append(p)
+    dropped: set[int] = set()
+    for group in groups.values():
+        mentions = {id(p.mention): p for p in group}
+        if len(mentions) < 2:
             continue
-        seen.setdefault(key, p)
-        kept.append(p)
+        keep = max(mentions.values(), key=lambda p: (p.start not in labels,
+                                                     p.mention.line != first_line,
+                                                     doc_words(p.quote), -p.start))
+        for p in mentions.values():
+            if p is not keep:
+                dropped.add(id(p.mention))
+                set_aside.append(SetAside(p.mention, ignored_context(doc, p.start, p.end),
+                                          f"restates the figure at line {keep.mention.line}, "
+                                          f"column {keep.mention.column} ({p.indicator_id} "
+                                          f"{p.period.period})"))
     set_aside.sort(key=lambda s: s.mention.text_start)
-    return kept, set_aside
+    return [p for p in proposals if id(p.mention) not in dropped], set_aside
+
+
+def doc_words(text: str) -> int:
+    return len(HAN.findall(text))
