@@ -10,7 +10,13 @@ are compared with the committed rows (by the source offsets of their quantities)
 - noise: proposed rows that cover no committed figure (a person deletes them or
   sets them aside), as a share of all proposed rows;
 - set aside: mentions proposed for raw/ignored.csv, how many of them the
-  committed raw/ignored.csv sets aside, and how many are committed figures.
+  committed raw/ignored.csv sets aside (ignored), and how many are committed
+  figures (lost: a person would have to find them again).
+
+Noise is counted against the committed rows only: a proposed row for a mention
+that raw/ignored.csv sets aside is noise too (a person deletes it). Counted as
+"matching no committed row and no raw/ignored.csv entry" it would be 0 on any
+fully covered source, where every mention is one or the other.
 
 Nothing of a hidden source informs its own proposals: the scorer reads the catalog
 only, and the source's table and ignored rows are not read while it is proposed.
@@ -133,14 +139,14 @@ def report(scores: list[Score]) -> str:
     """The scores as a plain-text table, with the targets met or missed."""
     head = (f"{'source':<22}{'figures':>8}{'proposed':>10}{'indicator':>11}{'period':>8}"
             f"{'breakdown':>11}{'rows':>6}{'noise':>7}{'set aside':>11}{'ignored':>9}"
-            f"{'figures':>9}")
+            f"{'lost':>6}")
     lines = ["leave-one-source-out: each source's table and raw/ignored.csv rows hidden", head]
     for s in scores:
         lines.append(
             f"{s.source_id:<22}{s.figures:>8}{s.share('proposed'):>10.1%}"
             f"{s.share('indicator'):>11.1%}{s.share('period'):>8.1%}"
             f"{s.share('breakdown'):>11.1%}{s.rows:>6}{s.share('noise'):>7.1%}"
-            f"{s.set_aside:>11}{s.set_aside_ignored:>9}{s.set_aside_figures:>9}")
+            f"{s.set_aside:>11}{s.set_aside_ignored:>9}{s.set_aside_figures:>6}")
     misses = unmet(scores[-1])
     goals = ", ".join(f"{n} >= {g:.0%}" for n, g in TARGETS.items())
     lines.append(f"targets ({goals}, noise <= {NOISE_TARGET:.0%}): "
