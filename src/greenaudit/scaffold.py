@@ -32,7 +32,6 @@ from .publish import write_atomic
 from .stage import TABLE_COLUMNS, TABLE_OPTIONAL, StageContext, stage_source
 from .tools.scaffold.document import Document
 from .tools.scaffold.proposal import Proposal, SetAside, Tools, propose
-from .tools.scaffold.spans import breaks_of_digits, candidate_quantity  # noqa: F401 (API)
 
 NOTE_PREFIX = "scaffold: "
 PROPOSED = re.compile(r"; proposed indicator_id=(?P<indicator_id>[^,;]*), "

@@ -109,7 +109,8 @@ def _expression(match: re.Match, published: Published) -> TimeExpr | None:
         year -= 1
     elif month and published.month and month > published.month:
         year -= 1       # a month after publication: of the year before
-    return TimeExpr(match.start(), match.end(), text, year, year, int(g("rmm")) if g("rm") else None)
+    month_of = int(g("rmm")) if g("rm") else None
+    return TimeExpr(match.start(), match.end(), text, year, year, month_of)
 
 
 def _part(match: re.Match, published: Published) -> TimeExpr | None:
@@ -204,14 +205,16 @@ class PeriodFinder:
             kind == "multiple" or "累计" in self.doc.text[a:start])
         plain = [e for e in inside if not e.base]
         if target:
-            future = [e for e in plain if self.default_year is None or e.last > self.default_year + 1]
+            future = [e for e in plain
+                      if self.default_year is None or e.last > self.default_year + 1]
             if future:
                 e = min(future, key=lambda e: abs(e.start - start))
                 return Period(str(e.last), True, e.text, e.start)
         before = [e for e in plain if e.end <= start]
         after = [e for e in plain if e.start >= start]
         if nearest and plain:
-            governing = min(plain, key=lambda e: start - e.end if e.end <= start else e.start - start)
+            governing = min(plain, key=lambda e: start - e.end if e.end <= start
+                            else e.start - start)
         else:
             governing = before[-1] if before else (after[0] if after else None)
         if change and bases:
