@@ -1,4 +1,4 @@
-"""Tests of `greenaudit scaffold` (greenaudit.scaffold)."""
+"""Tests of `greenaudit scaffold` (greenaudit.tools.scaffold)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 from greenaudit.cli import main
 from greenaudit.errors import InputError
 from greenaudit.text.normalise import normalise
-from greenaudit.scaffold import append_rows, scaffold, scaffold_rows
+from greenaudit.tools.scaffold.table import append_rows, confirm, scaffold, scaffold_rows
 from greenaudit.stage.source import TABLE_COLUMNS, TABLE_OPTIONAL, stage_source
 
 WHITE_PAPER = "000_451eeb3f8d9b8ea0"
@@ -41,55 +41,68 @@ def coverage_check(workspace, sid):
 
 def test_nothing_to_scaffold_on_the_seeds(workspace_copy):
     before = table_path(workspace_copy, WHITE_PAPER).read_bytes()
-    assert scaffold(workspace_copy, WHITE_PAPER) == []
+    result = scaffold(workspace_copy, WHITE_PAPER)
+    assert result.rows == [] and result.set_aside == []
     assert table_path(workspace_copy, WHITE_PAPER).read_bytes() == before
 
 
-def test_deleted_figures_come_back_as_candidate_rows(workspace_copy):
+def test_deleted_figures_come_back_as_proposed_rows(workspace_copy):
     path = table_path(workspace_copy, WHITE_PAPER)
     original = path.read_bytes()
     drop(path, lambda r: r[0] in ("green_factories", "hi_tech_mfg_share"))
     kept = path.read_bytes()
     assert coverage_check(workspace_copy, WHITE_PAPER).n_failed == 2
 
-    appended = scaffold(workspace_copy, WHITE_PAPER)
+    appended = scaffold(workspace_copy, WHITE_PAPER).rows
     assert [r["quantity"] for r in appended] == ["15.5%", "3616家"]
     data = path.read_bytes()
     assert data.startswith(kept)                        # existing rows untouched, byte for byte
     rows = rows_of(path)
     new = rows[-2:]
-    assert [r["indicator_id"] for r in new] == ["", ""] and [r["period"] for r in new] == ["", ""]
-    assert new[1]["quote"] == ("标杆梯级培育机制基本建立，2023年4月底，国家层面共创建绿色工厂3616家、"
-                               "绿色工业园区267家、绿色供应链管理企业403家")
-    assert new[1]["note"] == f"scaffold: raw/sources/{WHITE_PAPER}.txt:17:52"
+    # Unconfirmed: the columns stay blank (the build fails on them) and the note proposes.
+    assert [(r["indicator_id"], r["period"], r["breakdown"]) for r in new] == [("", "", "")] * 2
+    assert new[1]["quote"] == "2023年4月底，国家层面共创建绿色工厂3616家"
+    assert new[1]["note"].startswith(
+        f"scaffold: raw/sources/{WHITE_PAPER}.txt:17:52; proposed indicator_id=green_factories, "
+        f"period=2023-04, breakdown=level=national; confidence ")
+    assert new[0]["note"].startswith(
+        f"scaffold: raw/sources/{WHITE_PAPER}.txt:7:102; proposed indicator_id=hi_tech_mfg_share, "
+        f"period=2022, breakdown=; ")
 
-    # Once completed, the rows prove their quotes and the source is covered again.
-    completed = data.decode("utf-8").replace(",,15.5%,", "hi_tech_mfg_share,2022,15.5%,") \
-        .replace(",,3616家,", "green_factories,2023-04,3616家,")
-    completed = completed.replace("3616家、绿色工业园区267家、绿色供应链管理企业403家,,scaffold",
-                                  "3616家、绿色工业园区267家、绿色供应链管理企业403家,level=national,scaffold")
-    path.write_text(completed, encoding="utf-8")
+    # Once confirmed, the rows prove their quotes and the source is covered again.
+    lines = [len(rows), len(rows) + 1]
+    assert confirm(workspace_copy, WHITE_PAPER, lines) == lines
+    assert path.read_bytes().startswith(kept)
+    confirmed = rows_of(path)[-2:]
+    assert [(r["indicator_id"], r["period"], r["breakdown"]) for r in confirmed] == [
+        ("hi_tech_mfg_share", "2022", ""), ("green_factories", "2023-04", "level=national")]
     staged = stage_source(workspace_copy, WHITE_PAPER)
     assert not [c for c in staged.checks if c.is_error], [c.message for c in staged.checks if c.is_error]
     assert len(staged.observations) == len(rows_of(path)) == original.decode().count("\n") - 1
+    with pytest.raises(InputError, match=f"{WHITE_PAPER}.csv:2: not an unconfirmed scaffold row"):
+        confirm(workspace_copy, WHITE_PAPER, [2])
 
 
 def test_scaffold_is_idempotent(workspace_copy):
     path = table_path(workspace_copy, WHITE_PAPER)
     drop(path, lambda r: r[0] == "green_factories")
-    assert len(scaffold(workspace_copy, WHITE_PAPER)) == 1
+    assert len(scaffold(workspace_copy, WHITE_PAPER).rows) == 1
     after_first = path.read_bytes()
-    assert scaffold(workspace_copy, WHITE_PAPER) == []
+    assert scaffold(workspace_copy, WHITE_PAPER).rows == []
     assert path.read_bytes() == after_first
 
 
 def test_candidates_quote_the_source_as_written(workspace_copy):
-    # A slide table: cells separated by whitespace stay separate, the quote keeps spaces.
+    # A slide table: cells separated by whitespace stay separate, the quote keeps spaces
+    # and runs from the table's unit line to the cell's row.
     path = table_path(workspace_copy, DECK)
     drop(path, lambda r: r[0] == "green_industrial_parks" and r[4] == "level=provincial")
     row, = scaffold_rows(workspace_copy, DECK)
     assert row["quantity"] == "243"
-    assert row["quote"] == "省级 3839 243 156"
+    assert row["quote"] == ("单位： 家 绿色 工厂 绿色 园区 绿色 供应链 国家级 3616 267 403 "
+                            "省级 3839 243 156")
+    assert "indicator_id=green_industrial_parks, period=2022, breakdown=level=provincial;" \
+        in row["note"]
     # Traditional script with pinyin: the quantity is written as in the document.
     hant = "002_07a3eed86aa5b575"
     drop(table_path(workspace_copy, hant), lambda r: r[0] == "guidance_issuing_departments")
@@ -137,7 +150,8 @@ def test_cli_scaffold(workspace_copy, capsys):
     before = path.read_bytes()
     assert main(["scaffold", WHITE_PAPER, "--workspace", str(workspace_copy), "--dry-run"]) == 0
     out = capsys.readouterr()
-    assert "3616家" in out.out and "would append 1 candidate row" in out.err
+    assert "3616家\tgreen_factories\t2023-04\tlevel=national\t" in out.out
+    assert "would append 1 candidate row" in out.err
     assert path.read_bytes() == before
     assert main(["scaffold", WHITE_PAPER, "--workspace", str(workspace_copy)]) == 0
     assert "appended 1 candidate row" in capsys.readouterr().err
@@ -152,7 +166,7 @@ def test_a_new_source_without_a_table_gets_one(workspace_copy):
     staged = stage_source(workspace_copy, "002_07a3eed86aa5b575")
     check = next(c for c in staged.checks if c.check_id == "coverage.002_07a3eed86aa5b575")
     assert check.status == "fail" and "cannot be read" in check.message   # one line, not one per mention
-    rows = scaffold(workspace_copy, "002_07a3eed86aa5b575")
+    rows = scaffold(workspace_copy, "002_07a3eed86aa5b575").rows
     assert [r["quantity"] for r in rows] == ["7部門", "超過40%"]
     assert path.read_text(encoding="utf-8").splitlines()[0] == ",".join(TABLE_COLUMNS + TABLE_OPTIONAL)
     assert len(rows_of(path)) == 2

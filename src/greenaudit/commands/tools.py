@@ -67,23 +67,17 @@ def _add_summary(sub) -> None:
 
 
 def _scaffold(args: argparse.Namespace) -> int:
-    from greenaudit.scaffold import scaffold
+    from greenaudit.tools.scaffold.command import run
 
-    rows = scaffold(args.workspace, args.source_id, dry_run=args.dry_run)
-    table = args.workspace / "raw" / "tables" / f"{args.source_id}.csv"
-    for row in rows:
-        print(f"{row['quantity']}\t{row['quote']}\t{row['note']}")
-    verb = "would append" if args.dry_run else "appended"
-    print(f"{verb} {len(rows)} candidate row(s) to {table}; fill in indicator_id and period, "
-          f"or move a mention to raw/ignored.csv with its reason", file=sys.stderr)
-    return 0
+    return run(args)
 
 
 def _add_scaffold(sub) -> None:
-    p = sub.add_parser("scaffold", help="append candidate rows for a source's uncovered mentions")
-    p.add_argument("source_id")
-    p.add_argument("--workspace", type=Path, default=Path("."))
-    p.add_argument("--dry-run", action="store_true", help="print the rows, change nothing")
+    from greenaudit.tools.scaffold.command import add_arguments
+
+    p = sub.add_parser("scaffold", help="append proposed rows for a source's uncovered "
+                                        "mentions (--evaluate: measure the proposals)")
+    add_arguments(p)
     p.set_defaults(func=_scaffold)
 
 
@@ -202,5 +196,6 @@ def _add_quantity(sub) -> None:
 
 def register(sub) -> None:
     """Add this module's subcommands to the `greenaudit` parser."""
-    for add in (_add_quantity, _add_diff, _add_summary, _add_scaffold, _add_explain, _add_synth, _add_score):
+    for add in (_add_quantity, _add_diff, _add_summary, _add_scaffold, _add_explain, _add_synth,
+                _add_score):
         add(sub)

@@ -16,7 +16,7 @@ from greenaudit.text.units import UnitSystem
 KINDS = ("share", "change_pp", "change_percent", "growth_rate", "multiple", "count",
          "amount", "intensity", "ratio", "duration")
 REQUIRED_KEYS = ("name_en", "name_zh", "kind", "unit", "valid_range", "description")
-OPTIONAL_KEYS = ("target", "plausible_range", "plausible_reason")
+OPTIONAL_KEYS = ("target", "plausible_range", "plausible_reason", "aliases", "breakdown_keys")
 INDICATOR_ID = re.compile(r"^[a-z][a-z0-9_]*$")
 PERIOD = re.compile(r"^(\d{4})(?:-(\d{2})|-(\d{4}))?$")
 BREAKDOWN_PAIR = re.compile(r"^[a-z][a-z0-9_]*=[^;=]+$")
@@ -41,6 +41,8 @@ class Indicator:
     plausible_high: Decimal | None = None
     plausible_reason: str = ""
     line: int = 0
+    aliases: tuple[str, ...] = ()          # other names a document uses (scaffold reads them)
+    breakdown_keys: tuple[str, ...] = ()   # keys its rows may be broken down by
 
 
 def _yaml_error(path: Path, exc: yaml.YAMLError) -> InputError:
@@ -83,6 +85,18 @@ def _range(entry: dict, key: str, path: Path, line: int) -> tuple[Decimal | None
     if low is not None and high is not None and low > high:
         raise InputError(f"{key} [{low}, {high}] is reversed", file=str(path), line=line)
     return low, high
+
+
+def _names(entry: dict, key: str, path: Path, line: int | None,
+           pattern: re.Pattern | None = None) -> tuple[str, ...]:
+    value = entry.get(key, [])
+    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+        raise InputError(f"{key} must be a list of non-empty strings, got {value!r}",
+                         file=str(path), line=line)
+    bad = [v for v in value if pattern is not None and not pattern.match(v)]
+    if bad:
+        raise InputError(f"{key} {bad[0]!r} must be snake_case ASCII", file=str(path), line=line)
+    return tuple(v.strip() for v in value)
 
 
 def load_catalog(schemas_dir: Path, units: UnitSystem) -> dict[str, Indicator]:
@@ -129,7 +143,9 @@ def load_catalog(schemas_dir: Path, units: UnitSystem) -> dict[str, Indicator]:
             indicator_id, str(entry["name_en"]), str(entry["name_zh"]), entry["kind"],
             str(entry["unit"]), low, high, str(entry["description"]).strip(),
             bool(entry.get("target", False)), plausible[0], plausible[1],
-            str(entry.get("plausible_reason") or "").strip(), line or 0)
+            str(entry.get("plausible_reason") or "").strip(), line or 0,
+            _names(entry, "aliases", path, line),
+            _names(entry, "breakdown_keys", path, line, INDICATOR_ID))
     return catalog
 
 
