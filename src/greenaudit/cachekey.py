@@ -33,6 +33,21 @@ def digest_file(digest, path: Path) -> None:
         digest.update(data)
 
 
+def digest_input(digest, path: Path) -> None:
+    """digest_file for a workspace input, read as the stages read it (inputfile.read_input):
+    a link, FIFO or directory in its place is digested as refused, never followed or read."""
+    from .errors import InputError
+    from .inputfile import read_input
+
+    try:
+        data = read_input(Path(path))
+    except InputError as exc:
+        digest.update(f"\0refused {exc.reason}\0".encode())
+    else:
+        digest.update(b"\0%d\0" % len(data))
+        digest.update(data)
+
+
 @lru_cache(maxsize=1)
 def code_fingerprint() -> str:
     """A digest of the greenaudit sources, the Python version and CACHED_LIBRARIES' versions."""

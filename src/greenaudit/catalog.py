@@ -10,7 +10,7 @@ from pathlib import Path
 import yaml
 
 from . import yamlfile
-from .errors import InputError, UnitError
+from .errors import InputError, UnitError, excerpt
 from .units import UnitSystem
 
 KINDS = ("share", "change_pp", "change_percent", "growth_rate", "multiple", "count",
@@ -66,18 +66,18 @@ def _bound(value, path: Path, line: int, what: str) -> Decimal | None:
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, (int, float, str)):
-        raise InputError(f"{what} bound {value!r} is not a number", file=str(path), line=line)
+        raise InputError(f"{what} bound {excerpt(value)} is not a number", file=str(path), line=line)
     try:
         return Decimal(str(value))
     except InvalidOperation:
-        raise InputError(f"{what} bound {value!r} is not a number", file=str(path),
+        raise InputError(f"{what} bound {excerpt(value)} is not a number", file=str(path),
                          line=line) from None
 
 
 def _range(entry: dict, key: str, path: Path, line: int) -> tuple[Decimal | None, Decimal | None]:
     value = entry.get(key)
     if not isinstance(value, list) or len(value) != 2:
-        raise InputError(f"{key} must be a list [low, high] (null for an open end), got {value!r}",
+        raise InputError(f"{key} must be a list [low, high] (null for an open end), got {excerpt(value)}",
                          file=str(path), line=line)
     low, high = (_bound(v, path, line, key) for v in value)
     if low is not None and high is not None and low > high:
@@ -95,7 +95,7 @@ def load_catalog(schemas_dir: Path, units: UnitSystem) -> dict[str, Indicator]:
     for indicator_id, entry in entries.items():
         line = lines.get(f"indicators.{indicator_id}", 0) or None
         if not isinstance(indicator_id, str) or not INDICATOR_ID.match(indicator_id):
-            raise InputError(f"indicator id {indicator_id!r} must be snake_case ASCII",
+            raise InputError(f"indicator id {excerpt(indicator_id)} must be snake_case ASCII",
                              file=str(path), line=line)
         if not isinstance(entry, dict):
             raise InputError(f"indicator {indicator_id}: expected a mapping of "
@@ -109,7 +109,7 @@ def load_catalog(schemas_dir: Path, units: UnitSystem) -> dict[str, Indicator]:
                              f"{', '.join(REQUIRED_KEYS + OPTIONAL_KEYS)}", file=str(path),
                              line=line)
         if entry["kind"] not in KINDS:
-            raise InputError(f"indicator {indicator_id}: kind {entry['kind']!r}; expected one "
+            raise InputError(f"indicator {indicator_id}: kind {excerpt(entry['kind'])}; expected one "
                              f"of {', '.join(KINDS)}", file=str(path), line=line)
         try:
             units.check_unit(str(entry["unit"]))
@@ -137,11 +137,11 @@ def check_period(period: str) -> str | None:
     """None if `period` is well formed, else what is wrong with it."""
     match = PERIOD.match(period)
     if not match:
-        return f"period {period!r}; expected YYYY, YYYY-MM or YYYY-YYYY"
+        return f"period {excerpt(period)}; expected YYYY, YYYY-MM or YYYY-YYYY"
     if match[2] and not 1 <= int(match[2]) <= 12:
-        return f"period {period!r} has month {match[2]}; expected 01-12"
+        return f"period {excerpt(period)} has month {match[2]}; expected 01-12"
     if match[3] and int(match[3]) <= int(match[1]):
-        return f"period {period!r} is reversed or empty; expected start-end with start < end"
+        return f"period {excerpt(period)} is reversed or empty; expected start-end with start < end"
     return None
 
 
@@ -150,10 +150,10 @@ def check_breakdown(breakdown: str) -> str | None:
         return None
     pairs = breakdown.split(";")
     if not all(BREAKDOWN_PAIR.match(p) for p in pairs):
-        return f"breakdown {breakdown!r}; expected key=value pairs joined by ';'"
+        return f"breakdown {excerpt(breakdown)}; expected key=value pairs joined by ';'"
     keys = [p.split("=", 1)[0] for p in pairs]
     if keys != sorted(set(keys)):
-        return f"breakdown {breakdown!r}: keys must be unique and in alphabetical order"
+        return f"breakdown {excerpt(breakdown)}: keys must be unique and in alphabetical order"
     return None
 
 
@@ -182,7 +182,7 @@ def load_discrepancies(schemas_dir: Path, catalog: dict[str, Indicator]) -> list
             raise InputError("each discrepancy needs indicator_id, period, sources and reason",
                              file=str(path), line=line)
         if not isinstance(item["indicator_id"], str) or item["indicator_id"] not in catalog:
-            raise InputError(f"unknown indicator_id {item['indicator_id']!r}; expected an id of "
+            raise InputError(f"unknown indicator_id {excerpt(item['indicator_id'])}; expected an id of "
                              f"schemas/indicators.yaml", file=str(path), line=line)
         problem = check_period(str(item["period"])) or check_breakdown(
             str(item.get("breakdown") or ""))
@@ -190,7 +190,7 @@ def load_discrepancies(schemas_dir: Path, catalog: dict[str, Indicator]) -> list
             raise InputError(problem, file=str(path), line=line)
         if (not isinstance(item["sources"], list) or len(item["sources"]) < 2
                 or not all(isinstance(s, str) for s in item["sources"])):
-            raise InputError(f"sources {item['sources']!r}; expected a list of the source_ids "
+            raise InputError(f"sources {excerpt(item['sources'])}; expected a list of the source_ids "
                              f"that disagree", file=str(path), line=line)
         if not str(item["reason"] or "").strip():
             raise InputError("a declared discrepancy needs a reason", file=str(path), line=line)

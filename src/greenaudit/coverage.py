@@ -17,12 +17,14 @@ accounted for) is an error too, so the file cannot silently go stale.
 
 from __future__ import annotations
 
+import os
 import re
 from bisect import bisect_right
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Sequence
 
+from .errors import excerpt
 from .csvfile import read_rows
 from .mentions import CN_DIGITS, CN_MAGNITUDES, Mention
 from .normalise import Cleaning, NormalisedText, normalise
@@ -85,7 +87,7 @@ class CoverageResult:
 def read_ignored(workspace: Path) -> list[IgnoredRow]:
     """All rows of raw/ignored.csv (none if the file does not exist)."""
     path = workspace / IGNORED_FILE
-    if not path.exists():
+    if not os.path.lexists(path):   # a dangling link is refused by read_rows, not skipped
         return []
     return [IgnoredRow(row.line, row["source_id"], row["mention"], row["context"], row["reason"])
             for row in read_rows(path, IGNORED_COLUMNS, allow_empty=True)]
@@ -186,14 +188,14 @@ def _apply_ignored(row: IgnoredRow, normalised: NormalisedText, cleaning: Cleani
                    status: dict[int, tuple[str, str]]) -> str:
     """Mark the mentions a raw/ignored.csv row sets aside; return what is wrong with it."""
     if not row.reason:
-        return (f"{row.mention!r}: empty reason; expected why this mention is not an "
+        return (f"{excerpt(row.mention)}: empty reason; expected why this mention is not an "
                 f"indicator value (a date, a grant number, a list ordinal...)")
     mention = normalise(row.mention, cleaning).text
     context = normalise(row.context, cleaning).text
     if not mention or not context:
         return "empty mention or context; expected the mention and the text around it"
     if mention not in context:
-        return f"context {row.context!r} does not contain the mention {row.mention!r}"
+        return f"context {excerpt(row.context)} does not contain the mention {excerpt(row.mention)}"
     hits: list[int] = []
     found_context = False
     start = normalised.text.find(context)
@@ -207,16 +209,16 @@ def _apply_ignored(row: IgnoredRow, normalised: NormalisedText, cleaning: Cleani
             offset = context.find(mention, offset + 1)
         start = normalised.text.find(context, start + 1)
     if not found_context:
-        return f"context {row.context!r} is not in {row.source_id}'s normalised text"
+        return f"context {excerpt(row.context)} is not in {row.source_id}'s normalised text"
     if not hits:
         inside = [m.text for m in mentions
                   if _within(m, normalised.text, context)]
-        return (f"{row.mention!r} is not a numeric mention in context {row.context!r}"
+        return (f"{excerpt(row.mention)} is not a numeric mention in context {excerpt(row.context)}"
                 f"; the mentions there are {', '.join(inside) or 'none'}")
     fresh = [i for i in hits if i not in status]
     if not fresh:
         accounted = sorted({status[i][1] for i in hits})
-        return (f"{row.mention!r} in {row.context!r} is already accounted for "
+        return (f"{excerpt(row.mention)} in {excerpt(row.context)} is already accounted for "
                 f"({'; '.join(accounted)}); remove this row")
     for index in fresh:
         status[index] = ("ignored", row.reason)

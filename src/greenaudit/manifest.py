@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import hashlib
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
 from .csvfile import read_rows
-from .errors import InputError
+from .errors import InputError, excerpt
 from .normalise import Cleaning
 
 MANIFEST_COLUMNS = ("source_id", "file", "sha256", "title", "publisher", "published",
@@ -60,22 +59,22 @@ def load_manifest(workspace: Path) -> dict[str, Source]:
                               field=column)
         sid = row["source_id"]
         if not SOURCE_ID.match(sid):
-            raise fail(f"source_id {sid!r} is not a plain file stem", "source_id")
+            raise fail(f"source_id {excerpt(sid)} is not a plain file stem", "source_id")
         if sid in sources:
             raise fail(f"source_id {sid} is listed twice (also line {sources[sid].line})",
                        "source_id")
         if row["file"] != f"raw/sources/{sid}.txt":
-            raise fail(f"file is {row['file']!r}; expected raw/sources/{sid}.txt", "file")
+            raise fail(f"file is {excerpt(row['file'])}; expected raw/sources/{sid}.txt", "file")
         if not re.fullmatch(r"[0-9a-f]{64}", row["sha256"]):
             raise fail("sha256 must be 64 lowercase hex digits", "sha256")
         if row["script"] not in SCRIPTS:
-            raise fail(f"script {row['script']!r}; expected one of {', '.join(SCRIPTS)}", "script")
+            raise fail(f"script {excerpt(row['script'])}; expected one of {', '.join(SCRIPTS)}", "script")
         patterns = _split(row.get("strip_patterns"))
         for pattern in patterns:
             try:
                 re.compile(pattern)
             except re.error as exc:
-                raise fail(f"strip pattern {pattern!r} is not a valid regex: {exc}",
+                raise fail(f"strip pattern {excerpt(pattern)} is not a valid regex: {exc}",
                            "strip_patterns") from None
         sources[sid] = Source(sid, row["file"], row["sha256"], row["title"], row["publisher"],
                               row["published"], row["script"], row["kind"],
@@ -87,6 +86,3 @@ def source_ids(workspace: Path) -> list[str]:
     """Source ids of the manifest, for the workflow's wildcards (no validation)."""
     return sorted(load_manifest(workspace))
 
-
-def sha256_of(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()

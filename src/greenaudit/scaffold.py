@@ -18,6 +18,7 @@ from pathlib import Path
 
 from .csvfile import decode, read_rows
 from .errors import InputError, QuantityError
+from .inputfile import read_input
 from .mentions import breaks_of
 from .normalise import NormalisedText, normalise
 from .publish import write_atomic
@@ -104,7 +105,7 @@ def scaffold_rows(workspace: Path, source_id: str,
                          file=str(workspace / "raw" / "sources.csv"))
     table_path = workspace / "raw" / "tables" / f"{source_id}.csv"
     existing = (read_rows(table_path, TABLE_COLUMNS, TABLE_OPTIONAL, allow_empty=True)
-                if table_path.exists() else [])
+                if os.path.lexists(table_path) else [])
     if context.ignored_error:
         raise InputError(context.ignored_error)
     staged = stage_source(workspace, source_id, context=context)
@@ -135,7 +136,7 @@ def append_rows(path: Path, rows: list[dict[str, str]]) -> None:
     """Append rows to a CSV table in its own column order and line ending, atomically."""
     if not rows:
         return
-    data = path.read_bytes()
+    data = read_input(path)
     text = decode(path, data)
     header = [h.strip() for h in next(csv.reader(io.StringIO(text)))]
     before = len(read_rows(path, TABLE_COLUMNS, TABLE_OPTIONAL, allow_empty=True))
@@ -167,7 +168,7 @@ def scaffold(workspace: Path, source_id: str, dry_run: bool = False) -> list[dic
     if dry_run:
         return rows
     path = workspace / "raw" / "tables" / f"{source_id}.csv"
-    if rows and not path.exists():
+    if rows and not os.path.lexists(path):
         write_atomic(path, ",".join(TABLE_COLUMNS + TABLE_OPTIONAL) + "\n")
     append_rows(path, rows)
     return rows

@@ -9,6 +9,7 @@ than exceptions, so that one bad row does not hide the others.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import lru_cache
@@ -19,9 +20,10 @@ from .checks import Check, outcome
 from .coverage import (IGNORED_FILE, CoverageResult, IgnoredRow, Span, audit_coverage,
                        context_of, read_ignored)
 from .csvfile import encoding_error, read_rows
-from .errors import GreenauditError, QuantityError, UnitError
+from .errors import GreenauditError, InputError, QuantityError, UnitError, excerpt
 from .evidence import check_evidence
-from .manifest import Source, load_manifest, sha256_of
+from .inputfile import read_input
+from .manifest import Source, load_manifest
 from .mentions import Mention, mentions_in
 from .normalise import Cleaning, NormalisedText, normalise, normalise_text
 from .quantity import QuantityParser, intervals
@@ -242,7 +244,7 @@ def _coverage(context: StageContext, source: Source, staged: Staged, table_name:
     for row, lines in result.missing:
         where = f"{source.file}:{row.line}:{row.column}"
         around = context_of(staged.normalised, row.text_start, row.text_end)
-        message = (f"{where}: {row.mention!r} (in {around!r}) is neither transcribed nor "
+        message = (f"{where}: {excerpt(row.mention)} (in {excerpt(around)}) is neither transcribed nor "
                    f"set aside in {IGNORED_FILE}")
         if lines:
             message += (f"; it lies inside the quote of "
@@ -274,14 +276,15 @@ def all_findings(staged: Staged) -> list[dict]:
 
 
 def _verify_source(workspace: Path, source: Source, staged: Staged) -> str | None:
-    path = workspace / source.file
     check_id = f"source.checksum.{source.source_id}"
-    if not path.is_file():
+    try:
+        data = read_input(workspace / source.file)
+    except InputError as exc:
         staged.checks.append(Check(check_id, "manifest", "error", "fail", source.file, 1, 1,
-                                   f"{source.file}: file not found (raw/sources.csv line "
+                                   f"{source.file}: {exc.reason} (raw/sources.csv line "
                                    f"{source.line} expects sha256 {source.sha256})"))
         return None
-    actual = sha256_of(path)
+    actual = hashlib.sha256(data).hexdigest()
     if actual != source.sha256:
         staged.checks.append(Check(check_id, "manifest", "error", "fail", source.file, 1, 1,
                                    f"{source.file}: sha256 is {actual}, raw/sources.csv line "
@@ -289,7 +292,6 @@ def _verify_source(workspace: Path, source: Source, staged: Staged) -> str | Non
     else:
         staged.checks.append(Check(check_id, "manifest", "error", "pass", source.file, 1, 0,
                                    f"sha256 {actual}"))
-    data = path.read_bytes()
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -312,7 +314,7 @@ def _observe(row, record, source: Source, table_name: str, catalog: dict[str, In
     indicator = catalog.get(record["indicator_id"])
     if indicator is None:
         findings.add("indicator_known", row.line, f"{where('indicator_id')}: unknown indicator_id "
-                     f"{record['indicator_id']!r}; expected an id of schemas/indicators.yaml")
+                     f"{excerpt(record['indicator_id'])}; expected an id of schemas/indicators.yaml")
         usable = False
     problem = check_period(record["period"])
     if problem:
@@ -328,12 +330,12 @@ def _observe(row, record, source: Source, table_name: str, catalog: dict[str, In
                      f"that states the figure")
         usable = False
     elif quote.startswith(FORMULA_PREFIXES):
-        findings.add("quote_safe", row.line, f"{where('quote')}: quote starts with {quote[0]!r}, which a "
+        findings.add("quote_safe", row.line, f"{where('quote')}: quote starts with {excerpt(quote[0])}, which a "
                      f"spreadsheet would run as a formula; start the quote at a word")
         usable = False
     if record["note"].startswith(FORMULA_PREFIXES):
         findings.add("quote_safe", row.line, f"{where('note')}: note starts with "
-                     f"{record['note'][0]!r}, which a spreadsheet would run as a formula; start "
+                     f"{excerpt(record['note'][0])}, which a spreadsheet would run as a formula; start "
                      f"the note at a word")
         usable = False
     try:
@@ -382,10 +384,10 @@ def _observe(row, record, source: Source, table_name: str, catalog: dict[str, In
         flags += evidence.flags
         if evidence.status == "value_mismatch":
             findings.add("evidence", row.line, f"{where('quote')}: value_mismatch; the quote has "
-                         f"{evidence.nearest!r} where the quantity is {record['quantity']!r}")
+                         f"{excerpt(evidence.nearest)} where the quantity is {excerpt(record['quantity'])}")
         elif not evidence.verified:
             findings.add("evidence", row.line, f"{where('quote')}: {evidence.status}; nearest text in "
-                         f"{source.file}: {evidence.nearest!r}")
+                         f"{source.file}: {excerpt(evidence.nearest)}")
     else:
         findings.add("evidence", row.line, f"{where('quote')}: source text unavailable")
     return {
