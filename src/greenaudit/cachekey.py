@@ -17,7 +17,7 @@ from pathlib import Path
 CACHE_FORMAT = "greenaudit-cache/1"
 # Third-party code whose results are cached: quantities, units, script conversion,
 # YAML and Arrow I/O.
-CACHED_LIBRARIES = ("pint", "opencc", "pyarrow", "pyyaml")
+CACHED_LIBRARIES = ("pint", "opencc", "pyarrow", "pyyaml", "google-re2")
 
 
 def digest_file(digest, path: Path) -> None:

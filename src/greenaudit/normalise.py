@@ -27,13 +27,25 @@ class Cleaning:
     to_simplified: bool = False
 
     @property
-    def compiled(self) -> tuple[re.Pattern, ...]:
+    def compiled(self) -> tuple:
         return _compile(self.strip_patterns)
 
 
+def compile_strip_pattern(pattern: str):
+    """A declared strip pattern, compiled by RE2 (PyPI `google-re2`): matching takes time
+    linear in the text whatever the pattern, so a pattern such as (a+)+$ cannot stall
+    staging. RE2 refuses what it cannot run in linear time (backreferences,
+    lookaround); `re2.error` says why."""
+    import re2
+
+    options = re2.Options()
+    options.log_errors = False   # the caller reports the error, located in the manifest
+    return re2.compile(pattern, options=options)
+
+
 @lru_cache(maxsize=None)
-def _compile(patterns: tuple[str, ...]) -> tuple[re.Pattern, ...]:
-    return tuple(re.compile(p) for p in patterns)
+def _compile(patterns: tuple[str, ...]) -> tuple:
+    return tuple(compile_strip_pattern(p) for p in patterns)
 
 
 @lru_cache(maxsize=1)
@@ -89,7 +101,7 @@ class NormalisedText:
                 last = piece
         return "".join(pieces)
 
-    def drop_matches(self, pattern: re.Pattern) -> None:
+    def drop_matches(self, pattern) -> None:
         spans = [m.span() for m in pattern.finditer(self.text) if m.end() > m.start()]
         if not spans:
             return
