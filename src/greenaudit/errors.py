@@ -6,7 +6,7 @@ import reprlib
 
 # How much of a value from an input an error message echoes, and the longest message
 # one error line may have: an input of a megabyte must not make a line of a megabyte.
-EXCERPT_CHARS = 60
+EXCERPT_CHARS = 100
 MAX_MESSAGE_CHARS = 1000
 _REPR = reprlib.Repr()
 _REPR.maxstring = _REPR.maxother = EXCERPT_CHARS

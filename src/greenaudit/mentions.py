@@ -18,15 +18,16 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from .digits import DIGIT
 from .normalise import NormalisedText
 
 KINDS = ("calendar", "arabic", "chinese")
 BREAK = "\x00"   # marks, in the scanned text, where the original had whitespace
 _B = f"{BREAK}?"
 
-_YEAR = r"(?:19|20)\d{2}"
+_YEAR = rf"(?:19|20){DIGIT}{{2}}"
 _MONTH = r"(?:1[0-2]|0?[1-9])"
-_DAY = r"(?:3[01]|[12]\d|0?[1-9])"
+_DAY = rf"(?:3[01]|[12]{DIGIT}|0?[1-9])"
 # Unambiguous calendar expressions only: a four-digit year written with 年 (alone,
 # as a span, or with its month and day), or a month written with its day.
 CALENDAR = re.compile(
@@ -34,7 +35,7 @@ CALENDAR = re.compile(
     rf"(?:{_B}{_MONTH}{_B}月(?:{_B}{_DAY}{_B}日)?)?(?:{_B}[底末初])?"
     rf"|{_MONTH}{_B}月{_B}{_DAY}{_B}日)")
 
-ARABIC = re.compile(r"(?<![0-9])[0-9]+(?:\.[0-9]+)*")
+ARABIC = re.compile(rf"(?<!{DIGIT}){DIGIT}+(?:\.{DIGIT}+)*")
 PERCENT = ("%", "‰")
 MAGNITUDES = ("万亿", "千万", "百万", "十万", "亿", "万", "千", "百", "十")
 

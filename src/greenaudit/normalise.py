@@ -17,6 +17,8 @@ import unicodedata
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from .digits import nfkc
+
 
 @dataclass(frozen=True)
 class Cleaning:
@@ -137,7 +139,7 @@ class _OneToOneTable(dict):
 
     def __missing__(self, code: int) -> str:
         ch = chr(code)
-        form = unicodedata.normalize("NFKC", ch)
+        form = nfkc(ch)
         if unicodedata.combining(ch) or len(form) != 1:
             raise _NotOneToOne
         self[code] = form
@@ -175,7 +177,7 @@ def _compatibility_chars(raw: str) -> tuple[str, list[int], list[int]]:
     origin, origin_end = [], []
     for start, end in _clusters(raw):
         # Per cluster so that each output character keeps its original range.
-        for out in unicodedata.normalize("NFKC", raw[start:end]):
+        for out in nfkc(raw[start:end]):
             if not out.isspace():
                 chars.append(out)
                 origin.append(start)
@@ -184,7 +186,8 @@ def _compatibility_chars(raw: str) -> tuple[str, list[int], list[int]]:
 
 
 def normalise(raw: str, cleaning: Cleaning = Cleaning()) -> NormalisedText:
-    """NFKC, whitespace removed, declared strings and patterns dropped, t2s if asked."""
+    """NFKC with digits in ASCII (digits.nfkc), whitespace removed, declared strings and
+    patterns dropped, t2s if asked. Linear in the text's length (RE2 patterns)."""
     text, origin, origin_end = _compatibility_chars(raw)
     result = NormalisedText(text, origin, len(raw), origin_end)
     for dropped in cleaning.drop_strings:

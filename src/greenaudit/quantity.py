@@ -7,11 +7,11 @@ The grammar is documented in raw/TRANSCRIBING.md. Arithmetic is done with
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Iterable
 
+from .digits import nfkc
 from .errors import QuantityError
 
 MAGNITUDES: dict[str, Decimal] = {
@@ -76,9 +76,9 @@ class Quantity:
 
 def clean_text(text: str) -> str:
     """NFKC, whitespace removed, thousands separators between digits removed."""
-    text = unicodedata.normalize("NFKC", text)
+    text = nfkc(text)
     text = "".join(ch for ch in text if not ch.isspace())
-    return re.sub(r"(?<=\d),(?=\d{3}(?!\d))", "", text)
+    return re.sub(r"(?<=[0-9]),(?=[0-9]{3}(?![0-9]))", "", text)
 
 
 def parse_chinese_numeral(text: str) -> int:
@@ -134,7 +134,7 @@ class QuantityParser:
         infixes = "|".join(INFIXES)
         cn = re.escape(CN_NUMERAL_CHARS)
         single = (
-            rf"(?:(?P<{{p}}arabic>\d+(?:\.\d+)?)(?P<{{p}}mag>{mags})?|(?P<{{p}}cn>[{cn}]+))"
+            rf"(?:(?P<{{p}}arabic>[0-9]+(?:\.[0-9]+)?)(?P<{{p}}mag>{mags})?|(?P<{{p}}cn>[{cn}]+))"
             rf"(?P<{{p}}infix>{infixes})?(?P<{{p}}unit>{units})?"
         )
         pattern = re.compile(
@@ -196,7 +196,7 @@ def _diagnose(cleaned: str, text: str) -> str:
     if cleaned[0] in "+-\u2212":
         return (f"quantity {text!r} starts with {cleaned[0]!r}; expected the figure as the "
                 f"document writes it, without a sign (a decrease is an indicator of decline)")
-    if re.search(r"\d[,，]\d", cleaned):
+    if re.search(r"[0-9][,，][0-9]", cleaned):
         return (f"quantity {text!r} has a comma between digits that is not a thousands "
                 f"separator; expected a decimal point (15.5%) or groups of three (10,000)")
     if not any(ch.isdigit() or ch in CN_NUMERAL_CHARS for ch in cleaned):
@@ -204,7 +204,7 @@ def _diagnose(cleaned: str, text: str) -> str:
     mags = "|".join(re.escape(m) for m in MAGNITUDES)
     shape = re.fullmatch(
         rf"(?:{'|'.join(sorted(PREFIXES, key=len, reverse=True))})?"
-        rf"(?:\d+(?:\.\d+)?(?:{mags})?|[{re.escape(CN_NUMERAL_CHARS)}]+)"
+        rf"(?:[0-9]+(?:\.[0-9]+)?(?:{mags})?|[{re.escape(CN_NUMERAL_CHARS)}]+)"
         rf"(?:{'|'.join(INFIXES)})?(?P<unit>.+?)(?:{'|'.join(SUFFIXES)})?", cleaned)
     if shape and not any(ch.isdigit() or ch in CN_DIGITS for ch in shape["unit"]):
         return (f"unknown unit {shape['unit']!r} in quantity {text!r}; expected a written unit "

@@ -9,7 +9,6 @@ than exceptions, so that one bad row does not hide the others.
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import lru_cache
@@ -19,14 +18,15 @@ from .catalog import Indicator, check_breakdown, check_period, load_catalog
 from .checks import Check, outcome
 from .coverage import (IGNORED_FILE, CoverageResult, IgnoredRow, Span, audit_coverage,
                        context_of, read_ignored)
-from .csvfile import encoding_error, read_rows
-from .errors import GreenauditError, InputError, QuantityError, UnitError, excerpt
+from .csvfile import read_rows
+from .errors import GreenauditError, QuantityError, UnitError, excerpt
 from .evidence import check_evidence
-from .inputfile import read_input
+from .invisible import difference, listing, remaining
 from .manifest import Source, load_manifest
 from .mentions import Mention, mentions_in
 from .normalise import Cleaning, NormalisedText, normalise, normalise_text
 from .quantity import QuantityParser, intervals
+from .source_check import invisible_check, verify_source
 from .units import UnitSystem
 
 TABLE_COLUMNS = ("indicator_id", "period", "quantity", "quote")
@@ -54,6 +54,13 @@ class Staged:
     normalised: NormalisedText | None = None
     coverage: CoverageResult | None = None
     mentions: tuple[Mention, ...] = ()
+    _by_line: dict[int, dict] = field(default_factory=dict, repr=False)
+
+    def by_line(self) -> dict[int, dict]:
+        """The transcriptions by table line (built once the table is read: O(rows))."""
+        if len(self._by_line) != len(self.transcriptions):
+            self._by_line = {r["row_number"]: r for r in self.transcriptions}
+        return self._by_line
 
     @property
     def coverage_rows(self) -> list[dict]:
@@ -156,8 +163,11 @@ def stage_source(workspace: Path, source_id: str, settings: Settings = Settings(
         staged.checks.append(Check(f"manifest.listed.{source_id}", "manifest", "error", "fail",
                                    source_id, 1, 1, f"{source_id} has no row in raw/sources.csv"))
         return staged
-    text = _verify_source(workspace, source, staged)
+    text = verify_source(workspace, source, staged.checks)
     normalised, mentions = prepare_source(text, source.cleaning) if text is not None else (None, ())
+    invisible = invisible_check(source, text, normalised) if normalised else None
+    if invisible is not None:
+        staged.checks.append(invisible)
     staged.normalised_text = normalised.text if normalised else ""
     staged.original, staged.normalised, staged.mentions = text, normalised, mentions
     try:
@@ -200,7 +210,7 @@ def stage_source(workspace: Path, source_id: str, settings: Settings = Settings(
 
 def _finding(staged: Staged, check_id: str, severity: str, line: int | None,
              message: str) -> dict:
-    record = next((r for r in staged.transcriptions if r["row_number"] == line), {})
+    record = staged.by_line().get(line, {})
     return {"check_id": check_id, "severity": severity, "source_id": staged.source_id,
             "row_number": line, "indicator_id": record.get("indicator_id", ""),
             "period": record.get("period", ""), "breakdown": record.get("breakdown", ""),
@@ -275,32 +285,6 @@ def all_findings(staged: Staged) -> list[dict]:
     return staged.findings + whole
 
 
-def _verify_source(workspace: Path, source: Source, staged: Staged) -> str | None:
-    check_id = f"source.checksum.{source.source_id}"
-    try:
-        data = read_input(workspace / source.file)
-    except InputError as exc:
-        staged.checks.append(Check(check_id, "manifest", "error", "fail", source.file, 1, 1,
-                                   f"{source.file}: {exc.reason} (raw/sources.csv line "
-                                   f"{source.line} expects sha256 {source.sha256})"))
-        return None
-    actual = hashlib.sha256(data).hexdigest()
-    if actual != source.sha256:
-        staged.checks.append(Check(check_id, "manifest", "error", "fail", source.file, 1, 1,
-                                   f"{source.file}: sha256 is {actual}, raw/sources.csv line "
-                                   f"{source.line} expects {source.sha256}"))
-    else:
-        staged.checks.append(Check(check_id, "manifest", "error", "pass", source.file, 1, 0,
-                                   f"sha256 {actual}"))
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        staged.checks.append(Check(f"source.encoding.{source.source_id}", "manifest", "error",
-                                   "fail", source.file, 1, 1,
-                                   encoding_error(Path(source.file), data, exc).located()))
-        return None
-
-
 def _observe(row, record, source: Source, table_name: str, catalog: dict[str, Indicator],
              units: UnitSystem, parser: QuantityParser, settings: Settings, normalised,
              text: str | None, findings: _Findings) -> dict | None:
@@ -338,6 +322,17 @@ def _observe(row, record, source: Source, table_name: str, catalog: dict[str, In
                      f"{excerpt(record['note'][0])}, which a spreadsheet would run as a formula; start "
                      f"the note at a word")
         usable = False
+    for name in TABLE_COLUMNS + TABLE_OPTIONAL:
+        # Quotes and quantities as the source's cleaning leaves them (what it declares
+        # dropped is no error); the other fields as written.
+        raw = record[name]
+        hidden = remaining(raw, normalise_text(raw, source.cleaning)
+                           if name in ("quote", "quantity") else raw)
+        if hidden:
+            findings.add("quote_safe", row.line, f"{where(name)}: invisible character(s) "
+                         f"{listing(raw, hidden)}; expected visible text (a format character "
+                         f"can make the figure read otherwise than it is checked)")
+            usable = False
     try:
         # Parsed in the source's own normal form, so 超過40% reads like 超过40%.
         quantity = parser.parse(normalise_text(record["quantity"], source.cleaning))
@@ -387,7 +382,8 @@ def _observe(row, record, source: Source, table_name: str, catalog: dict[str, In
                          f"{excerpt(evidence.nearest)} where the quantity is {excerpt(record['quantity'])}")
         elif not evidence.verified:
             findings.add("evidence", row.line, f"{where('quote')}: {evidence.status}; nearest text in "
-                         f"{source.file}: {excerpt(evidence.nearest)}")
+                         f"{source.file}: {excerpt(evidence.nearest)}"
+                         f"{difference(normalise_text(quote, source.cleaning), evidence.nearest)}")
     else:
         findings.add("evidence", row.line, f"{where('quote')}: source text unavailable")
     return {
