@@ -5,6 +5,11 @@ Runs once per source, in parallel with the others. It never writes the database
 and never imports pandas: its products are Parquet files that one later job loads.
 Problems with the input become failing checks (with file, line and column) rather
 than exceptions, so that one bad row does not hide the others.
+
+Time: O(length of the source) to verify and normalise it and find its mentions,
+O(rows) for the table (stage_rows.py: each distinct quote searched once in the
+source), and O(mentions + quotes log quotes) for coverage (coverage.py). Output is
+bounded: a check's message names its first failures and counts the rest.
 """
 
 from __future__ import annotations
@@ -14,24 +19,21 @@ from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 
-from .catalog import Indicator, check_breakdown, check_period, load_catalog
+from .catalog import Indicator, load_catalog
 from .checks import Check, outcome
 from .coverage import (IGNORED_FILE, CoverageResult, IgnoredRow, Span, audit_coverage,
                        context_of, read_ignored)
 from .csvfile import read_rows
-from .errors import GreenauditError, QuantityError, UnitError, excerpt
-from .evidence import check_evidence
-from .invisible import difference, listing, remaining
+from .errors import GreenauditError, excerpt
 from .manifest import Source, load_manifest
 from .mentions import Mention, mentions_in
-from .normalise import Cleaning, NormalisedText, normalise, normalise_text
-from .quantity import QuantityParser, intervals
+from .normalise import Cleaning, NormalisedText, normalise
+from .quantity import QuantityParser
 from .source_check import invisible_check, verify_source
+# FORMULA_PREFIXES and the table columns are imported from here by scaffold.
+from .stage_rows import (FORMULA_PREFIXES, TABLE_COLUMNS, TABLE_OPTIONAL,  # noqa: F401
+                         _Findings, _observe, _Rows)
 from .units import UnitSystem
-
-TABLE_COLUMNS = ("indicator_id", "period", "quantity", "quote")
-TABLE_OPTIONAL = ("breakdown", "note")
-FORMULA_PREFIXES = ("=", "+", "-", "@")
 
 
 @dataclass(frozen=True)
@@ -67,22 +69,6 @@ class Staged:
         return [row.record() for row in self.coverage.rows] if self.coverage else []
 
 
-class _Findings:
-    """Failure lists per check, filled row by row, with the table line of each."""
-
-    def __init__(self) -> None:
-        self.failures: dict[str, list[tuple[int, str]]] = {}
-
-    def add(self, name: str, line: int, message: str) -> None:
-        self.failures.setdefault(name, []).append((line, message))
-
-    def get(self, name: str) -> list[str]:
-        return [message for _, message in self.failures.get(name, [])]
-
-    def rows(self, name: str) -> list[tuple[int, str]]:
-        return self.failures.get(name, [])
-
-
 # (finding name, check id prefix, kind, severity, message when nothing fails)
 ROW_CHECKS = (
     ("indicator_known", "table.indicator_known", "table", "error",
@@ -107,10 +93,6 @@ ROW_CHECKS = (
 )
 # Checks over observations count observations; the others count table rows.
 OBSERVATION_CHECKS = ("valid_range", "plausible_range", "evidence")
-
-
-def _fmt(value: Decimal | None) -> str:
-    return "" if value is None else format(value.normalize(), "f")
 
 
 @dataclass
@@ -155,7 +137,6 @@ def stage_source(workspace: Path, source_id: str, settings: Settings = Settings(
         context = StageContext.load(workspace, settings)
     staged = Staged(source_id)
     workspace = context.workspace
-    units, catalog, parser = context.units, context.catalog, context.parser
     source = context.manifest.get(source_id)
     table_path = workspace / "raw" / "tables" / f"{source_id}.csv"
     table_name = f"raw/tables/{source_id}.csv"
@@ -180,13 +161,14 @@ def stage_source(workspace: Path, source_id: str, settings: Settings = Settings(
     staged.checks.append(Check(f"table.read.{source_id}", "table", "error", "pass", table_name,
                                len(rows), 0, f"{len(rows)} rows read"))
     findings = _Findings()
+    rows_context = _Rows(source, source.cleaning, table_name, context, normalised, text,
+                         findings)
     seen: dict[tuple[str, str, str], int] = {}
     for row in rows:
         record = {"source_id": source_id, "row_number": row.line,
                   **{c: row.get(c) for c in TABLE_COLUMNS + TABLE_OPTIONAL}}
         staged.transcriptions.append(record)
-        observation = _observe(row, record, source, table_name, catalog, units, parser,
-                               context.settings, normalised, text, findings)
+        observation = _observe(row, record, rows_context)
         key = (record["indicator_id"], record["period"], record["breakdown"])
         if key in seen:
             findings.add("key_unique", row.line, f"{table_name}:{row.line}: duplicate key "
@@ -283,122 +265,3 @@ def all_findings(staged: Staged) -> list[dict]:
               "message": c.message}
              for c in staged.checks if c.status == "fail" and c.check_id not in with_rows]
     return staged.findings + whole
-
-
-def _observe(row, record, source: Source, table_name: str, catalog: dict[str, Indicator],
-             units: UnitSystem, parser: QuantityParser, settings: Settings, normalised,
-             text: str | None, findings: _Findings) -> dict | None:
-    """Validate one row; return its observation, or None if it has no usable value."""
-    column = {name: i + 1 for i, name in enumerate(TABLE_COLUMNS + TABLE_OPTIONAL)}
-
-    def where(name: str) -> str:
-        return f"{table_name}:{row.line}:{column[name]} ({name})"
-
-    usable = True
-    indicator = catalog.get(record["indicator_id"])
-    if indicator is None:
-        findings.add("indicator_known", row.line, f"{where('indicator_id')}: unknown indicator_id "
-                     f"{excerpt(record['indicator_id'])}; expected an id of schemas/indicators.yaml")
-        usable = False
-    problem = check_period(record["period"])
-    if problem:
-        findings.add("period_format", row.line, f"{where('period')}: {problem}")
-        usable = False
-    problem = check_breakdown(record["breakdown"])
-    if problem:
-        findings.add("breakdown_format", row.line, f"{where('breakdown')}: {problem}")
-        usable = False
-    quote = record["quote"]
-    if not quote:
-        findings.add("quote_safe", row.line, f"{where('quote')}: empty quote; expected the sentence "
-                     f"that states the figure")
-        usable = False
-    elif quote.startswith(FORMULA_PREFIXES):
-        findings.add("quote_safe", row.line, f"{where('quote')}: quote starts with {excerpt(quote[0])}, which a "
-                     f"spreadsheet would run as a formula; start the quote at a word")
-        usable = False
-    if record["note"].startswith(FORMULA_PREFIXES):
-        findings.add("quote_safe", row.line, f"{where('note')}: note starts with "
-                     f"{excerpt(record['note'][0])}, which a spreadsheet would run as a formula; start "
-                     f"the note at a word")
-        usable = False
-    for name in TABLE_COLUMNS + TABLE_OPTIONAL:
-        # Quotes and quantities as the source's cleaning leaves them (what it declares
-        # dropped is no error); the other fields as written.
-        raw = record[name]
-        hidden = remaining(raw, normalise_text(raw, source.cleaning)
-                           if name in ("quote", "quantity") else raw)
-        if hidden:
-            findings.add("quote_safe", row.line, f"{where(name)}: invisible character(s) "
-                         f"{listing(raw, hidden)}; expected visible text (a format character "
-                         f"can make the figure read otherwise than it is checked)")
-            usable = False
-    try:
-        # Parsed in the source's own normal form, so 超過40% reads like 超过40%.
-        quantity = parser.parse(normalise_text(record["quantity"], source.cleaning))
-    except QuantityError as exc:
-        findings.add("quantity_parse", row.line, f"{where('quantity')}: {exc.reason}")
-        return None
-    if not usable or indicator is None:
-        return None
-    flags: list[str] = []
-    if quantity.unit_text:
-        written_unit = units.project_unit(quantity.unit_text)
-    else:
-        written_unit = indicator.unit
-        flags.append("unit_implied")
-    try:
-        factor = units.factor(written_unit, indicator.unit)
-    except UnitError as exc:
-        findings.add("unit_compatible", row.line, f"{where('quantity')}: {quantity.unit or quantity.text}"
-                     f" for {indicator.indicator_id}: {exc.reason}")
-        return None
-    stated, allowed = intervals(quantity, settings.approximate_band, settings.near_band)
-    stated, allowed = stated.scaled(factor), allowed.scaled(factor)
-    value_canonical = quantity.scaled * factor
-    label = f"{where('quantity')}: {indicator.indicator_id} {record['period']} = {quantity.text}"
-    if not _within(value_canonical, indicator.valid_low, indicator.valid_high):
-        findings.add("valid_range", row.line, f"{label} is outside the valid range "
-                     f"[{_fmt(indicator.valid_low)}, {_fmt(indicator.valid_high)}] {indicator.unit}")
-        flags.append("outside_valid_range")
-    if not _within(value_canonical, indicator.plausible_low, indicator.plausible_high):
-        findings.add("plausible_range", row.line, f"{label} is outside the plausible range "
-                     f"[{_fmt(indicator.plausible_low)}, {_fmt(indicator.plausible_high)}] "
-                     f"{indicator.unit}: {indicator.plausible_reason}")
-        flags.append("implausible")
-    stated = stated.clamped(indicator.valid_low, indicator.valid_high)
-    allowed = allowed.clamped(indicator.valid_low, indicator.valid_high)
-    evidence_fields = {"evidence": "quote_not_found", "quote_start": None, "quote_end": None,
-                       "quantity_start": None, "quantity_end": None}
-    if normalised is not None and text is not None:
-        evidence = check_evidence(normalised, text, quote, record["quantity"], source.cleaning)
-        evidence_fields = {"evidence": evidence.status, "quote_start": evidence.quote_start,
-                           "quote_end": evidence.quote_end,
-                           "quantity_start": evidence.quantity_start,
-                           "quantity_end": evidence.quantity_end}
-        flags += evidence.flags
-        if evidence.status == "value_mismatch":
-            findings.add("evidence", row.line, f"{where('quote')}: value_mismatch; the quote has "
-                         f"{excerpt(evidence.nearest)} where the quantity is {excerpt(record['quantity'])}")
-        elif not evidence.verified:
-            findings.add("evidence", row.line, f"{where('quote')}: {evidence.status}; nearest text in "
-                         f"{source.file}: {excerpt(evidence.nearest)}"
-                         f"{difference(normalise_text(quote, source.cleaning), evidence.nearest)}")
-    else:
-        findings.add("evidence", row.line, f"{where('quote')}: source text unavailable")
-    return {
-        "source_id": record["source_id"], "row_number": record["row_number"],
-        "indicator_id": indicator.indicator_id, "period": record["period"],
-        "breakdown": record["breakdown"], "quantity": quantity.text, "value": quantity.value,
-        "value_text": format(quantity.value, "f"),
-        "unit": quantity.unit, "qualifier": quantity.qualifier,
-        "value_canonical": value_canonical, "unit_canonical": indicator.unit,
-        "lower": allowed.lower, "upper": allowed.upper,
-        "stated_lower": stated.lower, "stated_upper": stated.upper,
-        "kind": indicator.kind, "quote": quote, **evidence_fields,
-        "flags": ";".join(flags), "note": record["note"],
-    }
-
-
-def _within(value: Decimal, low: Decimal | None, high: Decimal | None) -> bool:
-    return (low is None or value >= low) and (high is None or value <= high)
