@@ -81,48 +81,41 @@ class _Rows:
         return self.proven[key]
 
 
-def _observe(row, record, rows: _Rows) -> dict | None:
-    """Validate one row; return its observation, or None if it has no usable value.
+_COLUMN = {name: i + 1 for i, name in enumerate(TABLE_COLUMNS + TABLE_OPTIONAL)}
 
-    O(length of the row) once its quantity is parsed and its quote proven (both
-    memoised per table; proving a quote is a search of the source text).
-    """
-    source, table_name, findings = rows.source, rows.table_name, rows.findings
-    catalog, units = rows.context.catalog, rows.context.units
-    settings, normalised, text = rows.context.settings, rows.normalised, rows.text
-    column = {name: i + 1 for i, name in enumerate(TABLE_COLUMNS + TABLE_OPTIONAL)}
+
+def _where(rows: _Rows, row, name: str) -> str:
+    return f"{rows.table_name}:{row.line}:{_COLUMN[name]} ({name})"
+
+
+def _fields_usable(row, record, rows: _Rows) -> bool:
+    """Check the row's fields other than the quantity; False if any makes it unusable."""
+    findings = rows.findings
 
     def where(name: str) -> str:
-        return f"{table_name}:{row.line}:{column[name]} ({name})"
+        return _where(rows, row, name)
 
     usable = True
-    indicator = catalog.get(record["indicator_id"])
-    if indicator is None:
+    if rows.context.catalog.get(record["indicator_id"]) is None:
         findings.add("indicator_known", row.line, f"{where('indicator_id')}: unknown indicator_id "
                      f"{excerpt(record['indicator_id'])}; expected an id of schemas/indicators.yaml")
         usable = False
-    problem = check_period(record["period"])
-    if problem:
-        findings.add("period_format", row.line, f"{where('period')}: {problem}")
-        usable = False
-    problem = check_breakdown(record["breakdown"])
-    if problem:
-        findings.add("breakdown_format", row.line, f"{where('breakdown')}: {problem}")
-        usable = False
+    for name, check in (("period", check_period), ("breakdown", check_breakdown)):
+        problem = check(record[name])
+        if problem:
+            findings.add(f"{name}_format", row.line, f"{where(name)}: {problem}")
+            usable = False
     quote = record["quote"]
     if not quote:
         findings.add("quote_safe", row.line, f"{where('quote')}: empty quote; expected the sentence "
                      f"that states the figure")
         usable = False
-    elif quote.startswith(FORMULA_PREFIXES):
-        findings.add("quote_safe", row.line, f"{where('quote')}: quote starts with {excerpt(quote[0])}, which a "
-                     f"spreadsheet would run as a formula; start the quote at a word")
-        usable = False
-    if record["note"].startswith(FORMULA_PREFIXES):
-        findings.add("quote_safe", row.line, f"{where('note')}: note starts with "
-                     f"{excerpt(record['note'][0])}, which a spreadsheet would run as a formula; start "
-                     f"the note at a word")
-        usable = False
+    for name in ("quote", "note"):
+        if record[name].startswith(FORMULA_PREFIXES):
+            findings.add("quote_safe", row.line, f"{where(name)}: {name} starts with "
+                         f"{excerpt(record[name][0])}, which a spreadsheet would run as a "
+                         f"formula; start the {name} at a word")
+            usable = False
     for name in TABLE_COLUMNS + TABLE_OPTIONAL:
         # Quotes and quantities as the source's cleaning leaves them (what it declares
         # dropped is no error); the other fields as written.
@@ -136,9 +129,46 @@ def _observe(row, record, rows: _Rows) -> dict | None:
                          f"{listing(raw, hidden)}; expected visible text (a format character "
                          f"can make the figure read otherwise than it is checked)")
             usable = False
+    return usable
+
+
+def _evidence_fields(row, record, rows: _Rows) -> tuple[dict, tuple[str, ...]]:
+    """The evidence columns of the row's observation and its flags; failures recorded."""
+    fields = {"evidence": "quote_not_found", "quote_start": None, "quote_end": None,
+              "quantity_start": None, "quantity_end": None}
+    where = _where(rows, row, "quote")
+    if rows.normalised is None or rows.text is None:
+        rows.findings.add("evidence", row.line, f"{where}: source text unavailable")
+        return fields, ()
+    quote = record["quote"]
+    evidence = rows.evidence(quote, record["quantity"])
+    fields = {"evidence": evidence.status, "quote_start": evidence.quote_start,
+              "quote_end": evidence.quote_end, "quantity_start": evidence.quantity_start,
+              "quantity_end": evidence.quantity_end}
+    if evidence.status == "value_mismatch":
+        rows.findings.add("evidence", row.line, f"{where}: value_mismatch; the quote has "
+                          f"{excerpt(evidence.nearest)} where the quantity is "
+                          f"{excerpt(record['quantity'])}")
+    elif not evidence.verified:
+        rows.findings.add("evidence", row.line, f"{where}: {evidence.status}; nearest text in "
+                          f"{rows.source.file}: {excerpt(evidence.nearest)}"
+                          f"{difference(normalise_text(quote, rows.cleaning), evidence.nearest)}")
+    return fields, evidence.flags
+
+
+def _observe(row, record, rows: _Rows) -> dict | None:
+    """Validate one row; return its observation, or None if it has no usable value.
+
+    O(length of the row) once its quantity is parsed and its quote proven (both
+    memoised per table; proving a quote is a search of the source text).
+    """
+    findings, units, settings = rows.findings, rows.context.units, rows.context.settings
+    usable = _fields_usable(row, record, rows)
+    indicator = rows.context.catalog.get(record["indicator_id"])
     quantity = rows.parse(record["quantity"])
     if isinstance(quantity, QuantityError):
-        findings.add("quantity_parse", row.line, f"{where('quantity')}: {quantity.reason}")
+        findings.add("quantity_parse", row.line,
+                     f"{_where(rows, row, 'quantity')}: {quantity.reason}")
         return None
     if not usable or indicator is None:
         return None
@@ -148,16 +178,17 @@ def _observe(row, record, rows: _Rows) -> dict | None:
     else:
         written_unit = indicator.unit
         flags.append("unit_implied")
+    label = f"{_where(rows, row, 'quantity')}: {indicator.indicator_id} {record['period']}"
     try:
         factor = units.factor(written_unit, indicator.unit)
     except UnitError as exc:
-        findings.add("unit_compatible", row.line, f"{where('quantity')}: {quantity.unit or quantity.text}"
-                     f" for {indicator.indicator_id}: {exc.reason}")
+        findings.add("unit_compatible", row.line, f"{_where(rows, row, 'quantity')}: "
+                     f"{quantity.unit or quantity.text} for {indicator.indicator_id}: {exc.reason}")
         return None
     stated, allowed = intervals(quantity, settings.approximate_band, settings.near_band)
     stated, allowed = stated.scaled(factor), allowed.scaled(factor)
     value_canonical = quantity.scaled * factor
-    label = f"{where('quantity')}: {indicator.indicator_id} {record['period']} = {quantity.text}"
+    label = f"{label} = {quantity.text}"
     if not _within(value_canonical, indicator.valid_low, indicator.valid_high):
         findings.add("valid_range", row.line, f"{label} is outside the valid range "
                      f"[{_fmt(indicator.valid_low)}, {_fmt(indicator.valid_high)}] {indicator.unit}")
@@ -169,24 +200,8 @@ def _observe(row, record, rows: _Rows) -> dict | None:
         flags.append("implausible")
     stated = stated.clamped(indicator.valid_low, indicator.valid_high)
     allowed = allowed.clamped(indicator.valid_low, indicator.valid_high)
-    evidence_fields = {"evidence": "quote_not_found", "quote_start": None, "quote_end": None,
-                       "quantity_start": None, "quantity_end": None}
-    if normalised is not None and text is not None:
-        evidence = rows.evidence(quote, record["quantity"])
-        evidence_fields = {"evidence": evidence.status, "quote_start": evidence.quote_start,
-                           "quote_end": evidence.quote_end,
-                           "quantity_start": evidence.quantity_start,
-                           "quantity_end": evidence.quantity_end}
-        flags += evidence.flags
-        if evidence.status == "value_mismatch":
-            findings.add("evidence", row.line, f"{where('quote')}: value_mismatch; the quote has "
-                         f"{excerpt(evidence.nearest)} where the quantity is {excerpt(record['quantity'])}")
-        elif not evidence.verified:
-            findings.add("evidence", row.line, f"{where('quote')}: {evidence.status}; nearest text in "
-                         f"{source.file}: {excerpt(evidence.nearest)}"
-                         f"{difference(normalise_text(quote, rows.cleaning), evidence.nearest)}")
-    else:
-        findings.add("evidence", row.line, f"{where('quote')}: source text unavailable")
+    evidence_fields, evidence_flags = _evidence_fields(row, record, rows)
+    flags += evidence_flags
     return {
         "source_id": record["source_id"], "row_number": record["row_number"],
         "indicator_id": indicator.indicator_id, "period": record["period"],
@@ -196,7 +211,7 @@ def _observe(row, record, rows: _Rows) -> dict | None:
         "value_canonical": value_canonical, "unit_canonical": indicator.unit,
         "lower": allowed.lower, "upper": allowed.upper,
         "stated_lower": stated.lower, "stated_upper": stated.upper,
-        "kind": indicator.kind, "quote": quote, **evidence_fields,
+        "kind": indicator.kind, "quote": record["quote"], **evidence_fields,
         "flags": ";".join(flags), "note": record["note"],
     }
 
