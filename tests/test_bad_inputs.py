@@ -114,7 +114,8 @@ def _reencode(workdir: Path, edit: dict, marks: dict) -> None:
 
 
 def _repin(workdir: Path, edit: dict, marks: dict) -> None:
-    """Write the current sha256 of a source into its manifest row (a deliberate change)."""
+    """Write the current sha256 of a source into its manifest row (a deliberate change;
+    through a link, the linked file's, as an attacker would)."""
     source_id = edit["source_id"]
     manifest = workdir / "raw" / "sources.csv"
     digest = hashlib.sha256((workdir / "raw" / "sources" / f"{source_id}.txt").read_bytes())
@@ -125,8 +126,36 @@ def _repin(workdir: Path, edit: dict, marks: dict) -> None:
                         newline="")
 
 
+def _symlink(workdir: Path, edit: dict, marks: dict) -> None:
+    """Put a symbolic link to `target` (absolute, or relative to the link) at `file`."""
+    path = workdir / edit["file"]
+    if path.exists() or path.is_symlink():
+        path.unlink()
+    path.symlink_to(edit["target"])
+
+
+def _mkdir(workdir: Path, edit: dict, marks: dict) -> None:
+    """Replace `file` by a directory of that name."""
+    path = workdir / edit["file"]
+    if path.exists():
+        path.unlink()
+    path.mkdir()
+
+
+def _fifo(workdir: Path, edit: dict, marks: dict) -> None:
+    path = workdir / edit["file"]
+    if path.exists():
+        path.unlink()
+    os.mkfifo(path)
+
+
+def _copy(workdir: Path, edit: dict, marks: dict) -> None:
+    shutil.copyfile(workdir / edit["file"], workdir / edit["to"])
+
+
 EDITS = {"replace": _replace, "write": _write, "append": _append, "delete": _delete,
-         "reencode": _reencode, "repin": _repin}
+         "reencode": _reencode, "repin": _repin, "symlink": _symlink, "mkdir": _mkdir,
+         "fifo": _fifo, "copy": _copy}
 
 
 def apply_edits(workdir: Path, edits: list[dict]) -> dict:

@@ -67,8 +67,9 @@ def test_quantity_parser_and_intervals(parser, text, band):
 
 # ------------------------------------------------------------------ normaliser, evidence
 
+# Strip patterns are RE2 (the manifest refuses lookaround): these are all valid.
 patterns = st.sampled_from(["", r"\(.*?\)", r"[a-z]+", r"\d", "[（(][^）)]*[）)]", ".", "x*",
-                            r"(?<=。)\s", "^", "$"])
+                            r"。\s", r"\p{Cf}", "^", "$"])
 
 
 @FUZZ

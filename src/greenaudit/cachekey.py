@@ -17,7 +17,7 @@ from pathlib import Path
 CACHE_FORMAT = "greenaudit-cache/1"
 # Third-party code whose results are cached: quantities, units, script conversion,
 # YAML and Arrow I/O.
-CACHED_LIBRARIES = ("pint", "opencc", "pyarrow", "pyyaml")
+CACHED_LIBRARIES = ("pint", "opencc", "pyarrow", "pyyaml", "google-re2")
 
 
 def digest_file(digest, path: Path) -> None:
@@ -28,6 +28,21 @@ def digest_file(digest, path: Path) -> None:
         digest.update(b"\0missing\0")
     except OSError as exc:
         digest.update(f"\0unreadable {type(exc).__name__}\0".encode())
+    else:
+        digest.update(b"\0%d\0" % len(data))
+        digest.update(data)
+
+
+def digest_input(digest, path: Path) -> None:
+    """digest_file for a workspace input, read as the stages read it (inputfile.read_input):
+    a link, FIFO or directory in its place is digested as refused, never followed or read."""
+    from .errors import InputError
+    from greenaudit.formats.inputfile import read_input
+
+    try:
+        data = read_input(Path(path))
+    except InputError as exc:
+        digest.update(f"\0refused {exc.reason}\0".encode())
     else:
         digest.update(b"\0%d\0" % len(data))
         digest.update(data)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, fields
 
+from .errors import shorten
+
 SEVERITIES = ("error", "warning", "info")
 STATUSES = ("pass", "fail")
 
@@ -52,7 +54,7 @@ def outcome(check_id: str, kind: str, severity: str, target: str, n_items: int,
     """Build a check from the list of failure descriptions it found."""
     n_failed = len(failures)
     if n_failed:
-        shown = "; ".join(failures[:5])
+        shown = "; ".join(shorten(f) for f in failures[:5])
         more = f" (and {n_failed - 5} more)" if n_failed > 5 else ""
         message = shown + more
     else:

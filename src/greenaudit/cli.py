@@ -38,6 +38,14 @@ def execute(args: argparse.Namespace) -> int:
     except GreenauditError as exc:
         print(f"greenaudit: error: {exc.located()}", file=sys.stderr)
         return 2
+    except OSError as exc:
+        # A full disk (ENOSPC) or an unwritable results/: one line naming the file, not
+        # a traceback; every output is written beside its target and renamed, so
+        # nothing half-written is left in place.
+        from greenaudit.workflow import os_error
+
+        print(f"greenaudit: error: {os_error(exc)}", file=sys.stderr)
+        return 2
 
 
 def run() -> None:

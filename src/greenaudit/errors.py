@@ -2,6 +2,39 @@
 
 from __future__ import annotations
 
+import reprlib
+
+# How much of a value from an input an error message echoes, and the longest message
+# one error line may have: an input of a megabyte must not make a line of a megabyte.
+EXCERPT_CHARS = 100
+MAX_MESSAGE_CHARS = 1000
+_REPR = reprlib.Repr()
+_REPR.maxstring = _REPR.maxother = EXCERPT_CHARS
+_REPR.maxlist = _REPR.maxtuple = _REPR.maxdict = _REPR.maxset = 4
+_REPR.maxlevel = 2
+
+
+def excerpt(value: object, limit: int = EXCERPT_CHARS) -> str:
+    """`repr(value)` when short; otherwise its start and how long it is.
+
+    Every value an error message echoes from an input goes through here. A string of
+    at most `limit` characters gives exactly its repr; a container is cut at a few
+    items and levels (reprlib), so even a deeply nested YAML value stays short.
+    """
+    if isinstance(value, str):
+        if len(value) <= limit:
+            return repr(value)
+        return f"{value[:limit]!r}... ({len(value)} characters)"
+    text = _REPR.repr(value)
+    return text if len(text) <= 2 * limit else f"{text[:2 * limit]}..."
+
+
+def shorten(message: str, limit: int = MAX_MESSAGE_CHARS) -> str:
+    """A message cut to `limit` characters, saying how much was left out."""
+    if len(message) <= limit:
+        return message
+    return f"{message[:limit]}... ({len(message) - limit} more characters)"
+
 
 class GreenauditError(Exception):
     """An input problem reported to the user as `file:line:column: message`."""
@@ -12,7 +45,7 @@ class GreenauditError(Exception):
         self.line = line
         self.column = column
         self.field = field
-        self.reason = message
+        self.reason = shorten(message)
         super().__init__(self.located())
 
     def located(self) -> str:

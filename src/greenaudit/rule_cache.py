@@ -30,7 +30,7 @@ def rules_key(schemas_dir: Path) -> str:
     digest.update(f"\0{schemas_dir}".encode())
     for name in RULE_INPUTS:
         digest.update(f"\0{name}".encode())
-        cachekey.digest_file(digest, schemas_dir / name)
+        cachekey.digest_input(digest, schemas_dir / name)
     return digest.hexdigest()
 
 

@@ -75,7 +75,7 @@ class StageCache:
         shared.update(f"\0{context.workspace}\0{context.settings!r}".encode())
         for name in SHARED_INPUTS:
             shared.update(f"\0{name}".encode())
-            cachekey.digest_file(shared, context.workspace / name)
+            cachekey.digest_input(shared, context.workspace / name)
         self._shared = shared.hexdigest()
 
     def key(self, source_id: str) -> str:
@@ -84,8 +84,8 @@ class StageCache:
         source = self.context.manifest.get(source_id)
         digest.update(f"\0{source_id}\0{source!r}".encode())
         if source is not None:
-            cachekey.digest_file(digest, self.context.workspace / source.file)
-        cachekey.digest_file(digest, self.context.workspace / "raw" / "tables" / f"{source_id}.csv")
+            cachekey.digest_input(digest, self.context.workspace / source.file)
+        cachekey.digest_input(digest, self.context.workspace / "raw" / "tables" / f"{source_id}.csv")
         return digest.hexdigest()
 
     def _entry(self, source_id: str, key: str) -> Path:

@@ -13,6 +13,7 @@ at the end of the run.
 from __future__ import annotations
 
 import difflib
+import os
 import re
 import sys
 from collections.abc import Callable
@@ -23,12 +24,16 @@ import yaml
 from jsonschema import Draft202012Validator
 
 from greenaudit.formats import yamlfile
-from .errors import GreenauditError, InputError
+from greenaudit.errors import GreenauditError, InputError, excerpt, shorten
+from greenaudit.formats.inputfile import check_input
 from greenaudit.workspace.manifest import MANIFEST_COLUMNS, load_manifest
 
 T = TypeVar("T")
 REPORT_PREFIX = "greenaudit: "
 ERROR_PREFIX = f"{REPORT_PREFIX}error: "
+# The workspace files every job may read besides the sources and tables.
+WORKSPACE_INPUTS = ("raw/ignored.csv", "schemas/indicators.yaml", "schemas/known_discrepancies.yaml",
+                    "schemas/rules.yaml", "schemas/units.yaml", "schemas/units.txt")
 
 
 def exit_on_input_error(func: Callable[..., T], *args) -> T:
@@ -38,6 +43,15 @@ def exit_on_input_error(func: Callable[..., T], *args) -> T:
     except GreenauditError as exc:
         print(f"{ERROR_PREFIX}{exc.located()}", file=sys.stderr)
         raise SystemExit(1) from None
+    except OSError as exc:   # a full or unreadable disk: one line naming the file
+        print(f"{ERROR_PREFIX}{os_error(exc)}", file=sys.stderr)
+        raise SystemExit(1) from None
+
+
+def os_error(exc: OSError) -> str:
+    """`file: what the system said` for an OSError (ENOSPC, EACCES, EIO...)."""
+    name = exc.filename if exc.filename is not None else "results/"
+    return f"{name}: {exc.strerror or type(exc).__name__}"
 
 
 def listed_sources(workspace: Path) -> list[str]:
@@ -51,16 +65,22 @@ def listed_sources(workspace: Path) -> list[str]:
     manifest = workspace / "raw" / "sources.csv"
     sources = load_manifest(workspace)
     for source in sorted(sources.values(), key=lambda s: s.line):
-        if not (workspace / source.file).is_file():
+        if not os.path.lexists(workspace / source.file):
             raise InputError(f"{source.file} does not exist; expected the document whose "
                              f"sha256 is {source.sha256}, or no manifest row for "
                              f"{source.source_id}", file=str(manifest), line=source.line,
                              column=MANIFEST_COLUMNS.index("file") + 1)
         table = f"raw/tables/{source.source_id}.csv"
-        if not (workspace / table).is_file():
+        if not os.path.lexists(workspace / table):
             raise InputError(f"{table} does not exist; expected the transcription table of "
                              f"{source.source_id} (raw/TRANSCRIBING.md)", file=str(manifest),
                              line=source.line, column=1)
+        # A link, FIFO or directory in their place: refused here, before any job reads it.
+        check_input(workspace / source.file)
+        check_input(workspace / table)
+    for name in WORKSPACE_INPUTS:
+        if os.path.lexists(workspace / name):
+            check_input(workspace / name)
     for folder, suffix in (("sources", ".txt"), ("tables", ".csv")):
         for path in sorted((workspace / "raw" / folder).glob(f"*{suffix}")):
             if path.stem not in sources:
@@ -96,19 +116,20 @@ def config_problem(config_file: Path, schema_file: Path) -> None:
         close = difflib.get_close_matches(key, sorted(known), n=1)
         hint = f" (did you mean {close[0]}?)" if close else ""
         line, column = marks.get(key, (None, None))
-        raise InputError(f"unknown key {key!r}{hint}; expected the keys {expected}",
+        raise InputError(f"unknown key {excerpt(key)}{hint}; expected the keys {expected}",
                          file=str(config_file), line=line, column=column)
     if error.validator == "required":
         missing = re.findall(r"'([^']+)' is a required property", error.message)
         name = missing[0] if missing else error.message
-        raise InputError(f"missing key {name!r}; expected the keys {expected}",
+        raise InputError(f"missing key {excerpt(name)}; expected the keys {expected}",
                          file=str(config_file), line=1)
     top = str(error.absolute_path[0]) if error.absolute_path else ""
     line, column = marks.get(top, (None, None))
     described = (schema.get("properties", {}).get(top) or {}).get("description")
     what = f" ({described})" if described else ""
-    raise InputError(f"{path or 'configuration'}: {error.message}; expected {error.validator} "
-                     f"{error.validator_value!r}{what}", file=str(config_file), line=line,
+    # jsonschema's message quotes the whole offending value: cut it.
+    raise InputError(f"{path or 'configuration'}: {shorten(error.message, 200)}; expected {error.validator} "
+                     f"{excerpt(error.validator_value)}{what}", file=str(config_file), line=line,
                      column=column)
 
 

@@ -381,3 +381,15 @@ def test_a_derived_value_votes_and_is_named_by_its_rule(build, observe):
     assert named["derived:share_2012"].startswith("schemas/rules.yaml:43: ")
     # One stated figure against one derived value: neither can be singled out.
     assert sorted(_named(build([observe(A, "28.2%"), derived]))) == [A, "derived:share_2012"]
+
+
+def test_a_declaration_must_name_the_conflicting_sources(build, observe):
+    """Declared for other sources (e.g. ids that do not exist), the conflict stays an error."""
+    observations = [observe(A, "28%"), observe(B, "30%")]
+    built = build(observations, [Discrepancy(INDICATOR, "2012", "", (A, C), "known", line=7)])
+    conflict = built.checks["agreement.conflicts_declared"]
+    assert conflict.status == "fail"
+    assert "schemas/known_discrepancies.yaml:7 declares it for sources" in conflict.message
+    assert "declared_discrepancy" not in built.row()["flags"]
+    stale = built.checks["agreement.declarations_current"]
+    assert stale.status == "fail" and "schemas/known_discrepancies.yaml:7:" in stale.message

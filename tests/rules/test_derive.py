@@ -433,3 +433,40 @@ def test_a_damaged_outcomes_file_is_evaluated_afresh(tmp_path, seed_observations
         tmp_path, seed_observations, rules, catalog, units)
     memo.save()
     assert StoredRuleMemo(path).earlier.keys() == {r.rule_id for r in rules}
+
+
+def _around(value: str, half: str) -> Input:
+    return Input(Interval(D(value) - D(half), D(value) + D(half)), Interval.point(D(value)),
+                 D(value))
+
+
+def test_a_divisor_that_can_be_zero_derives_nothing_and_keeps_its_severity(rules_from, typing,
+                                                                          catalog):
+    from greenaudit.rules.derive import evaluate_rule
+
+    rule = rules_from("hi_tech_mfg_share@2012 == hi_tech_mfg_share@2022 * "
+                      "(hi_tech_mfg_share_change@2012-2022 - 6.1[percentage_point]) / "
+                      "(hi_tech_mfg_share_change@2012-2022 - 6.1[percentage_point])",
+                      derive="hi_tech_mfg_share@2012")
+    inputs = {("hi_tech_mfg_share", "2022", ""): _around("15.5", "0.05"),
+              ("hi_tech_mfg_share_change", "2012-2022", ""): _around("6.1", "0.05")}
+    done = evaluate_rule(rule, inputs, typing, catalog)
+    assert done.derivation is None
+    assert (done.check.status, done.check.severity) == ("fail", "error")
+    assert "contains 0" in done.check.message and "schemas/rules.yaml:" in done.check.message
+
+
+@pytest.mark.parametrize("expression, verdict", [
+    ("nev_sales@2022 != nev_sales@2022", False),
+    ("nev_sales@2022 < nev_sales@2022", False),
+    ("nev_sales@2022 - nev_sales@2022 > 0", False),
+    ("nev_sales@2022 * 2 == nev_sales@2022 + nev_sales@2022", True),
+    ("nev_sales@2022 <= nev_production@2022", None),   # independent inputs: the interval verdict
+])
+def test_a_comparison_no_value_can_satisfy_is_violated(rules_from, typing, expression, verdict):
+    rule = rules_from(expression)
+    inputs = {("nev_sales", "2022", ""): _around("5", "0.5"),
+              ("nev_production", "2022", ""): _around("5", "0.5")}
+    result = evaluate(rule, inputs, typing)
+    assert result.truth is verdict
+    assert result.passed is (verdict is not False)

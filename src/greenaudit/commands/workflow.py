@@ -78,7 +78,7 @@ def _build_db(args: argparse.Namespace) -> int:
     units = UnitSystem.load(schemas)
     catalog = load_catalog(schemas, units)
     sources = load_manifest(args.workspace)
-    discrepancies = load_discrepancies(schemas, catalog)
+    discrepancies = load_discrepancies(schemas, catalog, set(sources))
     extra = workspace_checks(args.workspace, sources)
     if args.cache_dir:
         from greenaudit.stage_cache import prune_unlisted

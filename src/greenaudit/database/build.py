@@ -14,7 +14,7 @@ from pathlib import Path
 
 import duckdb
 
-from greenaudit.workspace.catalog import Discrepancy, Indicator
+from greenaudit.workspace.catalog import DISCREPANCIES_FILE, Discrepancy, Indicator
 from greenaudit.checks import Check, outcome
 from greenaudit.rules.derive import RuleOutcome, evaluate_rules, store_rule_outcome
 from greenaudit.stage.evidence import EVIDENCE_STATUSES
@@ -87,7 +87,7 @@ SELECT v.indicator_id, v.period, v.breakdown, v.most_precise.value AS value, v.u
        v.most_precise.source_id AS value_source
 FROM verdicts v
 LEFT JOIN discrepancies d ON d.indicator_id = v.indicator_id AND d.period = v.period
-             AND d.breakdown = v.breakdown
+             AND d.breakdown = v.breakdown AND d.sources = array_to_string(v.source_list, ';')
 ORDER BY v.indicator_id, v.period, v.breakdown
 """
 
@@ -313,10 +313,17 @@ def _create_reference_tables(con: duckdb.DuckDBPyConnection, sources: dict[str, 
 
 def _agreement_checks(con: duckdb.DuckDBPyConnection,
                       discrepancies: list[Discrepancy]) -> list[Check]:
-    declared = {(d.indicator_id, d.period, d.breakdown) for d in discrepancies}
-    multi = con.execute("""SELECT indicator_id, period, breakdown, agreement
+    """Undeclared conflicts (errors) and declarations that match no conflict (warnings).
+
+    A declaration covers a conflict only if it names exactly the sources that state
+    the figure: a source added to the group, or ids that state nothing, void it.
+    O(groups + declarations).
+    """
+    declared = {d.key: d for d in discrepancies}
+    multi = con.execute("""SELECT indicator_id, period, breakdown, agreement, sources
         FROM indicators WHERE n_sources > 1 ORDER BY ALL""").fetchall()
-    conflicts = {(i, p, b) for i, p, b, a in multi if a == "conflict"}
+    conflicts = {(i, p, b): tuple(s.split(";")) for i, p, b, a, s in multi if a == "conflict"}
+    stating = {(i, p, b): tuple(s.split(";")) for i, p, b, _, s in multi}
     # What each source says, for every conflicting group, in one query.
     statements = con.execute("""SELECT o.indicator_id, o.period, o.breakdown,
             string_agg('raw/tables/' || o.source_id || '.csv:' || o.row_number || ' says '
@@ -326,14 +333,38 @@ def _agreement_checks(con: duckdb.DuckDBPyConnection,
         WHERE i.agreement = 'conflict'
         GROUP BY ALL ORDER BY ALL""").fetchall()
     undeclared = [f"{'/'.join(k for k in (i, p, b) if k)}: sources disagree ({said}); expected "
-                  f"agreement or a declaration in schemas/known_discrepancies.yaml"
-                  for i, p, b, said in statements if (i, p, b) not in declared]
-    stale = [f"{'/'.join(k for k in key if k)} is declared in schemas/known_discrepancies.yaml "
-             f"but its sources no longer conflict" for key in sorted(declared - conflicts)]
+                  f"agreement or a declaration in {DISCREPANCIES_FILE}"
+                  f"{_declared_otherwise(declared.get((i, p, b)), conflicts[(i, p, b)])}"
+                  for i, p, b, said in statements
+                  if not _covers(declared.get((i, p, b)), conflicts[(i, p, b)])]
+    stale = [_stale(d, stating.get(d.key)) for d in sorted(discrepancies, key=lambda d: d.line)
+             if not _covers(d, conflicts.get(d.key))]
     return [
         outcome("agreement.conflicts_declared", "agreement", "error", "indicators", len(multi),
                 undeclared, "every cross-source conflict is declared with a reason"),
         outcome("agreement.declarations_current", "agreement", "warning",
-                "schemas/known_discrepancies.yaml", len(declared), stale,
+                DISCREPANCIES_FILE, len(declared), stale,
                 "every declared discrepancy is still a conflict"),
     ]
+
+
+def _covers(declaration: Discrepancy | None, sources: tuple[str, ...] | None) -> bool:
+    return declaration is not None and sources is not None and declaration.sources == sources
+
+
+def _declared_otherwise(declaration: Discrepancy | None, sources: tuple[str, ...]) -> str:
+    if declaration is None:
+        return ""
+    return (f" ({DISCREPANCIES_FILE}:{declaration.line} declares it for sources "
+            f"{';'.join(declaration.sources)}, but the sources stating it are {';'.join(sources)})")
+
+
+def _stale(declaration: Discrepancy, stating: tuple[str, ...] | None) -> str:
+    where = f"{DISCREPANCIES_FILE}:{declaration.line}"
+    what = "/".join(k for k in declaration.key if k)
+    if stating is None:
+        return f"{where}: {what} is declared but fewer than two sources state it"
+    if set(stating) != set(declaration.sources):
+        return (f"{where}: {what} is declared for sources {';'.join(declaration.sources)}, but "
+                f"the sources stating it are {';'.join(stating)}")
+    return f"{where}: {what} is declared but its sources no longer conflict"

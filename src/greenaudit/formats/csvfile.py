@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from greenaudit.errors import InputError
+from greenaudit.formats.inputfile import read_input
 
 MAX_FIELD_CHARS = 10_000
 
@@ -95,11 +96,7 @@ def _header_hint(header: list[str], required: tuple[str, ...]) -> str:
 def read_rows(path: Path, required: tuple[str, ...], optional: tuple[str, ...] = (),
               allow_empty: bool = False) -> list[Row]:
     """Rows of a CSV file whose header must contain `required` (and may contain `optional`)."""
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise InputError("file not found", file=str(path)) from None
-    text = decode(path, data)
+    text = decode(path, read_input(path))
     if not text.strip():
         raise InputError(f"empty file; expected a header {','.join(required + optional)}",
                          file=str(path), line=1)

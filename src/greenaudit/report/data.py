@@ -15,8 +15,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
-
+from greenaudit.formats import yamlfile
 from ..errors import InputError
 from greenaudit.workspace.manifest import Source, load_manifest
 
@@ -341,17 +340,18 @@ def indicator_names(catalog_path: Path) -> dict[str, tuple[str, str]]:
     Read directly rather than through `catalog.load_catalog`, which validates units
     with pint (a slow import); the catalog was validated by the stages before.
     """
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    try:
-        data = yaml.load(catalog_path.read_text(encoding="utf-8"), Loader=loader)
-    except FileNotFoundError:
-        raise InputError("file not found", file=str(catalog_path)) from None
+    data = yamlfile.load(catalog_path)
     entries = data.get("indicators") if isinstance(data, dict) else None
     if not isinstance(entries, dict):
         raise InputError("expected a top-level mapping 'indicators: {id: {...}}'",
                          file=str(catalog_path))
-    return {str(key): (str(entry.get("name_en", "")), str(entry.get("name_zh", "")))
+    return {str(key): (_text(entry.get("name_en")), _text(entry.get("name_zh")))
             for key, entry in entries.items() if isinstance(entry, dict)}
+
+
+def _text(value) -> str:
+    """A name as the report shows it: only a YAML string is one (load_catalog refuses others)."""
+    return value if isinstance(value, str) else ""
 
 
 def source_of_path(path: Path, source_ids: list[str]) -> str:

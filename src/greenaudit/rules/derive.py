@@ -207,9 +207,11 @@ def _rule_check(result: RuleResult) -> Check:
     if result.passed:
         return Check(rule.check_id, rule.kind, rule.severity, "pass", rule.location, n_items, 0,
                      message)
-    # A rule that cannot be evaluated is a warning at most: missing data is not a
-    # violation, but it should not go unnoticed.
-    severity = rule.severity if result.evaluated or rule.severity == "info" else "warning"
+    # A rule that lacks data is a warning at most: missing data is not a violation, but
+    # it should not go unnoticed. An undefined operation (a divisor that can be 0) keeps
+    # the rule's severity: the rule as written cannot be checked, and derives nothing.
+    severity = (rule.severity if not result.missing or rule.severity == "info"
+                else "warning")
     return Check(rule.check_id, rule.kind, severity, "fail", rule.location, n_items, 1,
                  f"{rule.location}: {message}")
 

@@ -18,7 +18,9 @@ from greenaudit.rules.syntax import (Binary, Call, Comparison, Logical, Negative
                                      Power, Reference)
 from greenaudit.text.intervals import (NEAREST, Interval, IntervalError, format_bound, maximum,
                                   minimum)
+from greenaudit.rules.affine import exact_verdict
 from greenaudit.rules.units import RuleUnits
+from greenaudit.errors import excerpt
 from greenaudit.rules.load import Rule
 
 Key = tuple[str, str, str]
@@ -170,6 +172,9 @@ class _Evaluator:
             stated = None
         return Value(allowed, stated, _point(on_point, value.point))
 
+    def allowed(self, key: Key) -> Interval:
+        return self.inputs[key].allowed
+
     # truth values (Kleene's three-valued logic: None is "unknown")
 
     def truth(self, node: Node) -> bool | None:
@@ -179,6 +184,9 @@ class _Evaluator:
             for i, op in enumerate(node.ops):
                 left, right = values[i], values[i + 1]
                 result = getattr(left.allowed, _COMPARE[op])(right.allowed)
+                if result is None:   # possible by intervals: exact if both sides are affine
+                    result = exact_verdict(node.operands[i], node.operands[i + 1], _COMPARE[op],
+                                           self.units.leaf_factor, self.allowed)
                 self.judged.append(Judged(self.describe(node.operands[i], left), op,
                                           self.describe(node.operands[i + 1], right), result))
                 results.append(result)
@@ -243,6 +251,6 @@ def evaluate(rule: Rule, inputs: dict[Key, Input], units: RuleUnits) -> RuleResu
                 return result
         result.truth = evaluator.truth(rule.tree)
     except IntervalError as exc:
-        result.error = f"{exc} in {rule.expression!r}"
+        result.error = f"{exc} in {excerpt(rule.expression)}"
     result.judged = evaluator.judged
     return result

@@ -16,7 +16,8 @@ import yaml
 
 from greenaudit.workspace.catalog import Indicator, check_breakdown, check_period
 from greenaudit.checks import SEVERITIES
-from greenaudit.errors import RuleError
+from greenaudit.formats import yamlfile
+from greenaudit.errors import InputError, RuleError, excerpt
 from greenaudit.rules.grammar import parse, parse_reference
 from greenaudit.rules.syntax import BOOLEAN_NODES, Comparison, ExpressionError, Node, Reference, references
 from greenaudit.rules.units import BOOLEAN, RuleUnits
@@ -39,8 +40,6 @@ DERIVED = "derived"
 DERIVED_SOURCE_PREFIX = "derived:"
 # The rules file as named in published tables (never an absolute path).
 RULES_LABEL = "schemas/rules.yaml"
-
-_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 @dataclass(frozen=True)
@@ -137,19 +136,11 @@ class _Located:
 
 
 def _compose(path: Path) -> tuple[str, yaml.Node | None]:
+    """The rules file's text and node tree, read and checked by yamlfile (confined, plain)."""
     try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise RuleError("file not found", file=str(path)) from None
-    except UnicodeDecodeError as exc:
-        raise RuleError(f"not valid UTF-8 at byte {exc.start}", file=str(path)) from None
-    try:
-        return text, yaml.compose(text, Loader=_LOADER)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        raise RuleError(f"YAML syntax error: {getattr(exc, 'problem', None) or exc}",
-                        file=str(path), line=mark.line + 1 if mark else None,
-                        column=mark.column + 1 if mark else None) from None
+        return yamlfile.compose_node(path)
+    except InputError as exc:
+        raise RuleError(exc.reason, file=exc.file, line=exc.line, column=exc.column) from None
 
 
 def _at(path: Path, node: yaml.Node) -> dict:
@@ -182,7 +173,7 @@ def load_rules(schemas_dir: Path, catalog: dict[str, Indicator], units: UnitSyst
     for item in items.value:
         rule = _rule(path, text, item, catalog, typing)
         if rule.rule_id in first_line:
-            raise RuleError(f"rule id {rule.rule_id!r} is used twice (first on line "
+            raise RuleError(f"rule id {excerpt(rule.rule_id)} is used twice (first on line "
                             f"{first_line[rule.rule_id]}); expected unique ids",
                             **_at(path, item))
         first_line[rule.rule_id] = rule.line
@@ -206,7 +197,7 @@ def _rule(path: Path, text: str, item: yaml.Node, catalog: dict[str, Indicator],
     fields: dict[str, yaml.Node] = {}
     for key, value in item.value:
         if key.value in fields:
-            raise RuleError(f"key {key.value!r} is repeated", **_at(path, key))
+            raise RuleError(f"key {excerpt(key.value)} is repeated", **_at(path, key))
         fields[key.value] = value
     rule_id_node = fields.get("id")
     rule_id = rule_id_node.value if isinstance(rule_id_node, yaml.ScalarNode) else None
@@ -222,14 +213,14 @@ def _rule(path: Path, text: str, item: yaml.Node, catalog: dict[str, Indicator],
         if not isinstance(node, yaml.ScalarNode) or not str(node.value).strip():
             raise RuleError(f"{label}: {key} must be a non-empty text", **_at(path, node))
     if not RULE_ID.match(rule_id):
-        raise RuleError(f"rule id {rule_id!r} must be snake_case ASCII (a-z, 0-9, _)",
+        raise RuleError(f"rule id {excerpt(rule_id)} must be snake_case ASCII (a-z, 0-9, _)",
                         **_at(path, fields["id"]))
     severity, scope = fields["severity"].value, fields["scope"].value
     if severity not in SEVERITIES:
-        raise RuleError(f"{label}: severity {severity!r}; expected one of "
+        raise RuleError(f"{label}: severity {excerpt(severity)}; expected one of "
                         f"{', '.join(SEVERITIES)}", **_at(path, fields["severity"]))
     if scope not in SCOPES:
-        raise RuleError(f"{label}: scope {scope!r}; expected one of {', '.join(SCOPES)}",
+        raise RuleError(f"{label}: scope {excerpt(scope)}; expected one of {', '.join(SCOPES)}",
                         **_at(path, fields["scope"]))
     expression = fields["expression"]
     tree = _checked(path, text, expression, label, catalog, typing, parse)
@@ -262,7 +253,7 @@ def _checked(path: Path, text: str, node: yaml.ScalarNode, label: str,
         tree = parser(value)
         for ref in references(tree):
             if ref.indicator_id not in catalog:
-                raise ExpressionError(f"unknown indicator {ref.indicator_id!r}; expected an "
+                raise ExpressionError(f"unknown indicator {excerpt(ref.indicator_id)}; expected an "
                                       f"id of schemas/indicators.yaml", ref.start)
             problem = check_period(ref.period) or check_breakdown(ref.breakdown)
             if problem:
@@ -270,6 +261,6 @@ def _checked(path: Path, text: str, node: yaml.ScalarNode, label: str,
         typing.unit_of(tree, value)
     except ExpressionError as exc:
         line, column = locate(exc.offset)
-        raise RuleError(f"{label}: {exc.message} (in {value!r})", file=str(path), line=line,
+        raise RuleError(f"{label}: {exc.message} (in {excerpt(value)})", file=str(path), line=line,
                         column=column) from None
     return tree

@@ -9,6 +9,7 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal
 
+from greenaudit.errors import excerpt
 from greenaudit.rules.syntax import ExpressionError
 
 FUNCTIONS = ("min", "max", "abs")
@@ -70,7 +71,7 @@ def tokenize(text: str) -> list[Token]:
             if op == "/" and text.startswith("//", i):
                 raise ExpressionError("floor division '//' is not allowed", i)
             if op is None:
-                reason = _FORBIDDEN.get(ch, f"unexpected character {ch!r}")
+                reason = _FORBIDDEN.get(ch, f"unexpected character {excerpt(ch)}")
                 raise ExpressionError(reason, i)
             tokens.append(Token("op", op, i, i + len(op)))
         i = tokens[-1].end
@@ -83,7 +84,7 @@ def _number(text: str, i: int) -> Token:
     assert match is not None
     end = match.end()
     if end < len(text) and (text[end].isalpha() or text[end] == "_"):
-        raise ExpressionError(f"unexpected name after number {match[0]!r}", end)
+        raise ExpressionError(f"unexpected name after number {excerpt(match[0])}", end)
     unit = None
     if text.startswith("[", end):
         unit_match = _UNIT.match(text, end)
@@ -106,11 +107,11 @@ def _name_or_reference(text: str, i: int) -> Token:
         if name == "lambda":
             raise ExpressionError("lambda expressions are not allowed", i)
         if rest.startswith("("):
-            raise ExpressionError(f"call of {name!r} is not allowed; the only functions are "
+            raise ExpressionError(f"call of {excerpt(name)} is not allowed; the only functions are "
                                   f"{', '.join(FUNCTIONS)}", i)
         if rest.startswith(".") and not rest[1:2].isdigit():
-            raise ExpressionError(f"attribute access on {name!r} is not allowed", i)
-        raise ExpressionError(f"name {name!r} is not an indicator reference; expected "
+            raise ExpressionError(f"attribute access on {excerpt(name)} is not allowed", i)
+        raise ExpressionError(f"name {excerpt(name)} is not an indicator reference; expected "
                               f"indicator_id@period", i)
     period = _PERIOD.match(text, end + 1)
     if period is None:

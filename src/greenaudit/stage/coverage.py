@@ -17,12 +17,15 @@ accounted for) is an error too, so the file cannot silently go stale.
 
 from __future__ import annotations
 
+import heapq
+import os
 import re
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Sequence
 
+from greenaudit.errors import excerpt
 from greenaudit.formats.csvfile import read_rows
 from greenaudit.text.mentions import CN_DIGITS, CN_MAGNITUDES, Mention
 from greenaudit.text.normalise import Cleaning, NormalisedText, normalise
@@ -31,6 +34,9 @@ IGNORED_FILE = "raw/ignored.csv"
 IGNORED_COLUMNS = ("source_id", "mention", "context", "reason")
 STATUSES = ("transcribed", "ignored", "missing")
 CALENDAR_REASON = "calendar expression"
+# Missing mentions whose quotes are named, and the table lines named for each.
+MAX_LOCATED = 100
+SHOWN_LINES = 5
 _COUNTED = set("0123456789" + CN_DIGITS + CN_MAGNITUDES)
 
 
@@ -85,7 +91,7 @@ class CoverageResult:
 def read_ignored(workspace: Path) -> list[IgnoredRow]:
     """All rows of raw/ignored.csv (none if the file does not exist)."""
     path = workspace / IGNORED_FILE
-    if not path.exists():
+    if not os.path.lexists(path):   # a dangling link is refused by read_rows, not skipped
         return []
     return [IgnoredRow(row.line, row["source_id"], row["mention"], row["context"], row["reason"])
             for row in read_rows(path, IGNORED_COLUMNS, allow_empty=True)]
@@ -128,14 +134,14 @@ def _holders(quantities: list[Span]) -> dict[int, list[int]]:
 def _covered(mention: Mention, normalised: NormalisedText,
              holders_at: dict[int, list[int]]) -> list[int]:
     """Table lines whose quantities together contain every digit of the mention ([] if not)."""
-    lines: list[int] = []
+    lines: dict[int, None] = {}   # a set in insertion order: O(1) per holder
     for i in range(mention.start, mention.end):
         if normalised.text[i] not in _COUNTED:
             continue
         holders = holders_at.get(normalised.origin[i])
         if not holders:
             return []
-        lines.extend(h for h in holders if h not in lines)
+        lines.update(dict.fromkeys(holders))
     return sorted(lines)
 
 
@@ -149,6 +155,9 @@ def audit_coverage(source_id: str, original: str, normalised: NormalisedText,
     """Classify every numeric mention of one source (see the module docstring).
 
     `mentions` are those of `normalised` (mentions.mentions_in), in text order.
+    Time O(mentions + digits of the quantities + table lines naming each mention,
+    + quotes log quotes); the table lines whose quote holds a missing mention are
+    named for the first MAX_LOCATED missing mentions only, at most SHOWN_LINES each.
     """
     result = CoverageResult()
     status: dict[int, tuple[str, str]] = {}
@@ -167,6 +176,7 @@ def audit_coverage(source_id: str, original: str, normalised: NormalisedText,
         if problem:
             result.problems.append((row.line, f"{IGNORED_FILE}:{row.line}: {problem}"))
     line_starts = _line_starts(original)
+    holding = _QuotesHolding(quotes)
     for index, mention in enumerate(mentions):
         start, end = normalised.span(mention.start, mention.end)
         line, column = _line_column(line_starts, start)
@@ -176,9 +186,35 @@ def audit_coverage(source_id: str, original: str, normalised: NormalisedText,
                           state, reason, line, column, mention.start, mention.end)
         result.rows.append(row)
         if state == "missing":
-            inside = sorted({q.line for q in quotes if q.start <= start and end <= q.end})
-            result.missing.append((row, inside))
+            located = len(result.missing) < MAX_LOCATED
+            result.missing.append((row, holding.lines(start, end, located)))
     return result
+
+
+class _QuotesHolding:
+    """The table lines whose quote contains a span, for spans given in text order.
+
+    One sweep: quotes enter a heap by end as the spans pass their start, and leave it
+    once a span ends after them (mentions do not overlap, so no later span is inside
+    such a quote). O(quotes log quotes) in all, plus O(heap) per span asked to name
+    its lines.
+    """
+
+    def __init__(self, quotes: list[Span]) -> None:
+        self.waiting = sorted(quotes, key=lambda q: q.start)
+        self.next = 0
+        self.heap: list[tuple[int, int]] = []
+
+    def lines(self, start: int, end: int, named: bool) -> list[int]:
+        while self.next < len(self.waiting) and self.waiting[self.next].start <= start:
+            quote = self.waiting[self.next]
+            heapq.heappush(self.heap, (quote.end, quote.line))
+            self.next += 1
+        while self.heap and self.heap[0][0] < end:
+            heapq.heappop(self.heap)
+        if not named or not self.heap:
+            return []
+        return sorted(set(heapq.nsmallest(SHOWN_LINES, {line for _, line in self.heap})))
 
 
 def _apply_ignored(row: IgnoredRow, normalised: NormalisedText, cleaning: Cleaning,
@@ -186,47 +222,43 @@ def _apply_ignored(row: IgnoredRow, normalised: NormalisedText, cleaning: Cleani
                    status: dict[int, tuple[str, str]]) -> str:
     """Mark the mentions a raw/ignored.csv row sets aside; return what is wrong with it."""
     if not row.reason:
-        return (f"{row.mention!r}: empty reason; expected why this mention is not an "
+        return (f"{excerpt(row.mention)}: empty reason; expected why this mention is not an "
                 f"indicator value (a date, a grant number, a list ordinal...)")
     mention = normalise(row.mention, cleaning).text
     context = normalise(row.context, cleaning).text
     if not mention or not context:
         return "empty mention or context; expected the mention and the text around it"
     if mention not in context:
-        return f"context {row.context!r} does not contain the mention {row.mention!r}"
-    hits: list[int] = []
+        return f"context {excerpt(row.context)} does not contain the mention {excerpt(row.mention)}"
+    hits: dict[int, None] = {}   # mention indexes, in order, each once
     found_context = False
-    start = normalised.text.find(context)
+    first_context = start = normalised.text.find(context)
     while start >= 0:
         found_context = True
         offset = context.find(mention)
         while offset >= 0:
             index = by_span.get((start + offset, start + offset + len(mention)))
-            if index is not None and index not in hits:
-                hits.append(index)
+            if index is not None:
+                hits[index] = None
             offset = context.find(mention, offset + 1)
         start = normalised.text.find(context, start + 1)
     if not found_context:
-        return f"context {row.context!r} is not in {row.source_id}'s normalised text"
+        return f"context {excerpt(row.context)} is not in {row.source_id}'s normalised text"
     if not hits:
-        inside = [m.text for m in mentions
-                  if _within(m, normalised.text, context)]
-        return (f"{row.mention!r} is not a numeric mention in context {row.context!r}"
+        # The mentions inside the first occurrence of the context (the hint only).
+        inside = [m.text for m in mentions[bisect_left(mentions, first_context, key=_start):]
+                  [:len(context)] if m.end <= first_context + len(context)][:SHOWN_LINES]
+        return (f"{excerpt(row.mention)} is not a numeric mention in context {excerpt(row.context)}"
                 f"; the mentions there are {', '.join(inside) or 'none'}")
     fresh = [i for i in hits if i not in status]
     if not fresh:
         accounted = sorted({status[i][1] for i in hits})
-        return (f"{row.mention!r} in {row.context!r} is already accounted for "
+        return (f"{excerpt(row.mention)} in {excerpt(row.context)} is already accounted for "
                 f"({'; '.join(accounted)}); remove this row")
     for index in fresh:
         status[index] = ("ignored", row.reason)
     return ""
 
 
-def _within(mention: Mention, text: str, context: str) -> bool:
-    start = text.find(context)
-    while start >= 0:
-        if start <= mention.start and mention.end <= start + len(context):
-            return True
-        start = text.find(context, start + 1)
-    return False
+def _start(mention: Mention) -> int:
+    return mention.start

@@ -6,11 +6,16 @@ import difflib
 import re
 from dataclasses import dataclass
 
+from greenaudit.text.digits import DECIMAL_POINTS, DIGIT, is_digit
 from greenaudit.text.normalise import Cleaning, NormalisedText, normalise_text
 from greenaudit.text.quantity import CN_NUMERAL_CHARS
 
 EVIDENCE_STATUSES = ("verified", "quote_not_found", "quantity_not_in_quote", "value_mismatch")
-_NUMBER_CHARS = set("0123456789.０１２３４５６７８９．")
+
+
+def _is_number_char(ch: str) -> bool:
+    """A digit (any Unicode Nd, as digits.py defines it) or a decimal point, in original text."""
+    return ch in DECIMAL_POINTS or is_digit(ch)
 
 
 @dataclass(frozen=True)
@@ -38,8 +43,8 @@ def nearest_text(haystack: str, needle: str) -> str:
     return haystack[start:start + len(needle)]
 
 
-_NUMBER_PART = re.compile(f"([0-9]+(?:\\.[0-9]+)?|[{CN_NUMERAL_CHARS}]+)")
-_ANY_NUMBER = r"(?<![0-9.])[0-9]+(?:\.[0-9]+)?(?![0-9]|\.[0-9])"
+_NUMBER_PART = re.compile(f"({DIGIT}+(?:\\.{DIGIT}+)?|[{CN_NUMERAL_CHARS}]+)")
+_ANY_NUMBER = rf"(?<![0-9.]){DIGIT}+(?:\.{DIGIT}+)?(?!{DIGIT}|\.{DIGIT})"
 _ANY_CN_NUMBER = f"[{CN_NUMERAL_CHARS}]+"
 
 
@@ -62,9 +67,9 @@ def same_form(quote: str, quantity: str) -> tuple[int, int] | None:
 def _run(original: str, index: int) -> tuple[int, int]:
     """The maximal run of number characters containing original[index]."""
     start, end = index, index + 1
-    while start > 0 and original[start - 1] in _NUMBER_CHARS:
+    while start > 0 and _is_number_char(original[start - 1]):
         start -= 1
-    while end < len(original) and original[end] in _NUMBER_CHARS:
+    while end < len(original) and _is_number_char(original[end]):
         end += 1
     return start, end
 
@@ -76,7 +81,7 @@ def _reading(original: str, start: int, end: int) -> tuple[str, str]:
     number (slide labels run together, "6.296.10"), so the split is the reader's.
     `other`: they are part of a different number (28 inside 28.2).
     """
-    digits = [i for i in range(start, end) if original[i] in _NUMBER_CHARS]
+    digits = [i for i in range(start, end) if _is_number_char(original[i])]
     if not digits:
         return "exact", ""
     left = _run(original, digits[0])

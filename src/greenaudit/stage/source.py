@@ -5,6 +5,11 @@ Runs once per source, in parallel with the others. It never writes the database
 and never imports pandas: its products are Parquet files that one later job loads.
 Problems with the input become failing checks (with file, line and column) rather
 than exceptions, so that one bad row does not hide the others.
+
+Time: O(length of the source) to verify and normalise it and find its mentions,
+O(rows) for the table (stage_rows.py: each distinct quote searched once in the
+source), and O(mentions + quotes log quotes) for coverage (coverage.py). Output is
+bounded: a check's message names its first failures and counts the rest.
 """
 
 from __future__ import annotations
@@ -14,22 +19,21 @@ from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 
-from greenaudit.workspace.catalog import Indicator, check_breakdown, check_period, load_catalog
+from greenaudit.workspace.catalog import Indicator, load_catalog
 from greenaudit.checks import Check, outcome
 from greenaudit.stage.coverage import (IGNORED_FILE, CoverageResult, IgnoredRow, Span, audit_coverage,
                        context_of, read_ignored)
-from greenaudit.formats.csvfile import encoding_error, read_rows
-from greenaudit.errors import GreenauditError, QuantityError, UnitError
-from greenaudit.stage.evidence import check_evidence
-from greenaudit.workspace.manifest import Source, load_manifest, sha256_of
+from greenaudit.formats.csvfile import read_rows
+from greenaudit.errors import GreenauditError, excerpt
+from greenaudit.workspace.manifest import Source, load_manifest
 from greenaudit.text.mentions import Mention, mentions_in
-from greenaudit.text.normalise import Cleaning, NormalisedText, normalise, normalise_text
-from greenaudit.text.quantity import DB_QUANTUM, QuantityParser, intervals
+from greenaudit.text.normalise import Cleaning, NormalisedText, normalise
+from greenaudit.text.quantity import QuantityParser
+from greenaudit.stage.checksum import invisible_check, verify_source
+# The table columns are imported from here by scaffold.
+from greenaudit.stage.rows import (TABLE_COLUMNS, TABLE_OPTIONAL,  # noqa: F401
+                         _Findings, _observe, _Rows)
 from greenaudit.text.units import UnitSystem
-
-TABLE_COLUMNS = ("indicator_id", "period", "quantity", "quote")
-TABLE_OPTIONAL = ("breakdown", "note")
-FORMULA_PREFIXES = ("=", "+", "-", "@")
 
 
 @dataclass(frozen=True)
@@ -52,26 +56,17 @@ class Staged:
     normalised: NormalisedText | None = None
     coverage: CoverageResult | None = None
     mentions: tuple[Mention, ...] = ()
+    _by_line: dict[int, dict] = field(default_factory=dict, repr=False)
+
+    def by_line(self) -> dict[int, dict]:
+        """The transcriptions by table line (built once the table is read: O(rows))."""
+        if len(self._by_line) != len(self.transcriptions):
+            self._by_line = {r["row_number"]: r for r in self.transcriptions}
+        return self._by_line
 
     @property
     def coverage_rows(self) -> list[dict]:
         return [row.record() for row in self.coverage.rows] if self.coverage else []
-
-
-class _Findings:
-    """Failure lists per check, filled row by row, with the table line of each."""
-
-    def __init__(self) -> None:
-        self.failures: dict[str, list[tuple[int, str]]] = {}
-
-    def add(self, name: str, line: int, message: str) -> None:
-        self.failures.setdefault(name, []).append((line, message))
-
-    def get(self, name: str) -> list[str]:
-        return [message for _, message in self.failures.get(name, [])]
-
-    def rows(self, name: str) -> list[tuple[int, str]]:
-        return self.failures.get(name, [])
 
 
 # (finding name, check id prefix, kind, severity, message when nothing fails)
@@ -98,10 +93,6 @@ ROW_CHECKS = (
 )
 # Checks over observations count observations; the others count table rows.
 OBSERVATION_CHECKS = ("valid_range", "plausible_range", "evidence")
-
-
-def _fmt(value: Decimal | None) -> str:
-    return "" if value is None else format(value.normalize(), "f")
 
 
 @dataclass
@@ -146,7 +137,6 @@ def stage_source(workspace: Path, source_id: str, settings: Settings = Settings(
         context = StageContext.load(workspace, settings)
     staged = Staged(source_id)
     workspace = context.workspace
-    units, catalog, parser = context.units, context.catalog, context.parser
     source = context.manifest.get(source_id)
     table_path = workspace / "raw" / "tables" / f"{source_id}.csv"
     table_name = f"raw/tables/{source_id}.csv"
@@ -154,8 +144,11 @@ def stage_source(workspace: Path, source_id: str, settings: Settings = Settings(
         staged.checks.append(Check(f"manifest.listed.{source_id}", "manifest", "error", "fail",
                                    source_id, 1, 1, f"{source_id} has no row in raw/sources.csv"))
         return staged
-    text = _verify_source(workspace, source, staged)
+    text = verify_source(workspace, source, staged.checks)
     normalised, mentions = prepare_source(text, source.cleaning) if text is not None else (None, ())
+    invisible = invisible_check(source, text, normalised) if normalised else None
+    if invisible is not None:
+        staged.checks.append(invisible)
     staged.normalised_text = normalised.text if normalised else ""
     staged.original, staged.normalised, staged.mentions = text, normalised, mentions
     try:
@@ -168,13 +161,14 @@ def stage_source(workspace: Path, source_id: str, settings: Settings = Settings(
     staged.checks.append(Check(f"table.read.{source_id}", "table", "error", "pass", table_name,
                                len(rows), 0, f"{len(rows)} rows read"))
     findings = _Findings()
+    rows_context = _Rows(source, source.cleaning, table_name, context, normalised, text,
+                         findings)
     seen: dict[tuple[str, str, str], int] = {}
     for row in rows:
         record = {"source_id": source_id, "row_number": row.line,
                   **{c: row.get(c) for c in TABLE_COLUMNS + TABLE_OPTIONAL}}
         staged.transcriptions.append(record)
-        observation = _observe(row, record, source, table_name, catalog, units, parser,
-                               context.settings, normalised, text, findings)
+        observation = _observe(row, record, rows_context)
         key = (record["indicator_id"], record["period"], record["breakdown"])
         if key in seen:
             findings.add("key_unique", row.line, f"{table_name}:{row.line}: duplicate key "
@@ -198,7 +192,7 @@ def stage_source(workspace: Path, source_id: str, settings: Settings = Settings(
 
 def _finding(staged: Staged, check_id: str, severity: str, line: int | None,
              message: str) -> dict:
-    record = next((r for r in staged.transcriptions if r["row_number"] == line), {})
+    record = staged.by_line().get(line, {})
     return {"check_id": check_id, "severity": severity, "source_id": staged.source_id,
             "row_number": line, "indicator_id": record.get("indicator_id", ""),
             "period": record.get("period", ""), "breakdown": record.get("breakdown", ""),
@@ -242,7 +236,7 @@ def _coverage(context: StageContext, source: Source, staged: Staged, table_name:
     for row, lines in result.missing:
         where = f"{source.file}:{row.line}:{row.column}"
         around = context_of(staged.normalised, row.text_start, row.text_end)
-        message = (f"{where}: {row.mention!r} (in {around!r}) is neither transcribed nor "
+        message = (f"{where}: {excerpt(row.mention)} (in {excerpt(around)}) is neither transcribed nor "
                    f"set aside in {IGNORED_FILE}")
         if lines:
             message += (f"; it lies inside the quote of "
@@ -271,137 +265,3 @@ def all_findings(staged: Staged) -> list[dict]:
               "message": c.message}
              for c in staged.checks if c.status == "fail" and c.check_id not in with_rows]
     return staged.findings + whole
-
-
-def _verify_source(workspace: Path, source: Source, staged: Staged) -> str | None:
-    path = workspace / source.file
-    check_id = f"source.checksum.{source.source_id}"
-    if not path.is_file():
-        staged.checks.append(Check(check_id, "manifest", "error", "fail", source.file, 1, 1,
-                                   f"{source.file}: file not found (raw/sources.csv line "
-                                   f"{source.line} expects sha256 {source.sha256})"))
-        return None
-    actual = sha256_of(path)
-    if actual != source.sha256:
-        staged.checks.append(Check(check_id, "manifest", "error", "fail", source.file, 1, 1,
-                                   f"{source.file}: sha256 is {actual}, raw/sources.csv line "
-                                   f"{source.line} expects {source.sha256}"))
-    else:
-        staged.checks.append(Check(check_id, "manifest", "error", "pass", source.file, 1, 0,
-                                   f"sha256 {actual}"))
-    data = path.read_bytes()
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        staged.checks.append(Check(f"source.encoding.{source.source_id}", "manifest", "error",
-                                   "fail", source.file, 1, 1,
-                                   encoding_error(Path(source.file), data, exc).located()))
-        return None
-
-
-def _observe(row, record, source: Source, table_name: str, catalog: dict[str, Indicator],
-             units: UnitSystem, parser: QuantityParser, settings: Settings, normalised,
-             text: str | None, findings: _Findings) -> dict | None:
-    """Validate one row; return its observation, or None if it has no usable value."""
-    column = {name: i + 1 for i, name in enumerate(TABLE_COLUMNS + TABLE_OPTIONAL)}
-
-    def where(name: str) -> str:
-        return f"{table_name}:{row.line}:{column[name]} ({name})"
-
-    usable = True
-    indicator = catalog.get(record["indicator_id"])
-    if indicator is None:
-        findings.add("indicator_known", row.line, f"{where('indicator_id')}: unknown indicator_id "
-                     f"{record['indicator_id']!r}; expected an id of schemas/indicators.yaml")
-        usable = False
-    problem = check_period(record["period"])
-    if problem:
-        findings.add("period_format", row.line, f"{where('period')}: {problem}")
-        usable = False
-    problem = check_breakdown(record["breakdown"])
-    if problem:
-        findings.add("breakdown_format", row.line, f"{where('breakdown')}: {problem}")
-        usable = False
-    quote = record["quote"]
-    if not quote:
-        findings.add("quote_safe", row.line, f"{where('quote')}: empty quote; expected the sentence "
-                     f"that states the figure")
-        usable = False
-    elif quote.startswith(FORMULA_PREFIXES):
-        findings.add("quote_safe", row.line, f"{where('quote')}: quote starts with {quote[0]!r}, which a "
-                     f"spreadsheet would run as a formula; start the quote at a word")
-        usable = False
-    if record["note"].startswith(FORMULA_PREFIXES):
-        findings.add("quote_safe", row.line, f"{where('note')}: note starts with "
-                     f"{record['note'][0]!r}, which a spreadsheet would run as a formula; start "
-                     f"the note at a word")
-        usable = False
-    try:
-        # Parsed in the source's own normal form, so 超過40% reads like 超过40%.
-        quantity = parser.parse(normalise_text(record["quantity"], source.cleaning))
-    except QuantityError as exc:
-        findings.add("quantity_parse", row.line, f"{where('quantity')}: {exc.reason}")
-        return None
-    if not usable or indicator is None:
-        return None
-    flags: list[str] = []
-    if quantity.unit_text:
-        written_unit = units.project_unit(quantity.unit_text)
-    else:
-        written_unit = indicator.unit
-        flags.append("unit_implied")
-    try:
-        factor = units.factor(written_unit, indicator.unit)
-    except UnitError as exc:
-        findings.add("unit_compatible", row.line, f"{where('quantity')}: {quantity.unit or quantity.text}"
-                     f" for {indicator.indicator_id}: {exc.reason}")
-        return None
-    stated, allowed = intervals(quantity, settings.approximate_band, settings.near_band)
-    # Outwards to the database's 10 decimal places (a 5% band of 3.14% has 4).
-    stated, allowed = (i.scaled(factor).outward(DB_QUANTUM) for i in (stated, allowed))
-    value_canonical = quantity.scaled * factor
-    label = f"{where('quantity')}: {indicator.indicator_id} {record['period']} = {quantity.text}"
-    if not _within(value_canonical, indicator.valid_low, indicator.valid_high):
-        findings.add("valid_range", row.line, f"{label} is outside the valid range "
-                     f"[{_fmt(indicator.valid_low)}, {_fmt(indicator.valid_high)}] {indicator.unit}")
-        flags.append("outside_valid_range")
-    if not _within(value_canonical, indicator.plausible_low, indicator.plausible_high):
-        findings.add("plausible_range", row.line, f"{label} is outside the plausible range "
-                     f"[{_fmt(indicator.plausible_low)}, {_fmt(indicator.plausible_high)}] "
-                     f"{indicator.unit}: {indicator.plausible_reason}")
-        flags.append("implausible")
-    stated = stated.clamped(indicator.valid_low, indicator.valid_high)
-    allowed = allowed.clamped(indicator.valid_low, indicator.valid_high)
-    evidence_fields = {"evidence": "quote_not_found", "quote_start": None, "quote_end": None,
-                       "quantity_start": None, "quantity_end": None}
-    if normalised is not None and text is not None:
-        evidence = check_evidence(normalised, text, quote, record["quantity"], source.cleaning)
-        evidence_fields = {"evidence": evidence.status, "quote_start": evidence.quote_start,
-                           "quote_end": evidence.quote_end,
-                           "quantity_start": evidence.quantity_start,
-                           "quantity_end": evidence.quantity_end}
-        flags += evidence.flags
-        if evidence.status == "value_mismatch":
-            findings.add("evidence", row.line, f"{where('quote')}: value_mismatch; the quote has "
-                         f"{evidence.nearest!r} where the quantity is {record['quantity']!r}")
-        elif not evidence.verified:
-            findings.add("evidence", row.line, f"{where('quote')}: {evidence.status}; nearest text in "
-                         f"{source.file}: {evidence.nearest!r}")
-    else:
-        findings.add("evidence", row.line, f"{where('quote')}: source text unavailable")
-    return {
-        "source_id": record["source_id"], "row_number": record["row_number"],
-        "indicator_id": indicator.indicator_id, "period": record["period"],
-        "breakdown": record["breakdown"], "quantity": quantity.text, "value": quantity.value,
-        "value_text": format(quantity.value, "f"),
-        "unit": quantity.unit, "qualifier": quantity.qualifier,
-        "value_canonical": value_canonical, "unit_canonical": indicator.unit,
-        "lower": allowed.lower, "upper": allowed.upper,
-        "stated_lower": stated.lower, "stated_upper": stated.upper,
-        "kind": indicator.kind, "quote": quote, **evidence_fields,
-        "flags": ";".join(flags), "note": record["note"],
-    }
-
-
-def _within(value: Decimal, low: Decimal | None, high: Decimal | None) -> bool:
-    return (low is None or value >= low) and (high is None or value <= high)

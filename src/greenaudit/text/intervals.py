@@ -135,23 +135,21 @@ class Interval:
                               max(_mul(a, b, _UP) for a, b in pairs))
 
     def __truediv__(self, other: "Interval") -> "Interval":
+        """self / other; undefined (IntervalError) when the divisor can be 0.
+
+        The quotient by a divisor that reaches 0 is unbounded on that side, an
+        enclosure that says nothing: clipped to a valid range it would still give a
+        finite "derived" value (50 for [0, 100]). So it is refused, like x / 0.
+        """
         olo, ohi = other._bounds
         if olo.is_zero() and ohi.is_zero():
             raise IntervalError("division by an interval that is exactly 0")
-        if olo > 0 or ohi < 0:
-            lo, hi = self._bounds
-            pairs = [(lo, olo), (lo, ohi), (hi, olo), (hi, ohi)]
-            return Interval._from(min(_div(a, b, _DOWN) for a, b in pairs),
-                                  max(_div(a, b, _UP) for a, b in pairs))
-        # The divisor contains 0 (but is not only 0): multiply by the hull of the
-        # reciprocals, which is open towards the side(s) where the divisor reaches 0.
-        if olo.is_zero():
-            reciprocal = Interval._from(_div(Decimal(1), ohi, _DOWN), _INF)
-        elif ohi.is_zero():
-            reciprocal = Interval._from(_NEG_INF, _div(Decimal(1), olo, _UP))
-        else:
-            reciprocal = Interval.entire()
-        return self * reciprocal
+        if not (olo > 0 or ohi < 0):
+            raise IntervalError(f"division by {other}, an interval that contains 0")
+        lo, hi = self._bounds
+        pairs = [(lo, olo), (lo, ohi), (hi, olo), (hi, ohi)]
+        return Interval._from(min(_div(a, b, _DOWN) for a, b in pairs),
+                              max(_div(a, b, _UP) for a, b in pairs))
 
     def __pow__(self, exponent: Decimal) -> "Interval":
         """self ** exponent for a constant exponent."""

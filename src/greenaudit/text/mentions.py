@@ -20,6 +20,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from greenaudit.text.digits import DIGIT
 from greenaudit.text.normalise import NormalisedText
 from greenaudit.text.numerals import DIGIT_CHARS, FRACTION_MARK, HALF, PLACE_CHARS, POINT, RANGE_SEPARATORS
 
@@ -27,9 +28,9 @@ KINDS = ("calendar", "arabic", "chinese")
 BREAK = "\x00"   # marks, in the scanned text, where the original had whitespace
 _B = f"{BREAK}?"
 
-_YEAR = r"(?:19|20)\d{2}"
+_YEAR = rf"(?:19|20){DIGIT}{{2}}"
 _MONTH = r"(?:1[0-2]|0?[1-9])"
-_DAY = r"(?:3[01]|[12]\d|0?[1-9])"
+_DAY = rf"(?:3[01]|[12]{DIGIT}|0?[1-9])"
 # Unambiguous calendar expressions only: a four-digit year written with 年 (alone,
 # as a span, or with its month and day), or a month written with its day.
 CALENDAR = re.compile(

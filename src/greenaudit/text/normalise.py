@@ -17,6 +17,8 @@ import unicodedata
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from .digits import nfkc
+
 
 @dataclass(frozen=True)
 class Cleaning:
@@ -27,13 +29,25 @@ class Cleaning:
     to_simplified: bool = False
 
     @property
-    def compiled(self) -> tuple[re.Pattern, ...]:
+    def compiled(self) -> tuple:
         return _compile(self.strip_patterns)
 
 
+def compile_strip_pattern(pattern: str):
+    """A declared strip pattern, compiled by RE2 (PyPI `google-re2`): matching takes time
+    linear in the text whatever the pattern, so a pattern such as (a+)+$ cannot stall
+    staging. RE2 refuses what it cannot run in linear time (backreferences,
+    lookaround); `re2.error` says why."""
+    import re2
+
+    options = re2.Options()
+    options.log_errors = False   # the caller reports the error, located in the manifest
+    return re2.compile(pattern, options=options)
+
+
 @lru_cache(maxsize=None)
-def _compile(patterns: tuple[str, ...]) -> tuple[re.Pattern, ...]:
-    return tuple(re.compile(p) for p in patterns)
+def _compile(patterns: tuple[str, ...]) -> tuple:
+    return tuple(compile_strip_pattern(p) for p in patterns)
 
 
 @lru_cache(maxsize=1)
@@ -89,7 +103,7 @@ class NormalisedText:
                 last = piece
         return "".join(pieces)
 
-    def drop_matches(self, pattern: re.Pattern) -> None:
+    def drop_matches(self, pattern) -> None:
         spans = [m.span() for m in pattern.finditer(self.text) if m.end() > m.start()]
         if not spans:
             return
@@ -125,7 +139,7 @@ class _OneToOneTable(dict):
 
     def __missing__(self, code: int) -> str:
         ch = chr(code)
-        form = unicodedata.normalize("NFKC", ch)
+        form = nfkc(ch)
         if unicodedata.combining(ch) or len(form) != 1:
             raise _NotOneToOne
         self[code] = form
@@ -163,7 +177,7 @@ def _compatibility_chars(raw: str) -> tuple[str, list[int], list[int]]:
     origin, origin_end = [], []
     for start, end in _clusters(raw):
         # Per cluster so that each output character keeps its original range.
-        for out in unicodedata.normalize("NFKC", raw[start:end]):
+        for out in nfkc(raw[start:end]):
             if not out.isspace():
                 chars.append(out)
                 origin.append(start)
@@ -172,7 +186,8 @@ def _compatibility_chars(raw: str) -> tuple[str, list[int], list[int]]:
 
 
 def normalise(raw: str, cleaning: Cleaning = Cleaning()) -> NormalisedText:
-    """NFKC, whitespace removed, declared strings and patterns dropped, t2s if asked."""
+    """NFKC with digits in ASCII (digits.nfkc), whitespace removed, declared strings and
+    patterns dropped, t2s if asked. Linear in the text's length (RE2 patterns)."""
     text, origin, origin_end = _compatibility_chars(raw)
     result = NormalisedText(text, origin, len(raw), origin_end)
     for dropped in cleaning.drop_strings:

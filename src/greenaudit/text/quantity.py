@@ -9,13 +9,13 @@ with a QuantityError naming the construct, never read some other way.
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass, replace
 from decimal import Decimal
 from fractions import Fraction
 from typing import Iterable
 
 from greenaudit.errors import QuantityError
+from greenaudit.text.digits import nfkc
 from greenaudit.text.numerals import (BIG_PLACES, DIGIT_CHARS, DIGITS, FRACTION_MARK, HALF, NUMERAL_CHARS,
                        NUMERAL_PATTERN, PLACE_CHARS, PLACES, RANGE_SEPARATORS, UNSUPPORTED, Numeral,
                        plain, read_numeral, shared_tail)
@@ -95,9 +95,9 @@ class Quantity:
 
 def clean_text(text: str) -> str:
     """NFKC, whitespace removed, thousands separators between digits removed."""
-    text = unicodedata.normalize("NFKC", text)
+    text = nfkc(text)
     text = "".join(ch for ch in text if not ch.isspace())
-    return re.sub(r"(?<=\d),(?=\d{3}(?!\d))", "", text)
+    return re.sub(r"(?<=[0-9]),(?=[0-9]{3}(?![0-9]))", "", text)
 
 
 def _alternatives(words: Iterable[str]) -> str:
@@ -160,12 +160,12 @@ def _grammar(parser: QuantityParser) -> str:
     units = _alternatives(u for u in parser.written_units if u not in parser.pre_units)
     pre = _alternatives(parser.pre_units) or "(?!)"
     mags, odd = _alternatives(MAGNITUDES), _alternatives(INFIXES)
-    number = rf"\d+(?:\.\d+)?|{NUMERAL_PATTERN}"
+    number = rf"[0-9]+(?:\.[0-9]+)?|{NUMERAL_PATTERN}"
     side = (rf"(?P<{{p}}pre>{pre})?(?P<{{p}}num>{number})(?P<{{p}}odd1>{odd})?"
             rf"(?P<{{p}}mag>{mags})?(?P<{{p}}odd2>{odd})?(?P<{{p}}unit>{units or '(?!)'})?"
             rf"(?P<{{p}}odd3>多)?")
     named = (rf"(?P<half>{HALF})|(?P<fan>翻了?[{NUMERAL_CHARS}]*番)"
-             rf"|(?P<den>\d+|[{NUMERAL_CHARS}]+){FRACTION_MARK}(?P<nom>\d+|[{NUMERAL_CHARS}]+)")
+             rf"|(?P<den>[0-9]+|[{NUMERAL_CHARS}]+){FRACTION_MARK}(?P<nom>[0-9]+|[{NUMERAL_CHARS}]+)")
     return (rf"(?P<prefix>{_alternatives(PREFIXES)})?"
             rf"(?:{side.format(p='a_')}(?:(?:{_alternatives(RANGE_SEPARATORS)})"
             rf"{side.format(p='b_')})?|{named})"
@@ -337,7 +337,7 @@ def _diagnose(cleaned: str, text: str, parser: QuantityParser) -> str:
     if cleaned[0] in "+-\u2212负":
         return (f"quantity {text!r} starts with {cleaned[0]!r}; expected the figure as the "
                 f"document writes it, without a sign (a decrease is an indicator of decline)")
-    if re.search(r"\d[,，]\d", cleaned):
+    if re.search(r"[0-9][,，][0-9]", cleaned):
         return (f"quantity {text!r} has a comma between digits that is not a thousands "
                 f"separator; expected a decimal point (15.5%) or groups of three (10,000)")
     if not any(ch.isdigit() or ch in NUMERAL_CHARS for ch in cleaned):
@@ -347,13 +347,13 @@ def _diagnose(cleaned: str, text: str, parser: QuantityParser) -> str:
             return f"quantity {text!r}: {why}"
     if re.search(rf"(?:^|[{NUMERAL_CHARS}])点(?![{DIGIT_CHARS}])|^点", cleaned):
         return (f"quantity {text!r}: 点 needs digits on both sides (零点五, 六点三)")
-    mixed = re.search(rf"\d[{DIGIT_CHARS}点]|[{NUMERAL_CHARS}点]\d", cleaned)
+    mixed = re.search(rf"[0-9][{DIGIT_CHARS}点]|[{NUMERAL_CHARS}点][0-9]", cleaned)
     if mixed:
         return (f"quantity {text!r} mixes Arabic digits and Chinese numerals "
                 f"({mixed[0]}); expected one or the other")
     shape = re.fullmatch(
         rf"(?:{_alternatives(PREFIXES)})?(?:{_alternatives(parser.pre_units) or '(?!)'})?"
-        rf"(?:\d+(?:\.\d+)?|{NUMERAL_PATTERN})(?:{_alternatives(INFIXES)})?"
+        rf"(?:[0-9]+(?:\.[0-9]+)?|{NUMERAL_PATTERN})(?:{_alternatives(INFIXES)})?"
         rf"(?:{_alternatives(MAGNITUDES)})?(?:{_alternatives(INFIXES)})?"
         rf"(?P<unit>.+?)(?:{_alternatives(SUFFIXES)})?", cleaned)
     late = [u for u in parser.pre_units if u in cleaned[1:] and not _starts_with_pre(cleaned, u)]

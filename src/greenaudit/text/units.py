@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from greenaudit.formats import yamlfile
-from greenaudit.errors import InputError, UnitError
+from greenaudit.errors import InputError, UnitError, excerpt
 
 if TYPE_CHECKING:
     import pint
@@ -52,9 +52,13 @@ class UnitSystem:
         registry = pint.UnitRegistry(None, non_int_type=Decimal, autoconvert_offset_to_baseunit=False)
         path = str(self.registry_file)
         try:
-            registry.load_definitions(path)
-        except FileNotFoundError:
-            raise UnitError("file not found; expected the pint unit definitions", file=path) from None
+            lines = yamlfile.read_text(self.registry_file).split("\n")
+        except InputError as exc:
+            raise UnitError(f"{exc.reason}; expected the pint unit definitions", file=path,
+                            line=exc.line, column=exc.column) from None
+        try:
+            # Lines, not the path: pint would open (and follow) the path itself.
+            registry.load_definitions(lines)
         except (pint.errors.PintError, ValueError, TypeError, KeyError) as exc:
             statement = getattr(exc, "_statement", None)  # pint >= 0.20 (flexparser)
             line = getattr(statement, "start_line", None) or getattr(exc, "lineno", None)
@@ -70,7 +74,7 @@ class UnitSystem:
         try:
             return self.written[written]
         except KeyError:
-            raise UnitError(f"unknown unit {written!r}; expected one of "
+            raise UnitError(f"unknown unit {excerpt(written)}; expected one of "
                             f"{', '.join(sorted(self.written))} (schemas/units.yaml)") from None
 
     def check_unit(self, unit: str) -> None:
@@ -81,7 +85,7 @@ class UnitSystem:
         try:
             registry.Unit(unit)
         except (pint.errors.UndefinedUnitError, AttributeError, TypeError, ValueError) as exc:
-            raise UnitError(f"unit {unit!r} is not defined in {self.registry_file.name}") from exc
+            raise UnitError(f"unit {excerpt(unit)} is not defined in {self.registry_file.name}") from exc
 
     def factor(self, from_unit: str, to_unit: str) -> Decimal:
         """The exact factor that converts `from_unit` into `to_unit`.

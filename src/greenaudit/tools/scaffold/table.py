@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from greenaudit.formats.csvfile import decode, read_rows
+from greenaudit.formats.inputfile import read_input
 from greenaudit.errors import InputError
 from greenaudit.text.normalise import normalise
 from greenaudit.audit.publish import write_atomic
@@ -77,7 +78,7 @@ def scaffolded(workspace: Path, source_id: str,
                          file=str(workspace / "raw" / "sources.csv"))
     table_path = workspace / "raw" / "tables" / f"{source_id}.csv"
     existing = (read_rows(table_path, TABLE_COLUMNS, TABLE_OPTIONAL, allow_empty=True)
-                if table_path.exists() else [])
+                if os.path.lexists(table_path) else [])
     if context.ignored_error:
         raise InputError(context.ignored_error)
     staged = stage_source(workspace, source_id, context=context)
@@ -112,7 +113,7 @@ def append_rows(path: Path, rows: list[dict[str, str]]) -> None:
     """Append rows to a CSV table in its own column order and line ending, atomically."""
     if not rows:
         return
-    data = path.read_bytes()
+    data = read_input(path)
     text = decode(path, data)
     header = [h.strip() for h in next(csv.reader(io.StringIO(text)))]
     before = len(read_rows(path, TABLE_COLUMNS, TABLE_OPTIONAL, allow_empty=True))
@@ -150,7 +151,7 @@ def scaffold(workspace: Path, source_id: str, dry_run: bool = False) -> Scaffold
     if dry_run:
         return result
     path = workspace / "raw" / "tables" / f"{source_id}.csv"
-    if result.rows and not path.exists():
+    if result.rows and not os.path.lexists(path):
         write_atomic(path, ",".join(TABLE_COLUMNS + TABLE_OPTIONAL) + "\n")
     append_rows(path, result.rows)
     return result
@@ -173,9 +174,9 @@ def confirm(workspace: Path, source_id: str, lines: list[int]) -> list[int]:
     scaffold note; return the lines confirmed. Other lines are kept byte for byte; a
     line that is not an unconfirmed scaffold row is an error naming it."""
     path = workspace / "raw" / "tables" / f"{source_id}.csv"
-    if not path.exists():
+    if not os.path.lexists(path):
         raise InputError("no such table", file=str(path))
-    data = path.read_bytes()
+    data = read_input(path)
     text = decode(path, data)
     header, records = _records(text)
     physical = text.splitlines(keepends=True)
