@@ -167,8 +167,8 @@ def test_locate_and_highlight_through_the_sources_cleaning() -> None:
     assert TEXTS[HANT][where.start:where.end] == "到2022年,甲比重超过15%"
     assert TEXTS[HANT][where.quantity_start:where.quantity_end] == "超过15%"
     # The quote is shown as transcribed, with the quantity found in traditional script.
-    assert highlight(quote, "超过15%", cleaning) == [("到2022年,甲比重", False),
-                                                   ("超過(guò)15%", True)]
+    assert highlight(quote, "超过15%", cleaning) == [("到2022年,甲比重", ""),
+                                                   ("超過(guò)15%", "qty")]
     assert locate(TEXTS[HANT], "a2", "不在文中", "1", cleaning) is None
 
 

@@ -20,6 +20,7 @@ from .derivation import RuleOutcome, evaluate_rules, store_rule_outcome
 from .evidence import EVIDENCE_STATUSES
 from .load_cache import open_loaded, plan_load
 from .manifest import Source
+from .period_hints import inferred_period_hints
 from .rowinsert import insert_rows
 from .rules import DERIVED, RULES_LABEL, Rule
 from .units import UnitSystem
@@ -267,6 +268,7 @@ def build_database(out_path: Path, sources: dict[str, Source], catalog: dict[str
         con.execute(AGREEMENT_SQL)
         computed = rule_checks + _agreement_checks(con, discrepancies)
         con.execute(CONFLICT_FINDINGS_SQL)
+        computed += inferred_period_hints(con)
         con.execute("""CREATE TABLE computed_checks (check_id VARCHAR, kind VARCHAR,
             severity VARCHAR, status VARCHAR, target VARCHAR, n_items BIGINT, n_failed BIGINT,
             message VARCHAR)""")

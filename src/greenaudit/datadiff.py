@@ -29,8 +29,8 @@ INDICATOR_KEY = ("indicator_id", "period", "breakdown")
 INDICATOR_VALUE_FIELDS = ("value", "unit_canonical", "lower", "upper")
 INDICATOR_OTHER_FIELDS = ("n_sources", "sources", "flags", "value_source")
 OBSERVATION_KEY = ("source_id", "indicator_id", "period", "breakdown")
-OBSERVATION_FIELDS = ("quantity", "qualifier", "value", "unit", "value_canonical",
-                      "unit_canonical", "lower", "upper", "evidence", "flags")
+OBSERVATION_FIELDS = ("quantity", "qualifier", "context_qualifier", "value", "unit",
+                      "value_canonical", "unit_canonical", "lower", "upper", "evidence", "flags")
 
 # Markdown lists are cut here (the JSON output is always complete).
 MAX_LISTED = 25

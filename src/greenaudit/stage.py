@@ -10,32 +10,25 @@ than exceptions, so that one bad row does not hide the others.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 
-from .catalog import Indicator, check_breakdown, check_period, load_catalog
+from .catalog import Indicator, load_catalog
 from .checks import Check, outcome
 from .coverage import (IGNORED_FILE, CoverageResult, IgnoredRow, Span, audit_coverage,
                        context_of, read_ignored)
 from .csvfile import encoding_error, read_rows
-from .errors import GreenauditError, QuantityError, UnitError
-from .evidence import check_evidence
+from .errors import GreenauditError
 from .manifest import Source, load_manifest, sha256_of
 from .mentions import Mention, mentions_in
-from .normalise import Cleaning, NormalisedText, normalise, normalise_text
-from .quantity import QuantityParser, intervals
+from .normalise import Cleaning, NormalisedText, normalise
+from .observe import (FORMULA_PREFIXES, TABLE_COLUMNS, TABLE_OPTIONAL, Findings, RowContext,
+                      Settings, observe)
+from .quantity import QuantityParser
 from .units import UnitSystem
 
-TABLE_COLUMNS = ("indicator_id", "period", "quantity", "quote")
-TABLE_OPTIONAL = ("breakdown", "note")
-FORMULA_PREFIXES = ("=", "+", "-", "@")
-
-
-@dataclass(frozen=True)
-class Settings:
-    approximate_band: Decimal = Decimal("0.05")
-    near_band: Decimal = Decimal("0.05")
+__all__ = ["FORMULA_PREFIXES", "TABLE_COLUMNS", "TABLE_OPTIONAL", "Settings", "StageContext",
+           "Staged", "all_findings", "prepare_source", "stage_source"]
 
 
 @dataclass
@@ -58,22 +51,6 @@ class Staged:
         return [row.record() for row in self.coverage.rows] if self.coverage else []
 
 
-class _Findings:
-    """Failure lists per check, filled row by row, with the table line of each."""
-
-    def __init__(self) -> None:
-        self.failures: dict[str, list[tuple[int, str]]] = {}
-
-    def add(self, name: str, line: int, message: str) -> None:
-        self.failures.setdefault(name, []).append((line, message))
-
-    def get(self, name: str) -> list[str]:
-        return [message for _, message in self.failures.get(name, [])]
-
-    def rows(self, name: str) -> list[tuple[int, str]]:
-        return self.failures.get(name, [])
-
-
 # (finding name, check id prefix, kind, severity, message when nothing fails)
 ROW_CHECKS = (
     ("indicator_known", "table.indicator_known", "table", "error",
@@ -84,7 +61,10 @@ ROW_CHECKS = (
      "breakdowns are sorted key=value pairs"),
     ("quote_safe", "table.quote_safe", "table", "error",
      "quotes are present; quotes and notes cannot act as formulas"),
-    ("quantity_parse", "table.quantity_parse", "table", "error", "every quantity parses"),
+    ("occurrence_format", "table.occurrence_format", "table", "error",
+     "occurrences are empty or whole numbers from 1"),
+    ("quantity_parse", "table.quantity_parse", "table", "error",
+     "every quantity (with its context qualifier) parses"),
     ("unit_compatible", "table.unit_compatible", "unit", "error",
      "every unit fits its indicator's dimension"),
     ("key_unique", "table.key_unique", "table", "error",
@@ -94,14 +74,13 @@ ROW_CHECKS = (
     ("plausible_range", "range.plausible", "plausibility", "warning",
      "every value lies in its plausible range"),
     ("evidence", "evidence", "evidence", "error",
-     "every quote and quantity is found in the source"),
+     "every quote is found once in the source (or its occurrence named), with the quantity "
+     "once inside it and any context qualifier"),
+    ("period_basis", "period.basis", "evidence", "error",
+     "every period is written in its quote, or marked inferred with the reason in note"),
 )
 # Checks over observations count observations; the others count table rows.
 OBSERVATION_CHECKS = ("valid_range", "plausible_range", "evidence")
-
-
-def _fmt(value: Decimal | None) -> str:
-    return "" if value is None else format(value.normalize(), "f")
 
 
 @dataclass
@@ -167,14 +146,15 @@ def stage_source(workspace: Path, source_id: str, settings: Settings = Settings(
         return staged
     staged.checks.append(Check(f"table.read.{source_id}", "table", "error", "pass", table_name,
                                len(rows), 0, f"{len(rows)} rows read"))
-    findings = _Findings()
+    findings = Findings()
     seen: dict[tuple[str, str, str], int] = {}
+    rows_context = RowContext(source, table_name, catalog, units, parser, context.settings,
+                              normalised, text)
     for row in rows:
         record = {"source_id": source_id, "row_number": row.line,
                   **{c: row.get(c) for c in TABLE_COLUMNS + TABLE_OPTIONAL}}
         staged.transcriptions.append(record)
-        observation = _observe(row, record, source, table_name, catalog, units, parser,
-                               context.settings, normalised, text, findings)
+        observation = observe(row, record, rows_context, findings)
         key = (record["indicator_id"], record["period"], record["breakdown"])
         if key in seen:
             findings.add("key_unique", row.line, f"{table_name}:{row.line}: duplicate key "
@@ -297,110 +277,3 @@ def _verify_source(workspace: Path, source: Source, staged: Staged) -> str | Non
                                    "fail", source.file, 1, 1,
                                    encoding_error(Path(source.file), data, exc).located()))
         return None
-
-
-def _observe(row, record, source: Source, table_name: str, catalog: dict[str, Indicator],
-             units: UnitSystem, parser: QuantityParser, settings: Settings, normalised,
-             text: str | None, findings: _Findings) -> dict | None:
-    """Validate one row; return its observation, or None if it has no usable value."""
-    column = {name: i + 1 for i, name in enumerate(TABLE_COLUMNS + TABLE_OPTIONAL)}
-
-    def where(name: str) -> str:
-        return f"{table_name}:{row.line}:{column[name]} ({name})"
-
-    usable = True
-    indicator = catalog.get(record["indicator_id"])
-    if indicator is None:
-        findings.add("indicator_known", row.line, f"{where('indicator_id')}: unknown indicator_id "
-                     f"{record['indicator_id']!r}; expected an id of schemas/indicators.yaml")
-        usable = False
-    problem = check_period(record["period"])
-    if problem:
-        findings.add("period_format", row.line, f"{where('period')}: {problem}")
-        usable = False
-    problem = check_breakdown(record["breakdown"])
-    if problem:
-        findings.add("breakdown_format", row.line, f"{where('breakdown')}: {problem}")
-        usable = False
-    quote = record["quote"]
-    if not quote:
-        findings.add("quote_safe", row.line, f"{where('quote')}: empty quote; expected the sentence "
-                     f"that states the figure")
-        usable = False
-    elif quote.startswith(FORMULA_PREFIXES):
-        findings.add("quote_safe", row.line, f"{where('quote')}: quote starts with {quote[0]!r}, which a "
-                     f"spreadsheet would run as a formula; start the quote at a word")
-        usable = False
-    if record["note"].startswith(FORMULA_PREFIXES):
-        findings.add("quote_safe", row.line, f"{where('note')}: note starts with "
-                     f"{record['note'][0]!r}, which a spreadsheet would run as a formula; start "
-                     f"the note at a word")
-        usable = False
-    try:
-        # Parsed in the source's own normal form, so 超過40% reads like 超过40%.
-        quantity = parser.parse(normalise_text(record["quantity"], source.cleaning))
-    except QuantityError as exc:
-        findings.add("quantity_parse", row.line, f"{where('quantity')}: {exc.reason}")
-        return None
-    if not usable or indicator is None:
-        return None
-    flags: list[str] = []
-    if quantity.unit_text:
-        written_unit = units.project_unit(quantity.unit_text)
-    else:
-        written_unit = indicator.unit
-        flags.append("unit_implied")
-    try:
-        factor = units.factor(written_unit, indicator.unit)
-    except UnitError as exc:
-        findings.add("unit_compatible", row.line, f"{where('quantity')}: {quantity.unit or quantity.text}"
-                     f" for {indicator.indicator_id}: {exc.reason}")
-        return None
-    stated, allowed = intervals(quantity, settings.approximate_band, settings.near_band)
-    stated, allowed = stated.scaled(factor), allowed.scaled(factor)
-    value_canonical = quantity.scaled * factor
-    label = f"{where('quantity')}: {indicator.indicator_id} {record['period']} = {quantity.text}"
-    if not _within(value_canonical, indicator.valid_low, indicator.valid_high):
-        findings.add("valid_range", row.line, f"{label} is outside the valid range "
-                     f"[{_fmt(indicator.valid_low)}, {_fmt(indicator.valid_high)}] {indicator.unit}")
-        flags.append("outside_valid_range")
-    if not _within(value_canonical, indicator.plausible_low, indicator.plausible_high):
-        findings.add("plausible_range", row.line, f"{label} is outside the plausible range "
-                     f"[{_fmt(indicator.plausible_low)}, {_fmt(indicator.plausible_high)}] "
-                     f"{indicator.unit}: {indicator.plausible_reason}")
-        flags.append("implausible")
-    stated = stated.clamped(indicator.valid_low, indicator.valid_high)
-    allowed = allowed.clamped(indicator.valid_low, indicator.valid_high)
-    evidence_fields = {"evidence": "quote_not_found", "quote_start": None, "quote_end": None,
-                       "quantity_start": None, "quantity_end": None}
-    if normalised is not None and text is not None:
-        evidence = check_evidence(normalised, text, quote, record["quantity"], source.cleaning)
-        evidence_fields = {"evidence": evidence.status, "quote_start": evidence.quote_start,
-                           "quote_end": evidence.quote_end,
-                           "quantity_start": evidence.quantity_start,
-                           "quantity_end": evidence.quantity_end}
-        flags += evidence.flags
-        if evidence.status == "value_mismatch":
-            findings.add("evidence", row.line, f"{where('quote')}: value_mismatch; the quote has "
-                         f"{evidence.nearest!r} where the quantity is {record['quantity']!r}")
-        elif not evidence.verified:
-            findings.add("evidence", row.line, f"{where('quote')}: {evidence.status}; nearest text in "
-                         f"{source.file}: {evidence.nearest!r}")
-    else:
-        findings.add("evidence", row.line, f"{where('quote')}: source text unavailable")
-    return {
-        "source_id": record["source_id"], "row_number": record["row_number"],
-        "indicator_id": indicator.indicator_id, "period": record["period"],
-        "breakdown": record["breakdown"], "quantity": quantity.text, "value": quantity.value,
-        "value_text": format(quantity.value, "f"),
-        "unit": quantity.unit, "qualifier": quantity.qualifier,
-        "value_canonical": value_canonical, "unit_canonical": indicator.unit,
-        "lower": allowed.lower, "upper": allowed.upper,
-        "stated_lower": stated.lower, "stated_upper": stated.upper,
-        "kind": indicator.kind, "quote": quote, **evidence_fields,
-        "flags": ";".join(flags), "note": record["note"],
-    }
-
-
-def _within(value: Decimal, low: Decimal | None, high: Decimal | None) -> bool:
-    return (low is None or value >= low) and (high is None or value <= high)
