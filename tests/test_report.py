@@ -172,6 +172,28 @@ def test_locate_and_highlight_through_the_sources_cleaning() -> None:
     assert locate(TEXTS[HANT], "a2", "不在文中", "1", cleaning) is None
 
 
+def test_a_context_qualifier_is_marked_apart_from_the_quantity() -> None:
+    quote = "重复用水率分别超过97%和95%"
+    assert highlight(quote, "95%", Cleaning(), qualifier="分别超过") == [
+        ("重复用水率", ""), ("分别超过", "qual"), ("97%和", ""), ("95%", "qty")]
+    # A qualifier the quote does not hold marks nothing but the quantity.
+    assert highlight(quote, "95%", Cleaning(), qualifier="约为") == [
+        ("重复用水率分别超过97%和", ""), ("95%", "qty")]
+
+
+def test_locate_takes_the_occurrences_the_row_names() -> None:
+    text = "增长5%。甲增长5%,乙增长5%。"     # a normalised text: NFKC, no spaces
+    first = locate(text, "a", "增长5%", "5%", Cleaning())
+    assert (first.start, first.quantity_start) == (0, 2)
+    third = locate(text, "a", "增长5%", "5%", Cleaning(), occurrence=3)
+    assert (third.start, third.quantity_start) == (text.rindex("增长5%"), text.rindex("5%"))
+    pair = locate(text, "a", "甲增长5%，乙增长5%", "5%", Cleaning(), quantity_occurrence=2)
+    assert text[pair.quantity_start:pair.quantity_end] == "5%"
+    assert pair.quantity_start == text.rindex("5%")
+    assert highlight("甲增长5%，乙增长5%", "5%", Cleaning(), quantity_occurrence=2) == [
+        ("甲增长5%，乙增长", ""), ("5%", "qty")]
+
+
 def test_render_text_escapes_and_anchors_overlapping_quotes() -> None:
     text = "a<b>c&d"
     html = str(render_text(text, [Located("x", 0, 5, 1, 4), Located("y", 2, 7)]))
