@@ -268,7 +268,6 @@ def build_database(out_path: Path, sources: dict[str, Source], catalog: dict[str
         con.execute(AGREEMENT_SQL)
         computed = rule_checks + _agreement_checks(con, discrepancies)
         con.execute(CONFLICT_FINDINGS_SQL)
-        computed += inferred_period_hints(con)
         con.execute("""CREATE TABLE computed_checks (check_id VARCHAR, kind VARCHAR,
             severity VARCHAR, status VARCHAR, target VARCHAR, n_items BIGINT, n_failed BIGINT,
             message VARCHAR)""")
@@ -338,4 +337,5 @@ def _agreement_checks(con: duckdb.DuckDBPyConnection,
         outcome("agreement.declarations_current", "agreement", "warning",
                 "schemas/known_discrepancies.yaml", len(declared), stale,
                 "every declared discrepancy is still a conflict"),
+        *inferred_period_hints(con),
     ]

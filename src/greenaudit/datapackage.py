@@ -158,9 +158,10 @@ RESOURCES: tuple[Resource, ...] = (
             Field("qualifier_end", "integer", "Offset one past the context qualifier's last "
                   "character in the original source file, in characters.", {"minimum": 0}),
             Field("occurrence", "integer", "Which occurrence of the quote in the source the "
-                  "row means (1-based), when the quote occurs more than once.", {"minimum": 1}),
+                  "row means (a count from 1), when the quote occurs more than once.",
+                  {"minimum": 1}),
             Field("quantity_occurrence", "integer", "Which occurrence of the quantity in the "
-                  "quote the row means (1-based), when it occurs more than once.",
+                  "quote the row means (a count from 1), when it occurs more than once.",
                   {"minimum": 1}),
         ),
         primary_key=("source_id", "indicator_id", "period", "breakdown"),
