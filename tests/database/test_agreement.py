@@ -393,3 +393,70 @@ def test_a_declaration_must_name_the_conflicting_sources(build, observe):
     assert "declared_discrepancy" not in built.row()["flags"]
     stale = built.checks["agreement.declarations_current"]
     assert stale.status == "fail" and "schemas/known_discrepancies.yaml:7:" in stale.message
+
+
+# ------------------------------------------------------------------ inferred periods
+
+INFERRED = "period_inferred"
+
+
+def _hints(built: Built) -> list[tuple]:
+    con = duckdb.connect(str(built.path), read_only=True)
+    try:
+        return con.execute("""SELECT severity, source_id, row_number, period, message
+            FROM findings WHERE check_id = 'agreement.inferred_periods' ORDER BY ALL""").fetchall()
+    finally:
+        con.close()
+
+
+def test_an_inferred_period_agreeing_with_the_adjacent_year_is_a_hint(build, observe):
+    built = build([observe(A, "超过97%", period="2023", row_number=11, flags=INFERRED),
+                   observe(C, "97%", period="2022", row_number=49)])
+    [(severity, source_id, row, period, message)] = _hints(built)
+    assert (severity, source_id, row, period) == ("info", A, 11, "2023")
+    assert message == (f"raw/tables/{A}.csv:11: {INDICATOR} 2023 = 超过97% (period inferred; "
+                       f"see its note) agrees with raw/tables/{C}.csv:49: 2022 = 97% (period "
+                       f"stated); if both state one figure, its period may be 2022")
+    check = built.checks["agreement.inferred_periods"]
+    assert (check.severity, check.status, check.n_items, check.n_failed) == ("info", "fail", 1, 1)
+    assert not check.is_error
+
+
+@pytest.mark.parametrize("inferred, other", [
+    (("97%", "2023"), ("90%", "2022")),             # the values disagree
+    (("97%", "2023"), ("97%", "2021")),             # two years apart
+    (("97%", "2023"), ("97%", "2022-2023")),        # a span is not a year
+])
+def test_no_hint_without_agreement_of_adjacent_periods(build, observe, inferred, other):
+    built = build([observe(A, inferred[0], period=inferred[1], flags=INFERRED),
+                   observe(C, other[0], period=other[1])])
+    assert _hints(built) == []
+    check = built.checks["agreement.inferred_periods"]
+    assert (check.status, check.n_items, check.n_failed) == ("pass", 1, 0)
+
+
+def test_no_hint_between_stated_periods_or_other_breakdowns(build, observe):
+    stated = build([observe(A, "97%", period="2023"), observe(C, "97%", period="2022")])
+    assert _hints(stated) == []
+    apart = build([observe(A, "97%", period="2023", breakdown="sector=steel", flags=INFERRED),
+                   observe(C, "97%", period="2022", breakdown="sector=industry")])
+    assert _hints(apart) == []
+
+
+@pytest.mark.parametrize("inferred, adjacent", [
+    ("2023-03", "2023-04"), ("2023-01", "2022-12"), ("2012-2021", "2012-2022"),
+    ("2013-2022", "2012-2022"),
+])
+def test_adjacent_months_and_spans_sharing_an_end(build, observe, inferred, adjacent):
+    built = build([observe(A, "36.2%", period=inferred, flags=INFERRED),
+                   observe(C, "36.2%", period=adjacent)])
+    [(_, source_id, _, period, message)] = _hints(built)
+    assert (source_id, period) == (A, inferred)
+    assert message.endswith(f"its period may be {adjacent}")
+
+
+def test_a_hint_says_agrees_within_rounding_when_only_the_rounding_meets(build, observe):
+    built = build([observe(A, "28%", period="2013", flags=INFERRED),
+                   observe(C, "28.2%", period="2012")])
+    [(*_, message)] = _hints(built)
+    assert " agrees within rounding with " in message

@@ -167,9 +167,31 @@ def test_locate_and_highlight_through_the_sources_cleaning() -> None:
     assert TEXTS[HANT][where.start:where.end] == "到2022年,甲比重超过15%"
     assert TEXTS[HANT][where.quantity_start:where.quantity_end] == "超过15%"
     # The quote is shown as transcribed, with the quantity found in traditional script.
-    assert highlight(quote, "超过15%", cleaning) == [("到2022年,甲比重", False),
-                                                   ("超過(guò)15%", True)]
+    assert highlight(quote, "超过15%", cleaning) == [("到2022年,甲比重", ""),
+                                                   ("超過(guò)15%", "qty")]
     assert locate(TEXTS[HANT], "a2", "不在文中", "1", cleaning) is None
+
+
+def test_a_context_qualifier_is_marked_apart_from_the_quantity() -> None:
+    quote = "重复用水率分别超过97%和95%"
+    assert highlight(quote, "95%", Cleaning(), qualifier="分别超过") == [
+        ("重复用水率", ""), ("分别超过", "qual"), ("97%和", ""), ("95%", "qty")]
+    # A qualifier the quote does not hold marks nothing but the quantity.
+    assert highlight(quote, "95%", Cleaning(), qualifier="约为") == [
+        ("重复用水率分别超过97%和", ""), ("95%", "qty")]
+
+
+def test_locate_takes_the_occurrences_the_row_names() -> None:
+    text = "增长5%。甲增长5%,乙增长5%。"     # a normalised text: NFKC, no spaces
+    first = locate(text, "a", "增长5%", "5%", Cleaning())
+    assert (first.start, first.quantity_start) == (0, 2)
+    third = locate(text, "a", "增长5%", "5%", Cleaning(), occurrence=3)
+    assert (third.start, third.quantity_start) == (text.rindex("增长5%"), text.rindex("5%"))
+    pair = locate(text, "a", "甲增长5%，乙增长5%", "5%", Cleaning(), quantity_occurrence=2)
+    assert text[pair.quantity_start:pair.quantity_end] == "5%"
+    assert pair.quantity_start == text.rindex("5%")
+    assert highlight("甲增长5%，乙增长5%", "5%", Cleaning(), quantity_occurrence=2) == [
+        ("甲增长5%，乙增长", ""), ("5%", "qty")]
 
 
 def test_render_text_escapes_and_anchors_overlapping_quotes() -> None:

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from greenaudit.stage.evidence import EVIDENCE_STATUSES, check_evidence, nearest_text
+from greenaudit.stage.evidence import EVIDENCE_STATUSES, Claim, check_evidence, find_all, nearest_text
 from greenaudit.workspace.manifest import load_manifest
 from greenaudit.text.normalise import Cleaning, normalise
 
@@ -184,7 +184,9 @@ def test_a_clean_label_next_to_garbled_ones_has_no_flag(repo_root, manifest):
 
 def test_statuses_are_the_declared_ones():
     assert set(EVIDENCE_STATUSES) == {"verified", "quote_not_found", "quantity_not_in_quote",
-                                      "value_mismatch"}
+                                      "value_mismatch", "quote_too_long", "quote_repeated",
+                                      "quantity_repeated", "occurrence_not_found",
+                                      "qualifier_not_in_quote"}
 
 
 def test_nearest_text():
@@ -199,6 +201,8 @@ def test_nearest_text():
 @given(st.text(alphabet=st.sampled_from(list("比重超过产量为万吨.%0123456789１．， \n")),
                min_size=1, max_size=40), st.data())
 def test_a_substring_of_the_source_is_always_found(raw, data):
+    """Any passage of the source is found where it was taken from once the row names
+    that occurrence; a quantity inside it is found, or named as repeated."""
     n = normalise(raw)
     if not n.text:
         return
@@ -207,12 +211,21 @@ def test_a_substring_of_the_source_is_always_found(raw, data):
     quote = n.text[i:j]
     k = data.draw(st.integers(0, len(quote) - 1), label="k")
     quantity = quote[k:data.draw(st.integers(k + 1, len(quote)), label="l")]
-    e = check_evidence(n, raw, quote, quantity, PLAIN)
+    before = find_all(n.text, quote)
+    e = check_evidence(n, raw, quote, quantity, PLAIN, Claim(occurrence=before.index(i) + 1))
     assert e.status in EVIDENCE_STATUSES
-    assert e.status not in ("quote_not_found", "quantity_not_in_quote")
-    assert quote in normalise(raw[e.quote_start:e.quote_end]).text
+    assert e.status not in ("quote_not_found", "quantity_not_in_quote", "quote_repeated",
+                            "occurrence_not_found")
+    assert (e.quote_start, e.quote_end) == n.span(i, j)
+    if e.status == "quantity_repeated":
+        assert len(e.positions) > 1
+        assert all(e.quote_start <= p < e.quote_end for p in e.positions)
+        return
     assert quantity in normalise(raw[e.quantity_start:e.quantity_end]).text
     assert e.quote_start <= e.quantity_start < e.quantity_end <= e.quote_end
+    # Without the occurrence, a passage the source repeats is named, never guessed.
+    plain = check_evidence(n, raw, quote, quantity, PLAIN)
+    assert (plain.status == "quote_repeated") == (len(before) > 1)
 
 
 # ------------------------------------------------------------------ offsets, all seeds
@@ -259,3 +272,95 @@ def test_seed_offsets_keep_what_the_cleaning_removed(seed_observations):
     departments = next(o for o in hant.observations if o["indicator_id"] == "guidance_issuing_departments")
     assert hant.original[departments["quantity_start"]:departments["quantity_end"]] == "7部門"
     assert "(yè)" in hant.original[departments["quote_start"]:departments["quote_end"]]
+
+
+# ------------------------------------------------------------------ statements, not documents
+
+HEADLINE = "钢铁行业重复用水率超过97%\n\n记者获悉，钢铁行业重复用水率超过97%，处于国际先进水平。"
+
+
+def test_a_repeated_quote_is_an_error_naming_every_position():
+    e = prove(HEADLINE, "钢铁行业重复用水率超过97%", "超过97%")
+    assert e.status == "quote_repeated" and not e.verified
+    assert e.positions == (0, HEADLINE.rindex("钢铁行业"))
+    assert e.quote_start is None and e.quantity_start is None
+
+
+def test_the_named_occurrence_of_a_repeated_quote_is_the_one_proven():
+    body = HEADLINE.rindex("钢铁行业")
+    e = prove_with(HEADLINE, "钢铁行业重复用水率超过97%", "超过97%", Claim(occurrence=2))
+    assert e.status == "verified"
+    assert e.quote_start == body
+    assert HEADLINE[e.quantity_start:e.quantity_end] == "超过97%" and e.quantity_start > body
+    assert prove_with(HEADLINE, "钢铁行业重复用水率超过97%", "超过97%",
+                      Claim(occurrence=1)).quote_start == 0
+
+
+def test_a_longer_quote_resolves_a_repeated_one():
+    e = prove(HEADLINE, "钢铁行业重复用水率超过97%，处于", "超过97%")
+    assert e.status == "verified" and e.quote_start == HEADLINE.rindex("钢铁行业")
+
+
+def test_an_occurrence_beyond_those_found_is_an_error():
+    e = prove_with(HEADLINE, "钢铁行业重复用水率超过97%", "超过97%", Claim(occurrence=3))
+    assert e.status == "occurrence_not_found"
+    assert len(e.positions) == 2
+
+
+def test_a_quote_stating_the_quantity_twice_needs_its_occurrence():
+    raw = "甲行业增长5%，乙行业增长5%。"
+    e = prove(raw, "甲行业增长5%，乙行业增长5%", "5%")
+    assert e.status == "quantity_repeated"
+    assert e.positions == (raw.index("5%"), raw.rindex("5%"))
+    second = prove_with(raw, "甲行业增长5%，乙行业增长5%", "5%", Claim(quantity_occurrence=2))
+    assert second.status == "verified" and second.quantity_start == raw.rindex("5%")
+    assert prove_with(raw, "甲行业增长5%，乙行业增长5%", "5%",
+                      Claim(quantity_occurrence=3)).status == "occurrence_not_found"
+
+
+def test_a_number_inside_another_is_not_a_second_occurrence():
+    # 28 inside 28.2 is another figure, not the quantity written twice.
+    e = prove("比重从28.2%提高到28%以上", "比重从28.2%提高到28%以上", "28")
+    assert e.status == "verified"
+
+
+def test_a_quote_longer_than_the_limit_is_refused():
+    raw = "，".join(["各地推进绿色制造体系建设"] * 40) + "，绿色工厂产值占比超过40%。"
+    quote = raw[:-1]
+    e = prove_with(raw, quote, "超过40%", Claim(max_quote_chars=300))
+    assert e.status == "quote_too_long" and e.length == len(quote) > 300
+    assert prove_with(raw, quote, "超过40%", Claim(max_quote_chars=len(quote))).verified
+    # The length counts characters after normalisation: whitespace does not count.
+    assert prove_with(raw, quote.replace("，", "， "), "超过40%",
+                      Claim(max_quote_chars=len(quote))).verified
+
+
+def test_a_context_qualifier_is_found_in_the_quote_near_the_quantity():
+    raw = "钢铁、石化化工行业重复用水率分别超过97%和95%，处于国际先进水平。"
+    e = prove_with(raw, raw[:-1], "95%", Claim(qualifier="分别超过"))
+    assert e.status == "verified"
+    assert raw[e.qualifier_start:e.qualifier_end] == "分别超过"
+    assert raw[e.quantity_start:e.quantity_end] == "95%"
+
+
+def test_the_qualifier_occurrence_nearest_the_quantity_is_recorded():
+    raw = "甲超过10%，乙为20%，丙超过30%"
+    assert prove_with(raw, raw, "10%", Claim(qualifier="超过")).qualifier_start == 1
+    # 20%: 6 characters after the first 超过, 2 before the second.
+    assert prove_with(raw, raw, "20%", Claim(qualifier="超过")).qualifier_start == 14
+    raw = "甲为20%，乙超过10%"
+    assert prove_with(raw, raw, "20%", Claim(qualifier="超过")).qualifier_start == 7
+
+
+def test_a_detached_qualifier_not_in_the_quote_is_an_error():
+    raw = "93% 95% 97% 规上工业 石化化工行业 钢铁行业"
+    e = prove_with(raw, raw, "95%", Claim(qualifier="分别超过"))
+    assert e.status == "qualifier_not_in_quote" and not e.verified
+    assert e.qualifier_start is None
+    # Inside the quantity does not count: the qualifier must stand apart from it.
+    e = prove_with("比重超过95%", "比重超过95%", "超过95%", Claim(qualifier="超过"))
+    assert e.status == "qualifier_not_in_quote"
+
+
+def prove_with(raw: str, quote: str, quantity: str, claim: Claim, cleaning: Cleaning = PLAIN):
+    return check_evidence(normalise(raw, cleaning), raw, quote, quantity, cleaning, claim)

@@ -53,6 +53,16 @@ def test_the_quantity_is_highlighted_in_each_quote():
     assert quantity_span("比重为15.5%", "16.5%") is None
 
 
+def test_the_named_occurrence_and_a_detached_qualifier_are_highlighted():
+    quote = "钢铁、石化化工行业规模以上工业重复用水率分别超过97%和95%"
+    text = highlighted(quote, "95%", "", "分别超过")
+    marked = {quote[s.start:s.end]: s.style for s in text.spans}
+    assert marked == {"95%": HIGHLIGHT, "分别超过": "bold black on green"}
+    quote = "甲行业增长5%，乙行业增长5%"
+    (span,) = highlighted(quote, "5%", "2").spans
+    assert span.start == quote.rindex("5%")
+
+
 def test_without_a_period_every_period_is_shown(audit_dir):
     text = record(audit_dir, "hi_tech_mfg_share", None)
     assert "hi_tech_mfg_share 2012" in text and "hi_tech_mfg_share 2022" in text

@@ -126,7 +126,7 @@ def test_every_candidate_quote_is_found_and_holds_its_quantity(workspace_copy):
 
 def test_append_keeps_line_endings_and_a_missing_final_newline(tmp_path):
     path = tmp_path / "t.csv"
-    header = ",".join(TABLE_COLUMNS + TABLE_OPTIONAL)
+    header = ",".join(TABLE_COLUMNS + ("breakdown", "note"))    # the optional ones it uses
     path.write_bytes(f"{header}\r\nx,2022,1%,比重1%,,".encode())
     append_rows(path, [{"indicator_id": "", "period": "", "quantity": "2%",
                         "quote": "比重, 2%", "breakdown": "", "note": "n"}])

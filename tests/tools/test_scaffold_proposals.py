@@ -21,7 +21,7 @@ from greenaudit.stage.coverage import audit_coverage
 from greenaudit.errors import InputError
 from greenaudit.workspace.manifest import Source
 from greenaudit.text.normalise import normalise
-from greenaudit.stage.rows import FORMULA_PREFIXES
+from greenaudit.stage.observe import FORMULA_PREFIXES
 from greenaudit.stage.source import StageContext
 from greenaudit.tools.scaffold import layout
 from greenaudit.tools.scaffold.document import BULLETS, Document

@@ -18,7 +18,9 @@ def _observation(**changes) -> dict:
            "unit_canonical": "percent", "lower": 9.3, "upper": 9.5, "stated_lower": 9.4,
            "stated_upper": 9.4, "kind": "share", "evidence": "derived", "quote_start": None,
            "quote_end": None, "quantity_start": None, "quantity_end": None,
-           "flags": "derived"}
+           "flags": "derived", "context_qualifier": "", "qualifier_start": None,
+           "qualifier_end": None, "period_basis": "", "occurrence": "",
+           "quantity_occurrence": ""}
     return {**row, **changes}
 
 

@@ -19,6 +19,7 @@ rule stage_shard:
         source_ids=shard_source_ids,
         approximate_band=config["approximate_band"],
         near_band=config["near_band"],
+        max_quote_chars=config.get("max_quote_chars", 300),
         cache=CACHE_OPTION,
     log:
         "results/logs/stage_shard/{shard}.log",
@@ -33,6 +34,7 @@ rule stage_shard:
     shell:
         "greenaudit stage {params.source_ids} --workspace {params.workspace:q}"
         " --approximate-band {params.approximate_band} --near-band {params.near_band}"
+        " --max-quote-chars {params.max_quote_chars}"
         " --transcriptions {output.transcriptions} --observations {output.observations}"
         " --checks {output.checks} --findings {output.findings} --coverage {output.coverage}"
         " --normalised-dir {output.normalised} {params.cache} > {log} 2>&1"

@@ -147,9 +147,24 @@ RESOURCES: tuple[Resource, ...] = (
             Field("quantity_end", "integer", "Offset one past the quantity's last character "
                   "in the original source file, in characters.", {"minimum": 0}),
             Field("flags", "string", "Warnings as a ';'-list (implausible, unit_implied, "
-                  "garbled_number_in_source, ...); empty when none.", empty_is_value=True),
+                  "garbled_number_in_source, period_inferred: the quote does not write the "
+                  "period, note says how it was inferred, ...); empty when none.",
+                  empty_is_value=True),
             Field("note", "string", "Transcriber's note (e.g. how the period was inferred); "
                   "may be empty.", empty_is_value=True),
+            Field("context_qualifier", "string", "The qualifier as written apart from the "
+                  "number (分别超过, 约为), which sets `qualifier`; empty when none.",
+                  empty_is_value=True),
+            Field("qualifier_start", "integer", "Offset of the context qualifier's first "
+                  "character in the original source file, in characters.", {"minimum": 0}),
+            Field("qualifier_end", "integer", "Offset one past the context qualifier's last "
+                  "character in the original source file, in characters.", {"minimum": 0}),
+            Field("occurrence", "integer", "Which occurrence of the quote in the source the "
+                  "row means (a count from 1), when the quote occurs more than once.",
+                  {"minimum": 1}),
+            Field("quantity_occurrence", "integer", "Which occurrence of the quantity in the "
+                  "quote the row means (a count from 1), when it occurs more than once.",
+                  {"minimum": 1}),
         ),
         primary_key=("source_id", "indicator_id", "period", "breakdown"),
         foreign_keys=(

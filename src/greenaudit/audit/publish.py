@@ -30,6 +30,7 @@ OBSERVATION_COLUMNS = (
     "source_id", "row_number", "indicator_id", "period", "breakdown", "quantity", "value",
     "unit", "qualifier", "value_canonical", "unit_canonical", "lower", "upper", "quote",
     "evidence", "quote_start", "quote_end", "quantity_start", "quantity_end", "flags", "note",
+    "context_qualifier", "qualifier_start", "qualifier_end", "occurrence", "quantity_occurrence",
 )
 INDICATOR_COLUMNS = (
     "indicator_id", "period", "breakdown", "value", "unit_canonical", "lower", "upper",

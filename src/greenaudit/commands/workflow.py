@@ -31,7 +31,8 @@ def _stage(args: argparse.Namespace) -> int:
     from greenaudit.stage.source import Settings, StageContext
     from greenaudit.stage_cache import TABLE_SCHEMAS, stage_batch
 
-    settings = Settings(Decimal(args.approximate_band), Decimal(args.near_band))
+    settings = Settings(Decimal(args.approximate_band), Decimal(args.near_band),
+                        args.max_quote_chars)
     context = StageContext.load(args.workspace, settings)
     parts: dict[str, list[pa.Table]] = {name: [] for name in TABLE_SCHEMAS}
     cache = args.cache_dir / "stage" if args.cache_dir else None
@@ -57,6 +58,8 @@ def _add_stage(sub) -> None:
     p.add_argument("--workspace", type=Path, default=Path("."))
     p.add_argument("--approximate-band", default="0.05")
     p.add_argument("--near-band", default="0.05")
+    p.add_argument("--max-quote-chars", type=int, default=300,
+                   help="longest quote, in characters after normalisation")
     for name in ("transcriptions", "observations", "checks", "findings", "coverage",
                  "normalised-dir"):
         p.add_argument(f"--{name}", type=Path, required=True)

@@ -23,6 +23,7 @@ from greenaudit.workspace.manifest import Source
 from greenaudit.formats.rowinsert import insert_rows
 from greenaudit.rules.load import DERIVED, RULES_LABEL, Rule
 from greenaudit.text.units import UnitSystem
+from greenaudit.database.period_hints import inferred_period_hints
 
 log = logging.getLogger("greenaudit")
 
@@ -345,6 +346,7 @@ def _agreement_checks(con: duckdb.DuckDBPyConnection,
         outcome("agreement.declarations_current", "agreement", "warning",
                 DISCREPANCIES_FILE, len(declared), stale,
                 "every declared discrepancy is still a conflict"),
+        *inferred_period_hints(con),
     ]
 
 

@@ -16,6 +16,9 @@ TRANSCRIPTIONS = pa.schema([
     ("source_id", pa.string()), ("row_number", pa.int32()), ("indicator_id", pa.string()),
     ("period", pa.string()), ("quantity", pa.string()), ("quote", pa.string()),
     ("breakdown", pa.string()), ("note", pa.string()),
+    # Optional columns of the table, as transcribed ('' when absent or empty).
+    ("context_qualifier", pa.string()), ("period_basis", pa.string()),
+    ("occurrence", pa.string()), ("quantity_occurrence", pa.string()),
 ])
 
 OBSERVATIONS = pa.schema([
@@ -28,6 +31,11 @@ OBSERVATIONS = pa.schema([
     ("quote_start", pa.int32()), ("quote_end", pa.int32()),
     ("quantity_start", pa.int32()), ("quantity_end", pa.int32()),
     ("flags", pa.string()), ("note", pa.string()),
+    # The row's context qualifier and where the evidence found it; the period's basis
+    # (stated or inferred) and the occurrences the row names, as transcribed.
+    ("context_qualifier", pa.string()), ("qualifier_start", pa.int32()),
+    ("qualifier_end", pa.int32()), ("period_basis", pa.string()),
+    ("occurrence", pa.string()), ("quantity_occurrence", pa.string()),
 ])
 
 FINDINGS = pa.schema([

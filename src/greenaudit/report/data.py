@@ -37,7 +37,8 @@ OTHER_COLUMNS = {
     "indicators": ("breakdown", "value", "unit_canonical", "lower", "upper", "n_sources",
                    "sources", "flags", "value_source"),
     "observations": ("breakdown", "quantity", "value", "unit", "qualifier", "value_canonical",
-                     "unit_canonical", "lower", "upper", "quote", "evidence", "flags", "note"),
+                     "unit_canonical", "lower", "upper", "quote", "evidence", "flags", "note",
+                     "context_qualifier", "occurrence", "quantity_occurrence"),
     "coverage": (),
 }
 # Tables read into DuckDB once, in file order (their rowid is the line order); the

@@ -25,7 +25,8 @@ from markupsafe import Markup
 from greenaudit.workspace.manifest import Source
 from .data import AuditData
 from .limits import Limits
-from .sourcetext import Located, highlight, locate, render_excerpts, render_text
+from .sourcetext import (Located, highlight, locate, occurrence_number, render_excerpts,
+                         render_text)
 
 # Verdicts in order of attention (a conflict matters most); labels as the page says them.
 VERDICTS = ("conflict", "agree_within_rounding", "agree", "derived", "single_source")
@@ -93,9 +94,12 @@ class ObservationRow:
     note: str
     anchor: str = ""
     located: bool = False
-    pieces: list[tuple[str, bool]] = field(default_factory=list)
+    pieces: list[tuple[str, str]] = field(default_factory=list)
     # The source has a normalised text, but the page does not show this quote in it.
     text_omitted: bool = False
+    context_qualifier: str = ""
+    occurrence: str = ""
+    quantity_occurrence: str = ""
 
     @property
     def interval(self) -> str:
@@ -250,9 +254,10 @@ def _observation(record: dict, data: AuditData) -> ObservationRow:
                             if k not in ("anchor", "located", "pieces", "text_omitted")})
     source = data.sources.get(row.source_id)
     row.anchor = f"src-{_slug(row.source_id)}-r{row.row_number}"
-    row.pieces = [(row.quote, False)]
+    row.pieces = [(row.quote, "")]
     if source is not None and row.quote:
-        row.pieces = highlight(row.quote, row.quantity, source.cleaning)
+        row.pieces = highlight(row.quote, row.quantity, source.cleaning,
+                               occurrence_number(row.quantity_occurrence), row.context_qualifier)
     return row
 
 
@@ -342,7 +347,9 @@ def _source_texts(data: AuditData, statements: list[ObservationRow],
         rows: dict[str, ObservationRow] = {}
         for o in by_source.get(source_id, []):
             if o.quote:
-                where = locate(text, o.anchor, o.quote, o.quantity, cleaning)
+                where = locate(text, o.anchor, o.quote, o.quantity, cleaning,
+                               occurrence_number(o.occurrence),
+                               occurrence_number(o.quantity_occurrence))
                 if where is not None:
                     located.append(where)
                     rows[o.anchor] = o

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from markupsafe import Markup, escape
 
+from greenaudit.stage.evidence import closest, find_all
 from greenaudit.text.normalise import Cleaning, normalise
 
 NUMBER_CHARS = frozenset("0123456789.")
@@ -36,46 +37,66 @@ def _standalone(text: str, start: int, end: int) -> bool:
                 or (text[end - 1] in NUMBER_CHARS and after in NUMBER_CHARS and after))
 
 
-def find_quantity(text: str, quantity: str) -> tuple[int, int] | None:
-    """Offsets of `quantity` in `text`, preferring an occurrence that stands alone."""
-    if not quantity:
-        return None
-    found = []
-    position = text.find(quantity)
-    while position >= 0:
-        found.append((position, position + len(quantity)))
-        position = text.find(quantity, position + 1)
-    for start, end in found:
-        if _standalone(text, start, end):
-            return start, end
+def occurrence_number(text: str) -> int | None:
+    """The occurrence a row names (1-based), None when it names none."""
+    return int(text) if text.isascii() and text.isdigit() and int(text) > 0 else None
+
+
+def find_quantity(text: str, quantity: str,
+                  occurrence: int | None = None) -> tuple[int, int] | None:
+    """Offsets of `quantity` in `text`: its `occurrence`-th standalone occurrence
+    (1-based) when the row names one, else the first standalone one, else the first."""
+    found = [(p, p + len(quantity)) for p in find_all(text, quantity)]
+    standalone = [(start, end) for start, end in found if _standalone(text, start, end)]
+    if occurrence is not None and occurrence <= len(standalone):
+        return standalone[occurrence - 1]
+    if standalone:
+        return standalone[0]
     return found[0] if found else None
 
 
-def locate(text: str, anchor: str, quote: str, quantity: str, cleaning: Cleaning) -> Located | None:
-    """Where `quote` (and `quantity` inside it) is in the normalised source `text`."""
+def locate(text: str, anchor: str, quote: str, quantity: str, cleaning: Cleaning,
+           occurrence: int | None = None,
+           quantity_occurrence: int | None = None) -> Located | None:
+    """Where `quote` (and `quantity` inside it) is in the normalised source `text`: the
+    quote's `occurrence`-th position when the row names one, as the evidence check
+    took it."""
     quote_norm = normalise(quote, cleaning).text
-    start = text.find(quote_norm) if quote_norm else -1
-    if start < 0:
+    found = find_all(text, quote_norm)
+    if not found:
         return None
-    inside = find_quantity(quote_norm, normalise(quantity, cleaning).text)
+    start = found[occurrence - 1] if occurrence and occurrence <= len(found) else found[0]
+    inside = find_quantity(quote_norm, normalise(quantity, cleaning).text, quantity_occurrence)
     if inside is None:
         return Located(anchor, start, start + len(quote_norm))
     return Located(anchor, start, start + len(quote_norm), start + inside[0], start + inside[1])
 
 
-def highlight(quote: str, quantity: str, cleaning: Cleaning) -> list[tuple[str, bool]]:
-    """The quote as transcribed, split into (text, is_the_quantity) pieces.
+def highlight(quote: str, quantity: str, cleaning: Cleaning,
+              quantity_occurrence: int | None = None,
+              qualifier: str = "") -> list[tuple[str, str]]:
+    """The quote as transcribed, split into (text, mark) pieces: mark "qty" for the
+    quantity, "qual" for a qualifier written apart from it, "" for the rest.
 
-    The quantity is looked up in the normalised quote and mapped back, so it is
-    found in traditional script, across line breaks or injected strings too.
+    Both are looked up in the normalised quote and mapped back, so they are found in
+    traditional script, across line breaks or injected strings too.
     """
     quote_norm = normalise(quote, cleaning)
-    inside = find_quantity(quote_norm.text, normalise(quantity, cleaning).text)
+    inside = find_quantity(quote_norm.text, normalise(quantity, cleaning).text,
+                           quantity_occurrence)
     if inside is None:
-        return [(quote, False)]
-    start, end = quote_norm.span(*inside)
-    return [(piece, marked) for piece, marked in
-            ((quote[:start], False), (quote[start:end], True), (quote[end:], False)) if piece]
+        return [(quote, "")]
+    marks = [(*quote_norm.span(*inside), "qty")]
+    wanted = normalise(qualifier, cleaning).text if qualifier else ""
+    near = closest(find_all(quote_norm.text, wanted), len(wanted), *inside) if wanted else None
+    if near is not None:
+        marks.append((*quote_norm.span(near, near + len(wanted)), "qual"))
+    pieces, at = [], 0
+    for start, end, mark in sorted(marks):
+        pieces += [(quote[at:start], ""), (quote[start:end], mark)]
+        at = end
+    pieces.append((quote[at:], ""))
+    return [(piece, mark) for piece, mark in pieces if piece]
 
 
 def _escaped(text: str) -> str:

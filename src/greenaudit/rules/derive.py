@@ -196,6 +196,8 @@ def _derive(result: RuleResult, indicator: Indicator, inputs: dict[Key, Input]) 
         "evidence": DERIVED, "quote_start": None, "quote_end": None, "quantity_start": None,
         "quantity_end": None, "flags": ";".join(flags),
         "note": f"{rule.description} {_inputs_note(rule, inputs)}",
+        "context_qualifier": "", "qualifier_start": None, "qualifier_end": None,
+        "period_basis": "", "occurrence": "", "quantity_occurrence": "",
     }
     return _Derivation(row=row, implausible=implausible)
 

@@ -1,4 +1,11 @@
-"""Prove a transcribed quote and quantity against the source document."""
+"""Prove a transcribed quote and quantity against the source document.
+
+A quote is a statement, not a document: it is at most `Claim.max_quote_chars`
+characters long (after normalisation), it is found exactly once in the source
+unless the row names the occurrence it means, and it states the quantity exactly
+once unless the row names that occurrence too. Offsets always point at the
+occurrence used, so coverage credits the figure the row transcribes.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +17,11 @@ from greenaudit.text.digits import DECIMAL_POINTS, DIGIT, is_digit
 from greenaudit.text.normalise import Cleaning, NormalisedText, normalise_text
 from greenaudit.text.quantity import CN_NUMERAL_CHARS
 
-EVIDENCE_STATUSES = ("verified", "quote_not_found", "quantity_not_in_quote", "value_mismatch")
+EVIDENCE_STATUSES = ("verified", "quote_not_found", "quantity_not_in_quote", "value_mismatch",
+                     "quote_too_long", "quote_repeated", "quantity_repeated",
+                     "occurrence_not_found", "qualifier_not_in_quote")
+# Positions listed in a message naming every occurrence (the rest are counted).
+MAX_POSITIONS = 10
 
 
 def _is_number_char(ch: str) -> bool:
@@ -27,10 +38,36 @@ class Evidence:
     quantity_end: int | None = None
     nearest: str = ""                   # for failures: the closest text found
     flags: tuple[str, ...] = ()
+    # quote_repeated, quantity_repeated, occurrence_not_found: the original offsets
+    # of every occurrence found (of the quote in the source, or the quantity in the quote).
+    positions: tuple[int, ...] = ()
+    qualifier_start: int | None = None  # the context qualifier, when the row has one
+    qualifier_end: int | None = None
+    length: int = 0                     # the normalised quote's length (quote_too_long)
 
     @property
     def verified(self) -> bool:
         return self.status == "verified"
+
+
+@dataclass(frozen=True)
+class Claim:
+    """What a row says beyond its quote and quantity."""
+
+    occurrence: int | None = None            # which occurrence of the quote (1-based)
+    quantity_occurrence: int | None = None   # which occurrence of the quantity in the quote
+    qualifier: str = ""                      # a qualifier written apart from the number
+    max_quote_chars: int | None = None       # None: unbounded
+
+
+def find_all(text: str, needle: str) -> list[int]:
+    """Every position of `needle` in `text`, overlapping ones included."""
+    found: list[int] = []
+    position = text.find(needle) if needle else -1
+    while position >= 0:
+        found.append(position)
+        position = text.find(needle, position + 1)
+    return found
 
 
 def nearest_text(haystack: str, needle: str) -> str:
@@ -96,19 +133,24 @@ def _reading(original: str, start: int, end: int) -> tuple[str, str]:
 
 
 def check_evidence(source: NormalisedText, original: str, quote: str, quantity: str,
-                   cleaning: Cleaning) -> Evidence:
-    """Find the quote in the source, then the quantity inside the quote."""
+                   cleaning: Cleaning, claim: Claim = Claim()) -> Evidence:
+    """Find the quote in the source, then the quantity (and any qualifier) inside it."""
     quote_norm = normalise_text(quote, cleaning)
-    position = source.text.find(quote_norm) if quote_norm else -1
-    if position < 0:
+    if claim.max_quote_chars is not None and len(quote_norm) > claim.max_quote_chars:
+        return Evidence("quote_too_long", length=len(quote_norm))
+    found = find_all(source.text, quote_norm)
+    if not found:
         return Evidence("quote_not_found", nearest=nearest_text(source.text, quote_norm))
+    where = tuple(source.span(p, p + 1)[0] for p in found)
+    if claim.occurrence is None and len(found) > 1:
+        return Evidence("quote_repeated", positions=where)
+    if claim.occurrence is not None and claim.occurrence > len(found):
+        return Evidence("occurrence_not_found", positions=where)
+    position = found[(claim.occurrence or 1) - 1]
     quote_start, quote_end = source.span(position, position + len(quote_norm))
     quantity_norm = normalise_text(quantity, cleaning)
-    inside: list[tuple[int, int]] = []
-    offset = quote_norm.find(quantity_norm) if quantity_norm else -1
-    while offset >= 0:
-        inside.append(source.span(position + offset, position + offset + len(quantity_norm)))
-        offset = quote_norm.find(quantity_norm, offset + 1)
+    inside = [(offset, source.span(position + offset, position + offset + len(quantity_norm)))
+              for offset in find_all(quote_norm, quantity_norm)]
     if not inside:
         other = same_form(quote_norm, quantity_norm)
         if other is not None:
@@ -118,10 +160,40 @@ def check_evidence(source: NormalisedText, original: str, quote: str, quantity: 
                             nearest=quote_norm[other[0]:other[1]])
         return Evidence("quantity_not_in_quote", quote_start, quote_end,
                         nearest=nearest_text(quote_norm, quantity_norm))
-    readings = [(*_reading(original, start, end), start, end) for start, end in inside]
-    for wanted, flags in (("exact", ()), ("garbled", ("garbled_number_in_source",))):
-        for reading, _, start, end in readings:
-            if reading == wanted:
-                return Evidence("verified", quote_start, quote_end, start, end, flags=flags)
-    _, run, start, end = readings[0]
-    return Evidence("value_mismatch", quote_start, quote_end, start, end, nearest=run)
+    readings = [(*_reading(original, start, end), offset, start, end)
+                for offset, (start, end) in inside]
+    # The occurrences that can be the figure: standing alone, or in a garbled run.
+    figures = [r for r in readings if r[0] != "other"]
+    if not figures:
+        _, run, _, start, end = readings[0]
+        return Evidence("value_mismatch", quote_start, quote_end, start, end, nearest=run)
+    wanted = claim.quantity_occurrence
+    if wanted is None and len(figures) > 1:
+        return Evidence("quantity_repeated", quote_start, quote_end,
+                        positions=tuple(r[3] for r in figures))
+    if wanted is not None and wanted > len(figures):
+        return Evidence("occurrence_not_found", quote_start, quote_end,
+                        positions=tuple(r[3] for r in figures), nearest=quantity_norm)
+    reading, _, offset, start, end = figures[(wanted or 1) - 1]
+    flags = ("garbled_number_in_source",) if reading == "garbled" else ()
+    qualifier: tuple[int, int] | None = None
+    if claim.qualifier:
+        qualifier_norm = normalise_text(claim.qualifier, cleaning)
+        near = closest(find_all(quote_norm, qualifier_norm), len(qualifier_norm), offset,
+                        offset + len(quantity_norm))
+        if near is None:
+            return Evidence("qualifier_not_in_quote", quote_start, quote_end, start, end,
+                            nearest=nearest_text(quote_norm, qualifier_norm))
+        qualifier = source.span(position + near, position + near + len(qualifier_norm))
+    return Evidence("verified", quote_start, quote_end, start, end, flags=flags,
+                    qualifier_start=qualifier[0] if qualifier else None,
+                    qualifier_end=qualifier[1] if qualifier else None)
+
+
+def closest(found: list[int], length: int, start: int, end: int) -> int | None:
+    """Of the occurrences of a qualifier (`length` long) outside the quantity at
+    [start, end), the nearest to it (the earlier on a tie); None if there is none."""
+    outside = [p for p in found if p + length <= start or p >= end]
+    if not outside:
+        return None
+    return min(outside, key=lambda p: (start - (p + length) if p < start else p - end, p))

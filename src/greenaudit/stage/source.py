@@ -7,7 +7,7 @@ Problems with the input become failing checks (with file, line and column) rathe
 than exceptions, so that one bad row does not hide the others.
 
 Time: O(length of the source) to verify and normalise it and find its mentions,
-O(rows) for the table (stage_rows.py: each distinct quote searched once in the
+O(rows) for the table (observe.py: each distinct quote searched once in the
 source), and O(mentions + quotes log quotes) for coverage (coverage.py). Output is
 bounded: a check's message names its first failures and counts the rest.
 """
@@ -15,14 +15,13 @@ bounded: a check's message names its first failures and counts the rest.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 
 from greenaudit.workspace.catalog import Indicator, load_catalog
 from greenaudit.checks import Check, outcome
-from greenaudit.stage.coverage import (IGNORED_FILE, CoverageResult, IgnoredRow, Span, audit_coverage,
-                       context_of, read_ignored)
+from greenaudit.stage.coverage import (IGNORED_FILE, CoverageResult, IgnoredRow, Span,
+                                       audit_coverage, context_of, read_ignored)
 from greenaudit.formats.csvfile import read_rows
 from greenaudit.errors import GreenauditError, excerpt
 from greenaudit.workspace.manifest import Source, load_manifest
@@ -30,16 +29,12 @@ from greenaudit.text.mentions import Mention, mentions_in
 from greenaudit.text.normalise import Cleaning, NormalisedText, normalise
 from greenaudit.text.quantity import QuantityParser
 from greenaudit.stage.checksum import invisible_check, verify_source
-# The table columns are imported from here by scaffold.
-from greenaudit.stage.rows import (TABLE_COLUMNS, TABLE_OPTIONAL,  # noqa: F401
-                         _Findings, _observe, _Rows)
+from greenaudit.stage.observe import (FORMULA_PREFIXES, TABLE_COLUMNS, TABLE_OPTIONAL, Findings,
+                                      RowContext, Settings, observe)
 from greenaudit.text.units import UnitSystem
 
-
-@dataclass(frozen=True)
-class Settings:
-    approximate_band: Decimal = Decimal("0.05")
-    near_band: Decimal = Decimal("0.05")
+__all__ = ["FORMULA_PREFIXES", "TABLE_COLUMNS", "TABLE_OPTIONAL", "Settings", "StageContext",
+           "Staged", "all_findings", "prepare_source", "stage_source"]
 
 
 @dataclass
@@ -79,7 +74,10 @@ ROW_CHECKS = (
      "breakdowns are sorted key=value pairs"),
     ("quote_safe", "table.quote_safe", "table", "error",
      "quotes are present; quotes and notes cannot act as formulas"),
-    ("quantity_parse", "table.quantity_parse", "table", "error", "every quantity parses"),
+    ("occurrence_format", "table.occurrence_format", "table", "error",
+     "occurrences are empty or whole numbers from 1"),
+    ("quantity_parse", "table.quantity_parse", "table", "error",
+     "every quantity (with its context qualifier) parses"),
     ("unit_compatible", "table.unit_compatible", "unit", "error",
      "every unit fits its indicator's dimension"),
     ("key_unique", "table.key_unique", "table", "error",
@@ -89,7 +87,10 @@ ROW_CHECKS = (
     ("plausible_range", "range.plausible", "plausibility", "warning",
      "every value lies in its plausible range"),
     ("evidence", "evidence", "evidence", "error",
-     "every quote and quantity is found in the source"),
+     "every quote is found once in the source (or its occurrence named), with the quantity "
+     "once inside it and any context qualifier"),
+    ("period_basis", "period.basis", "evidence", "error",
+     "every period is written in its quote, or marked inferred with the reason in note"),
 )
 # Checks over observations count observations; the others count table rows.
 OBSERVATION_CHECKS = ("valid_range", "plausible_range", "evidence")
@@ -160,15 +161,15 @@ def stage_source(workspace: Path, source_id: str, settings: Settings = Settings(
         return staged
     staged.checks.append(Check(f"table.read.{source_id}", "table", "error", "pass", table_name,
                                len(rows), 0, f"{len(rows)} rows read"))
-    findings = _Findings()
-    rows_context = _Rows(source, source.cleaning, table_name, context, normalised, text,
-                         findings)
+    findings = Findings()
     seen: dict[tuple[str, str, str], int] = {}
+    rows_context = RowContext(source, table_name, context.catalog, context.units, context.parser,
+                              context.settings, normalised, text)
     for row in rows:
         record = {"source_id": source_id, "row_number": row.line,
                   **{c: row.get(c) for c in TABLE_COLUMNS + TABLE_OPTIONAL}}
         staged.transcriptions.append(record)
-        observation = _observe(row, record, rows_context)
+        observation = observe(row, record, rows_context, findings)
         key = (record["indicator_id"], record["period"], record["breakdown"])
         if key in seen:
             findings.add("key_unique", row.line, f"{table_name}:{row.line}: duplicate key "

@@ -50,8 +50,9 @@ CLASSES: tuple[ErrorClass, ...] = (
                "unit check: the unit cannot express the indicator", ("unit",)),
     ErrorClass("period_shift", "transcription",
                "the table files the figure a year early (the quote still names its year)",
-               "cross-source agreement: at least two other sources state that earlier year "
-               "with another value", ("agreement",)),
+               "the period check (the quote does not write the table's year); cross-source "
+               "agreement: at least two other sources state that earlier year with another "
+               "value", ("evidence", "agreement")),
     ErrorClass("quote_mismatch", "transcription",
                "the table's quote is a paraphrase (据统计，) that the document does not contain",
                "evidence: quote_not_found", ("evidence",)),

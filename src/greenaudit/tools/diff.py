@@ -16,6 +16,7 @@ import re
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
+from functools import partial
 from typing import Callable
 
 from greenaudit.errors import GreenauditError
@@ -29,8 +30,8 @@ INDICATOR_KEY = ("indicator_id", "period", "breakdown")
 INDICATOR_VALUE_FIELDS = ("value", "unit_canonical", "lower", "upper")
 INDICATOR_OTHER_FIELDS = ("n_sources", "sources", "flags", "value_source")
 OBSERVATION_KEY = ("source_id", "indicator_id", "period", "breakdown")
-OBSERVATION_FIELDS = ("quantity", "qualifier", "value", "unit", "value_canonical",
-                      "unit_canonical", "lower", "upper", "evidence", "flags")
+OBSERVATION_FIELDS = ("quantity", "qualifier", "context_qualifier", "value", "unit",
+                      "value_canonical", "unit_canonical", "lower", "upper", "evidence", "flags")
 
 # Markdown lists are cut here (the JSON output is always complete).
 MAX_LISTED = 25
@@ -247,19 +248,22 @@ def _field_changes(changes: dict) -> str:
 
 
 def _section(lines: list[str], title: str, items: list, render: Callable[[dict], str],
-             heading: str) -> None:
+             heading: str, limit: int | None = MAX_LISTED) -> None:
     if not items:
         return
     lines += ["", f"{heading} {title} ({len(items)})", ""]
-    lines += [f"- {render(item)}" for item in items[:MAX_LISTED]]
-    if len(items) > MAX_LISTED:
-        lines.append(f"- … and {len(items) - MAX_LISTED} more (`greenaudit diff --json` "
+    lines += [f"- {render(item)}" for item in items[:limit]]
+    if limit is not None and len(items) > limit:
+        lines.append(f"- … and {len(items) - limit} more (`greenaudit diff --json` "
                      f"lists them all)")
 
 
-def to_markdown(result: dict, level: int = 3, title: bool = True) -> str:
-    """The diff as Markdown: the title at heading `level`, its sections one level below."""
+def to_markdown(result: dict, level: int = 3, title: bool = True,
+                limit: int | None = MAX_LISTED) -> str:
+    """The diff as Markdown: the title at heading `level`, its sections one level below,
+    each listing at most `limit` items (None: all of them)."""
     heading = "#" * (level + 1)
+    section = partial(_section, heading=heading, limit=limit)
     lines: list[str] = []
     if title:
         lines += [f"{'#' * level} Data changes: {_label(result['old'])} → "
@@ -287,32 +291,32 @@ def to_markdown(result: dict, level: int = 3, title: bool = True) -> str:
         return (f"{_indicator(row)} = {row['value']} {row['unit_canonical']} {_interval(row)}, "
                 f"{row['agreement']} ({row['sources']})")
 
-    _section(lines, "Indicators added", ind["added"], whole, heading)
-    _section(lines, "Indicators removed", ind["removed"], whole, heading)
-    _section(lines, "Values and intervals changed", ind["values_changed"],
-             lambda r: f"{_indicator(r)}: {_field_changes(r['changes'])}", heading)
-    _section(lines, "Verdicts changed", ind["verdicts_changed"],
-             lambda r: f"{_indicator(r)}: {r['old']} → {r['new']} ({r['sources']})", heading)
-    _section(lines, "Indicators' sources and flags changed", ind["other_changed"],
-             lambda r: f"{_indicator(r)}: {_field_changes(r['changes'])}", heading)
-    _section(lines, "Figures added", obs["added"],
-             lambda r: f"{_figure(r)}: {r['quantity']} (row {r['row_number']})", heading)
-    _section(lines, "Figures removed", obs["removed"],
-             lambda r: f"{_figure(r)}: {r['quantity']} (row {r['row_number']})", heading)
-    _section(lines, "Figures changed", obs["changed"],
-             lambda r: f"{_figure(r)}: {_field_changes(r['changes'])}", heading)
-    _section(lines, "Checks newly failing", result["checks"]["newly_failing"],
-             lambda r: f"`{r['check_id']}` ({r['severity']}): {r['message']}", heading)
-    _section(lines, "Checks fixed", result["checks"]["fixed"],
-             lambda r: f"`{r['check_id']}` ({r['severity']})", heading)
+    section(lines, "Indicators added", ind["added"], whole)
+    section(lines, "Indicators removed", ind["removed"], whole)
+    section(lines, "Values and intervals changed", ind["values_changed"],
+            lambda r: f"{_indicator(r)}: {_field_changes(r['changes'])}")
+    section(lines, "Verdicts changed", ind["verdicts_changed"],
+            lambda r: f"{_indicator(r)}: {r['old']} → {r['new']} ({r['sources']})")
+    section(lines, "Indicators' sources and flags changed", ind["other_changed"],
+            lambda r: f"{_indicator(r)}: {_field_changes(r['changes'])}")
+    section(lines, "Figures added", obs["added"],
+            lambda r: f"{_figure(r)}: {r['quantity']} (row {r['row_number']})")
+    section(lines, "Figures removed", obs["removed"],
+            lambda r: f"{_figure(r)}: {r['quantity']} (row {r['row_number']})")
+    section(lines, "Figures changed", obs["changed"],
+            lambda r: f"{_figure(r)}: {_field_changes(r['changes'])}")
+    section(lines, "Checks newly failing", result["checks"]["newly_failing"],
+            lambda r: f"`{r['check_id']}` ({r['severity']}): {r['message']}")
+    section(lines, "Checks fixed", result["checks"]["fixed"],
+            lambda r: f"`{r['check_id']}` ({r['severity']})")
     src = result["sources"]
-    _section(lines, "Sources added", src["added"],
-             lambda r: f"`{r['source_id']}` (sha256 {r['sha256'][:12]})", heading)
-    _section(lines, "Sources removed", src["removed"],
-             lambda r: f"`{r['source_id']}`", heading)
-    _section(lines, "Sources changed", src["changed"],
-             lambda r: f"`{r['source_id']}`: sha256 {r['old_sha256'][:12]} → "
-                       f"{r['new_sha256'][:12]}", heading)
+    section(lines, "Sources added", src["added"],
+            lambda r: f"`{r['source_id']}` (sha256 {r['sha256'][:12]})")
+    section(lines, "Sources removed", src["removed"],
+            lambda r: f"`{r['source_id']}`")
+    section(lines, "Sources changed", src["changed"],
+            lambda r: f"`{r['source_id']}`: sha256 {r['old_sha256'][:12]} → "
+                      f"{r['new_sha256'][:12]}")
     return "\n".join(lines) + "\n"
 
 
@@ -343,7 +347,7 @@ def changes_entry(result: dict) -> str:
         origin = "Uncommitted tables"
     since = f"compared with {old['commit'][:12]}" if old["commit"] else f"compared with {old['label']}"
     return (f"{heading}\n\n{_marker(result)}\n{origin}, {since}.\n\n"
-            f"{to_markdown(result, level=2, title=False)}")
+            f"{to_markdown(result, level=2, title=False, limit=None)}")
 
 
 _ENTRY = re.compile(r"^## ", re.MULTILINE)

@@ -21,6 +21,7 @@ from greenaudit.text.normalise import normalise
 AGREEMENT_STYLES = {"agree": "bold green", "agree_within_rounding": "bold yellow",
                     "conflict": "bold red", "single_source": "bold cyan"}
 HIGHLIGHT = "bold black on yellow"
+QUALIFIER = "bold black on green"
 _NUMBER_CHARS = set("0123456789.")
 
 
@@ -39,11 +40,12 @@ def interval_text(lower: str, upper: str) -> str:
     return f"{left}, {right}"
 
 
-def quantity_span(quote: str, quantity: str) -> tuple[int, int] | None:
+def quantity_span(quote: str, quantity: str,
+                  occurrence: int | None = None) -> tuple[int, int] | None:
     """Where `quantity` is written in `quote` (ignoring whitespace and width), or None.
 
     An occurrence that is not part of a longer number is preferred (28 in "28%",
-    not in "28.2%").
+    not in "28.2%"); of those, the `occurrence`-th when the row names one.
     """
     q = normalise(quote)
     needle = normalise(quantity).text
@@ -61,15 +63,23 @@ def quantity_span(quote: str, quantity: str) -> tuple[int, int] | None:
         position = q.text.find(needle, position + 1)
     if not found:
         return None
+    clean = [f for f in found if not f[0]]
+    if occurrence is not None and occurrence <= len(clean):
+        return q.span(*clean[occurrence - 1][1:])
     _, start, end = min(found)
     return q.span(start, end)
 
 
-def highlighted(quote: str, quantity: str) -> Text:
+def highlighted(quote: str, quantity: str, occurrence: str = "", qualifier: str = "") -> Text:
+    """The quote with its quantity (the occurrence the row names) and any qualifier
+    written apart from it highlighted."""
     text = Text(quote)
-    span = quantity_span(quote, quantity)
+    span = quantity_span(quote, quantity, int(occurrence) if occurrence.isdigit() else None)
     if span is not None:
         text.stylize(HIGHLIGHT, *span)
+        found = quantity_span(quote, qualifier) if qualifier else None
+        if found is not None and (found[1] <= span[0] or found[0] >= span[1]):
+            text.stylize(QUALIFIER, *found)
     return text
 
 
@@ -100,7 +110,8 @@ def explanation(indicator_id: str, period: str | None, audit_dir: Path) -> list:
         for obs in sorted(rows, key=lambda o: (o["source_id"], int(o["row_number"]))):
             table.add_row(
                 f"{obs['source_id']}\nrow {obs['row_number']}",
-                highlighted(obs["quote"], obs["quantity"]),
+                highlighted(obs["quote"], obs["quantity"], obs.get("quantity_occurrence") or "",
+                            obs.get("context_qualifier") or ""),
                 f"{obs['quantity']}\n= {obs['value_canonical']} {obs['unit_canonical']}",
                 interval_text(obs["lower"], obs["upper"]),
                 f"{obs['evidence']}\nchars {obs['quote_start']}-{obs['quote_end']}")

@@ -9,10 +9,9 @@ under results/validation/pandera/, and summarised as checks.
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass
 from pathlib import Path
-
-import re
 
 import duckdb
 import numpy as np
@@ -27,6 +26,8 @@ from greenaudit.database.build import AGREEMENTS, EVIDENCE_VALUES
 from greenaudit.formats.duckframe import column_types, read_frame
 from greenaudit.pandera_cache import (BY_SOURCE, CheckKey, SourceVerdict, VerdictStore, columns_with_nulls,
                             entry_key)
+from greenaudit.stage.period_basis import PERIOD_BASES
+from greenaudit.stage.qualifier import MAX_QUALIFIER_CHARS
 from greenaudit.text.quantity import QUALIFIERS
 from greenaudit.row_summary import summaries
 from greenaudit.rules.load import DERIVED, DERIVED_SOURCE_PREFIX
@@ -36,6 +37,7 @@ BREAKDOWN_PATTERN = r"^$|^[a-z][a-z0-9_]*=[^;=]+(;[a-z][a-z0-9_]*=[^;=]+)*$"
 # A document's id, or derived:<rule_id> for a value a rule of schemas/rules.yaml derived.
 SOURCE_ID_PATTERN = rf"^(?:[A-Za-z0-9][A-Za-z0-9_.-]*|{DERIVED_SOURCE_PREFIX}[a-z][a-z0-9_]*)$"
 NO_FORMULA = r"^[^=+\-@]"
+OCCURRENCE = r"^(?:[1-9][0-9]*)?$"
 
 # Hard bounds every indicator of a kind must respect, whatever its catalog entry.
 log = logging.getLogger("greenaudit")
@@ -68,6 +70,11 @@ class Transcription(KeyedRow):
                                   str_matches=NO_FORMULA,
                                   description="verbatim, never starting a formula")
     note: Series[str] = pa.Field(nullable=True)
+    context_qualifier: Series[str] = pa.Field(nullable=True,
+                                              str_length={"max_value": MAX_QUALIFIER_CHARS})
+    period_basis: Series[str] = pa.Field(nullable=True, isin=["", *PERIOD_BASES])
+    occurrence: Series[str] = pa.Field(nullable=True, str_matches=OCCURRENCE)
+    quantity_occurrence: Series[str] = pa.Field(nullable=True, str_matches=OCCURRENCE)
 
     class Config:
         unique = ["source_id", "indicator_id", "period", "breakdown"]
@@ -92,6 +99,8 @@ class Observation(Transcription):
     quote_end: Series[float] = pa.Field(nullable=True, ge=0)
     quantity_start: Series[float] = pa.Field(nullable=True, ge=0)
     quantity_end: Series[float] = pa.Field(nullable=True, ge=0)
+    qualifier_start: Series[float] = pa.Field(nullable=True, ge=0)
+    qualifier_end: Series[float] = pa.Field(nullable=True, ge=0)
     flags: Series[str]
 
     @pa.dataframe_check(name="value_within_interval")
@@ -129,6 +138,12 @@ class Observation(Transcription):
         located = df["quantity_start"].notna()
         inside = (df["quantity_start"] >= df["quote_start"]) & (df["quantity_end"] <= df["quote_end"])
         return ~located | inside
+
+    @pa.dataframe_check(name="qualifier_inside_quote_span")
+    @classmethod
+    def qualifier_inside_quote_span(cls, df: pd.DataFrame) -> pd.Series:
+        start, end = df["qualifier_start"], df["qualifier_end"]
+        return start.isna() | ((start >= df["quote_start"]) & (end <= df["quote_end"]))
 
 
 class IndicatorRow(KeyedRow):
@@ -204,7 +219,8 @@ ROW_KEYS = {"transcriptions": ("source_id", "row_number"),
 # The columns of results/validation/pandera/failure_cases.csv.
 CASE_COLUMNS = ["table", "column", "check", "failure_case", "row"]
 FLOAT_COLUMNS = {"value", "value_canonical", "lower", "upper", "stated_lower", "stated_upper",
-                 "quote_start", "quote_end", "quantity_start", "quantity_end"}
+                 "quote_start", "quote_end", "quantity_start", "quantity_end",
+                 "qualifier_start", "qualifier_end"}
 
 
 def _frame(db_path: Path, table: str, model, where: tuple[str, list] | None = None,

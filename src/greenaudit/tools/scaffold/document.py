@@ -19,7 +19,7 @@ from functools import cached_property
 from greenaudit.workspace.manifest import Source
 from greenaudit.text.mentions import Mention, breaks_of
 from greenaudit.text.normalise import NormalisedText
-from greenaudit.stage.rows import FORMULA_PREFIXES
+from greenaudit.stage.observe import FORMULA_PREFIXES
 from greenaudit.stage.source import prepare_source
 
 SENTENCE_ENDS = "。!?;"            # after NFKC: ！？； are ! ? ;
