@@ -31,6 +31,7 @@ from .coverage import STATUSES as COVERAGE_STATUSES
 from .database import AGREEMENTS, EVIDENCE_VALUES
 from .duckframe import column_types, read_frame
 from .manifest import SCRIPTS
+from .manifest import SOURCE_ID as DOCUMENT_ID
 from .pandera_cache import (BY_SOURCE, CheckKey, SourceVerdict, VerdictStore, columns_with_nulls,
                             entry_key)
 from .quantity import QUALIFIERS
@@ -160,7 +161,7 @@ class IndicatorRow(KeyedRow):
 class SourceRow(pa.DataFrameModel):
     """A document of raw/sources.csv as the database holds it."""
 
-    source_id: Series[str] = pa.Field(str_matches=SOURCE_ID_PATTERN)
+    source_id: Series[str] = pa.Field(str_matches=DOCUMENT_ID.pattern, description="a document's")
     file: Series[str] = pa.Field(str_length={"min_value": 1})
     sha256: Series[str] = pa.Field(str_matches=SHA256_PATTERN, description="lower-case hex")
     title: Series[str]

@@ -17,7 +17,19 @@ through a SQL data source (expectations.py). Importing this package does not imp
 great_expectations: that costs seconds, and only the validate-gx job needs it.
 """
 
-from .run import RESULTS_FILE, run_gx_validation
-from .specs import catalog_from_database
+from __future__ import annotations
 
 __all__ = ["RESULTS_FILE", "catalog_from_database", "run_gx_validation"]
+
+
+def __getattr__(name: str):
+    # Loaded on use, so that importing a light submodule (keys) loads nothing else.
+    if name in ("RESULTS_FILE", "run_gx_validation"):
+        from . import run
+
+        return getattr(run, name)
+    if name == "catalog_from_database":
+        from .specs import catalog_from_database
+
+        return catalog_from_database
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

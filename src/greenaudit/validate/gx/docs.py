@@ -22,7 +22,8 @@ import re
 import shutil
 from pathlib import Path
 
-from .specs import ExpectationSpec, anchor
+from .keys import anchor
+from .specs import ExpectationSpec
 
 log = logging.getLogger(__name__)
 
@@ -146,6 +147,28 @@ def make_offline(docs_dir: Path, assets: Path | None) -> int:
     return len(pages)
 
 
+STABLE_RUN_DIR = "latest"
+
+
+def stabilise_result_paths(docs_dir: Path) -> None:
+    """Move each suite's result page from its run's timestamped directory to a fixed one
+    (validations/SUITE/RUN/latest/), so the report's links to it do not change between
+    builds of the same data. The pages' own links are relative and as deep as before;
+    the index's links to them are rewritten."""
+    index = docs_dir / "index.html"
+    text = index.read_text(encoding="utf-8")
+    for run_time in sorted(docs_dir.glob("validations/*/*/*")):
+        if not run_time.is_dir() or run_time.name == STABLE_RUN_DIR:
+            continue
+        stable = run_time.with_name(STABLE_RUN_DIR)
+        if stable.exists():
+            shutil.rmtree(stable)
+        run_time.rename(stable)
+        old = run_time.relative_to(docs_dir).as_posix() + "/"
+        text = text.replace(old, stable.relative_to(docs_dir).as_posix() + "/")
+    index.write_text(text, encoding="utf-8")
+
+
 def write_pages(docs_dir: Path, plan: dict[str, list[ExpectationSpec]]) -> None:
     """pages.json: each suite's result and suite pages, and each expectation's items and
     link (page#anchor), for the report. Paths are relative to the site's root."""
@@ -187,6 +210,7 @@ def build_data_docs(context, docs_dir: Path, assets: Path | None,
             shutil.rmtree(docs_dir)
         context.build_data_docs(site_names=[SITE_NAME])
         if (docs_dir / "index.html").is_file():
+            stabilise_result_paths(docs_dir)
             make_offline(docs_dir, assets)
             write_pages(docs_dir, plan)
             return

@@ -28,7 +28,8 @@ from great_expectations.render import (
 from great_expectations.render.components import RenderedContentBlockContainer
 from great_expectations.render.renderer.renderer import renderer
 
-from .specs import AGREEMENT, IDENTITIES, RANGES, SUITE_BY_NAME, UNITS, anchor
+from .keys import anchor
+from .specs import AGREEMENT, IDENTITIES, RANGES, SUITE_BY_NAME, UNITS
 from .sql import QUERIES
 from .verdicts import VERDICTS, combined, missing_item
 

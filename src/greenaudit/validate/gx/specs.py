@@ -12,9 +12,10 @@ import math
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
-from urllib.parse import quote
 
 from greenaudit.rules import DERIVED, DERIVED_SOURCE_PREFIX, RULES_LABEL
+
+from .keys import group_key
 
 # Hard bounds every indicator of a kind respects, whatever its catalog entry; an
 # indicator's range is its catalog valid range within them. None is an open end.
@@ -73,16 +74,6 @@ class Plan:
 
     expectations: dict[str, list[ExpectationSpec]]
     missing_tables: dict[str, list[str]]
-
-
-def group_key(indicator_id: str, period: str, breakdown: str | None) -> str:
-    """indicator@period[breakdown], as schemas/rules.yaml refers to a statement."""
-    return f"{indicator_id}@{period}" + (f"[{breakdown}]" if breakdown else "")
-
-
-def anchor(check_id: str) -> str:
-    """The id of an expectation's claim in the Data Docs, usable as a URL fragment."""
-    return quote(check_id, safe="._-@")
 
 
 def group_label(key: str) -> str:
