@@ -106,8 +106,17 @@ def _run_suites(gx, context, db_path: Path, plan: Plan) -> tuple[dict[str, Check
             continue
         checks.update(checks_from_result(specs, normalised[suite.name]))
     if datasource is not None:
-        datasource.get_engine().dispose()  # the database file is free for others again
+        _close(context, datasource)
     return checks, normalised
+
+
+def _close(context, datasource) -> None:
+    """Close GX's connections to the database: DuckDB refuses a second connection in
+    this process with another configuration while one is open."""
+    for source in {id(d): d for d in (datasource, context.data_sources.get(DATASOURCE_NAME))
+                   }.values():
+        source.get_execution_engine().close()
+        source.get_engine().dispose()
 
 
 def run_gx_validation(db_path: Path, out_dir: Path, catalog: dict, assets: Path | None = None,
