@@ -27,7 +27,7 @@ KIND_BOUNDS: dict[str, tuple[int | None, int | None]] = {
 
 # GX costs a few milliseconds per expectation (building, validating, rendering), so a
 # suite holds at most this many: beyond it, consecutive items share an expectation.
-MAX_EXPECTATIONS = 300
+MAX_EXPECTATIONS = 200
 
 
 @dataclass(frozen=True)
