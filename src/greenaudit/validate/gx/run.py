@@ -68,7 +68,7 @@ def _validate_suite(gx, context, batch, suite: str, specs: list[ExpectationSpec]
     from .expectations import EXPECTATIONS
 
     cls = EXPECTATIONS[suite]
-    expectations = [cls(item_keys=list(s.items), claim=s.claim,
+    expectations = [cls(first_item=s.items[0], last_item=s.items[-1], claim=s.claim,
                         meta={"check_id": s.check_id, "target": s.target}) for s in specs]
     # A suite built whole: adding expectations one by one re-saves it each time.
     gx_suite = context.suites.add(gx.ExpectationSuite(name=suite, expectations=expectations))
