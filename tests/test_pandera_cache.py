@@ -112,7 +112,7 @@ def test_another_column_type_is_another_key(broken_db: Path, tmp_path: Path, cap
 
 def test_the_verdicts_do_not_depend_on_how_rows_are_stored(broken_db: Path, tmp_path: Path):
     """A reused load (load_cache) stores rows in another order than a full load does."""
-    from greenaudit.gx_validation import catalog_from_database, run_gx_validation
+    from greenaudit.validate.gx import catalog_from_database, run_gx_validation
 
     shuffled = tmp_path / "shuffled.duckdb"
     shutil.copyfile(broken_db, shuffled)

@@ -23,7 +23,8 @@ rule validate_pandera:
 
 
 rule validate_gx:
-    """Great Expectations suites over the database tables (the only job importing GX)."""
+    """Great Expectations suites over the database tables (the only job importing GX):
+    agreement, per-indicator ranges and units, derived identities."""
     input:
         # The catalog is read from the database's catalog table.
         database=WORK_DB,
@@ -31,6 +32,10 @@ rule validate_gx:
         results=f"{VALIDATION}/gx/gx_results.json",
         data_docs=directory(f"{VALIDATION}/gx/data_docs"),
         checks=f"{VALIDATION}/gx/checks.parquet",
+    params:
+        # The Data Docs' stylesheets and scripts (`npm ci --prefix workflow/data_docs`);
+        # without them the pages are built unstyled, never loading from the network.
+        assets=f"{workflow.basedir}/workflow/data_docs/node_modules",
     log:
         "results/logs/validate_gx.log",
     benchmark:
@@ -44,4 +49,4 @@ rule validate_gx:
     shell:
         "greenaudit validate-gx --db {input.database}"
         " --results {output.results} --data-docs {output.data_docs} --checks {output.checks}"
-        " > {log} 2>&1"
+        " --assets {params.assets:q} > {log} 2>&1"

@@ -101,7 +101,10 @@ UNIT_CANONICAL = Field("unit_canonical", "string", "Project unit of value_canoni
                        "upper (a unit of schemas/units.txt, e.g. CNY, percent, count).",
                        _required())
 CHECK_ID = Field("check_id", "string", "Stable check id, e.g. evidence.<source_id>, "
-                 "agreement.conflicts_declared, gx.<suite>.<expectation>.", _required())
+                 "agreement.conflicts_declared, pandera.<table>.<column>.<check> (a row-level "
+                 "schema check), gx.agreement.<indicator_id>@<period>[<breakdown>], "
+                 "gx.range.<indicator_id>, gx.unit.<indicator_id>, gx.identity.<rule_id> "
+                 "(dataset checks of Great Expectations).", _required())
 SEVERITY = Field("severity", "string", "error (blocks publication), warning or info.",
                  _enum(SEVERITIES))
 
@@ -213,7 +216,7 @@ RESOURCES: tuple[Resource, ...] = (
         (
             CHECK_ID,
             Field("kind", "string", "Family of the check (evidence, range, manifest, pandera, "
-                  "gx, agreement, ...).", _required()),
+                  "gx, agreement, ...); pandera and gx name the tool that ran it.", _required()),
             SEVERITY,
             Field("status", "string", "pass or fail.", _enum(STATUSES)),
             Field("target", "string", "What the check looked at: a file or a table.column.",

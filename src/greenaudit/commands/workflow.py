@@ -150,13 +150,14 @@ def _add_validate_pandera(sub) -> None:
 
 
 def _validate_gx(args: argparse.Namespace) -> int:
-    from greenaudit.gx_validation import catalog_from_database, run_gx_validation
+    from greenaudit.validate.gx import catalog_from_database, run_gx_validation
     from greenaudit.formats.parquet import write_checks
 
     out_dir = args.results.parent
     if args.data_docs.parent != out_dir or args.results.name != "gx_results.json":
         raise SystemExit("validate-gx: --results must be DIR/gx_results.json beside --data-docs")
-    checks = run_gx_validation(args.db, out_dir, catalog_from_database(args.db))
+    checks = run_gx_validation(args.db, out_dir, catalog_from_database(args.db),
+                               assets=args.assets)
     write_checks(checks, args.checks)
     log.info("great expectations: %d checks, %d failing", len(checks),
              sum(c.status == "fail" for c in checks))
@@ -169,6 +170,9 @@ def _add_validate_gx(sub) -> None:
     p.add_argument("--results", type=Path, required=True)
     p.add_argument("--data-docs", type=Path, required=True)
     p.add_argument("--checks", type=Path, required=True)
+    p.add_argument("--assets", type=Path, default=None, metavar="DIR",
+                   help="the npm packages the Data Docs pages load (node_modules of "
+                        "workflow/data_docs); without them the pages are unstyled")
     # Nothing is left open once it returns: see run().
     p.set_defaults(func=_validate_gx, quick_exit=True)
 

@@ -16,6 +16,7 @@ from ..errors import InputError
 from greenaudit.formats.atomic import write_text_atomic as write_atomic
 from .charts import Chart
 from .data import load
+from .data_docs import DocsLinks, load_links
 from .limits import Limits
 from .model import VERDICTS, ReportView, build_view
 
@@ -44,7 +45,7 @@ def script_hash(script: str) -> str:
     return "sha256-" + base64.b64encode(digest).decode("ascii")
 
 
-def render(view: ReportView, charts: list) -> str:
+def render(view: ReportView, charts: list, docs: DocsLinks | None = None) -> str:
     from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
     env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=True,
@@ -53,7 +54,7 @@ def render(view: ReportView, charts: list) -> str:
     css = (TEMPLATES / "report.css").read_text(encoding="utf-8")
     return env.get_template("report.html.j2").render(
         view=view, charts=charts, css=css, script=script, script_hash=script_hash(script),
-        verdict_classes=VERDICTS)
+        verdict_classes=VERDICTS, docs=docs or DocsLinks())
 
 
 def side_by_side(first: Callable[[], Chart], rest: Callable[[], list[Chart]]) -> list[Chart]:
@@ -110,5 +111,5 @@ def build_report(paths: ReportPaths) -> ReportView:
         raise InputError(f"chart files must be named {', '.join(by_file)}; got {', '.join(unknown)}")
     for path in paths.charts:
         write_atomic(path, by_file[path.name].standalone())
-    write_atomic(paths.out, render(view, charts))
+    write_atomic(paths.out, render(view, charts, load_links(paths.data_docs, paths.out.parent)))
     return view

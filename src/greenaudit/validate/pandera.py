@@ -1,4 +1,9 @@
-"""Pandera models of the transcription, observation, indicator and coverage tables.
+"""Pandera models of the transcription, observation, indicator, coverage and source tables.
+
+Pandera owns the row-level schema of each table: types, formats, vocabularies, keys,
+and what must hold within a row. What holds across rows and tables (each indicator's
+range and unit, cross-source agreement, derived identities) is GX's
+(greenaudit.validate.gx); no check is run by both.
 
 The models build on each other: a transcription row is keyed like an
 observation, and an observation carries the values an indicator summarises.
@@ -24,6 +29,8 @@ from greenaudit.checks import Check
 from greenaudit.stage.coverage import STATUSES as COVERAGE_STATUSES
 from greenaudit.database.build import AGREEMENTS, EVIDENCE_VALUES
 from greenaudit.formats.duckframe import column_types, read_frame
+from greenaudit.workspace.manifest import SCRIPTS
+from greenaudit.workspace.manifest import SOURCE_ID as DOCUMENT_ID
 from greenaudit.pandera_cache import (BY_SOURCE, CheckKey, SourceVerdict, VerdictStore, columns_with_nulls,
                             entry_key)
 from greenaudit.stage.period_basis import PERIOD_BASES
@@ -39,14 +46,8 @@ SOURCE_ID_PATTERN = rf"^(?:[A-Za-z0-9][A-Za-z0-9_.-]*|{DERIVED_SOURCE_PREFIX}[a-
 NO_FORMULA = r"^[^=+\-@]"
 OCCURRENCE = r"^(?:[1-9][0-9]*)?$"
 
-# Hard bounds every indicator of a kind must respect, whatever its catalog entry.
 log = logging.getLogger("greenaudit")
-
-KIND_BOUNDS: dict[str, tuple[float | None, float | None]] = {
-    "share": (0, 100), "change_pp": (-100, 100), "change_percent": (-100, None),
-    "growth_rate": (-100, None), "multiple": (0, None), "count": (0, None),
-    "amount": (0, None), "intensity": (0, None), "ratio": (0, None), "duration": (0, None),
-}
+SHA256_PATTERN = r"^[0-9a-f]{64}$"
 
 
 class KeyedRow(pa.DataFrameModel):
@@ -120,18 +121,6 @@ class Observation(Transcription):
         marks = [df["evidence"] == DERIVED, df["qualifier"] == DERIVED, flagged]
         return pd.concat([m == derived for m in marks], axis=1).all(axis=1)
 
-    @pa.dataframe_check(name="value_within_kind_bounds")
-    @classmethod
-    def value_within_kind_bounds(cls, df: pd.DataFrame) -> pd.Series:
-        # Look the bounds up once per distinct kind, not once per row.
-        codes, kinds = pd.factorize(df["kind"])
-        bounds = [KIND_BOUNDS.get(kind, (None, None)) for kind in kinds] + [(None, None)]
-        low = np.array([np.nan if b[0] is None else b[0] for b in bounds], dtype=float)[codes]
-        high = np.array([np.nan if b[1] is None else b[1] for b in bounds], dtype=float)[codes]
-        value = df["value_canonical"].to_numpy(dtype=float, na_value=np.nan)
-        ok = (np.isnan(low) | (value >= low)) & (np.isnan(high) | (value <= high))
-        return pd.Series(ok, index=df.index)
-
     @pa.dataframe_check(name="quantity_inside_quote_span")
     @classmethod
     def quantity_inside_quote_span(cls, df: pd.DataFrame) -> pd.Series:
@@ -184,6 +173,25 @@ class IndicatorRow(KeyedRow):
         strict = True
 
 
+class SourceRow(pa.DataFrameModel):
+    """A document of raw/sources.csv as the database holds it."""
+
+    source_id: Series[str] = pa.Field(str_matches=DOCUMENT_ID.pattern, description="a document's")
+    file: Series[str] = pa.Field(str_length={"min_value": 1})
+    sha256: Series[str] = pa.Field(str_matches=SHA256_PATTERN, description="lower-case hex")
+    title: Series[str]
+    publisher: Series[str]
+    published: Series[str]
+    script: Series[str] = pa.Field(isin=list(SCRIPTS))
+    kind: Series[str]
+    drop_strings: Series[str]
+    strip_patterns: Series[str]
+
+    class Config:
+        unique = ["source_id"]
+        strict = True
+
+
 class CoverageRow(pa.DataFrameModel):
     """One numeric mention of a source and how it is accounted for."""
 
@@ -210,12 +218,13 @@ class CoverageRow(pa.DataFrameModel):
 
 
 MODELS = {"transcriptions": Transcription, "observations": Observation,
-          "indicators": IndicatorRow, "coverage": CoverageRow}
+          "indicators": IndicatorRow, "coverage": CoverageRow, "sources": SourceRow}
 # What names a row of each table in the failure cases.
 ROW_KEYS = {"transcriptions": ("source_id", "row_number"),
             "observations": ("source_id", "row_number"),
             "indicators": ("indicator_id", "period", "breakdown"),
-            "coverage": ("source_id", "start", "end")}
+            "coverage": ("source_id", "start", "end"),
+            "sources": ("source_id",)}
 # The columns of results/validation/pandera/failure_cases.csv.
 CASE_COLUMNS = ["table", "column", "check", "failure_case", "row"]
 FLOAT_COLUMNS = {"value", "value_canonical", "lower", "upper", "stated_lower", "stated_upper",
