@@ -25,7 +25,7 @@ if os.environ.get("GREENAUDIT_HYPOTHESIS") == "ci":
 # serves it, or a module that names it. tests/test_new_source.py runs these tests again
 # in a copy of the repository with a source added to its raw/.
 SEED_FIXTURES = {"seed_workspace", "schemas_dir", "units", "parser", "workspace_copy",
-                 "built_workspace"}
+                 "built_workspace", "seed_database"}
 SEED_NAMES = {"SEEDS", "SEED_AUDIT", "copy_inputs", "fresh_clone"}
 
 
@@ -97,3 +97,28 @@ def built_workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
         assert differing_tables(workdir) == []
 
     return built_once(shared_dir(tmp_path_factory) / "seeds-built", build)
+
+
+@pytest.fixture(scope="session")
+def seed_database(tmp_path_factory: pytest.TempPathFactory, seed_workspace: Path) -> Path:
+    """The seeds' database as the workflow's staging and build-db jobs write it, made once
+    per run in this process by the commands those jobs run (no Snakemake, no validation),
+    for tests of what reads the database. Tests copy it before changing it."""
+    from workflow_support import built_once
+
+    from greenaudit.cli import main
+    from greenaudit.workspace.manifest import source_ids
+
+    def build(root: Path) -> None:
+        root.mkdir(parents=True)
+        stage = root / "staging"
+        products = {name: stage / f"{name}.parquet" for name in
+                    ("transcriptions", "observations", "checks", "findings", "coverage")}
+        options = [item for name, path in products.items() for item in (f"--{name}", str(path))]
+        assert main(["stage", *source_ids(seed_workspace), "--workspace", str(seed_workspace),
+                     *options, "--normalised-dir", str(stage / "normalised")]) == 0
+        assert main(["build-db", "--workspace", str(seed_workspace), "--out",
+                     str(root / "greenaudit.duckdb"), *options]) == 0
+
+    return built_once(shared_dir(tmp_path_factory) / "seeds-database", build) / \
+        "greenaudit.duckdb"

@@ -61,8 +61,8 @@ def test_the_seed_tests_pass_in_a_repository_with_a_sixth_source(tmp_path: Path)
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(
         p for p in (str(copy / "src"), os.environ.get("PYTHONPATH", "")) if p)}
     result = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:xdist",
-         "-m", "seeds and not slow"],
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+         "--basetemp", str(tmp_path / "pytest"), "-m", "seeds and not slow"],
         cwd=copy, env=env, capture_output=True, text=True, timeout=1800)
     output = result.stdout + result.stderr
     assert result.returncode == 0, output[-5000:]

@@ -196,6 +196,8 @@ def test_evidence_link_lands_on_the_quote(report) -> None:
         target = page.locator(href)
         box = target.bounding_box()
         assert box is not None and 0 <= box["y"] <= page.viewport_size["height"]
+        # The page marks the quote on its hashchange event, which follows the click.
+        page.locator(f'mark.current[data-q~="{href[1:]}"]').first.wait_for()
         current = "".join(page.locator("mark.current").all_text_contents())
         row_data = next(o for o in observations if (o["source_id"], o["row_number"]) == (source_id, row))
         assert current == normalise(row_data["quote"], sources[source_id].cleaning).text
