@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 from new_source import add_source
-from workflow_support import REPO
+from workflow_support import REPO, SEEDS
 
 from greenaudit.stage.source import stage_source
 from greenaudit.workflow import listed_sources
@@ -40,7 +40,7 @@ def _copy_repository(dest: Path) -> Path:
 def test_a_new_source_is_a_valid_addition_to_the_seeds(tmp_path: Path) -> None:
     """The generated source is one the audit accepts, and it changes the seeds' facts."""
     for name in ("raw", "schemas", "config"):
-        shutil.copytree(REPO / "tests" / "data" / "seeds" / name, tmp_path / name)
+        shutil.copytree(SEEDS / name, tmp_path / name)
     source_id = add_source(tmp_path, seed=3)
     assert re.fullmatch(r"005_[0-9a-f]{16}", source_id)
     assert len(listed_sources(tmp_path)) == 6
