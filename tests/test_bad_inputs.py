@@ -5,8 +5,9 @@ test proves: the exit status the case expects; for each expected message, one li
 of the output that holds all its fragments (file, line, column, what was expected);
 no Python traceback on the terminal; and, for a refused input, the published tables
 and database byte-for-byte as they were. The case format is in
-tests/bad_inputs/README.md. The runs happen once per session, two at a time
-(GREENAUDIT_CORPUS_JOBS), each in its own copy.
+tests/bad_inputs/README.md. Each case runs in its own copy of the seeds built once for
+the run, so that only what its edit touches reruns; two at a time
+(GREENAUDIT_CORPUS_JOBS), or one per pytest-xdist worker.
 """
 
 from __future__ import annotations
@@ -18,7 +19,8 @@ import os
 import re
 import shutil
 import time
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,7 +29,7 @@ import yaml
 from workflow_support import (
     COMMITTED_AUDIT,
     PUBLISHED_DB,
-    REPO,
+    SEEDS,
     TRACEBACK,
     copy_workspace,
     digests,
@@ -185,10 +187,10 @@ def test_corpus_is_large_enough():
 
 @pytest.fixture(scope="module")
 def inputs(tmp_path_factory) -> Path:
-    """The repository's inputs only (no build): enough to check that each case applies."""
+    """The seeds' inputs only (no build): enough to check that each case applies."""
     root = tmp_path_factory.mktemp("inputs")
     for name in ("config", "raw", "schemas"):
-        shutil.copytree(REPO / name, root / "pristine" / name)
+        shutil.copytree(SEEDS / name, root / "pristine" / name)
     return root
 
 
@@ -228,26 +230,44 @@ def run_case(path: Path, built: Path, root: Path) -> Run:
 
 
 # Cases run this many at a time (each `snakemake --cores 2`): a failing run is mostly
-# one job after another, so two runs keep two cores busy. 1 runs them one by one.
-JOBS = int(os.environ.get("GREENAUDIT_CORPUS_JOBS", "2"))
+# one job after another, so two runs keep two cores busy. Under pytest-xdist the workers
+# run cases side by side already, one each. 1 runs them one by one.
+JOBS = int(os.environ.get("GREENAUDIT_CORPUS_JOBS",
+                          "1" if os.environ.get("PYTEST_XDIST_WORKER") else "2"))
+
+
+class Corpus:
+    """Runs each case when its test asks, with the next JOBS - 1 cases of this process
+    started beside it, every case in its own copy of the built workspace."""
+
+    def __init__(self, built: Path, root: Path, order: list[Path]) -> None:
+        self.built, self.root, self.order = built, root, order
+        self.pool = ThreadPoolExecutor(max_workers=max(1, JOBS))
+        self.runs: dict[Path, Future] = {}
+
+    def run(self, path: Path) -> Run:
+        start = self.order.index(path) if path in self.order else len(self.order)
+        for ahead in [path, *self.order[start + 1:start + max(1, JOBS)]]:
+            if ahead not in self.runs:
+                self.runs[ahead] = self.pool.submit(run_case, ahead, self.built, self.root)
+        return self.runs.pop(path).result()
 
 
 @pytest.fixture(scope="session")
-def corpus_runs(request, built_workspace: Path, tmp_path_factory) -> dict[Path, Run]:
-    """Every selected case, run once per session (JOBS at a time)."""
-    selected = [item.callspec.params["path"] for item in request.session.items
-                if item.originalname == "test_bad_input"]
-    root = tmp_path_factory.mktemp("corpus")
-    with ThreadPoolExecutor(max_workers=max(1, JOBS)) as pool:
-        runs = pool.map(lambda path: run_case(path, built_workspace, root), selected)
-        return dict(zip(selected, runs))
+def corpus(request, built_workspace: Path, tmp_path_factory) -> Iterator[Corpus]:
+    """The cases this process runs, in the order it runs them."""
+    order = [item.callspec.params["path"] for item in request.session.items
+             if item.originalname == "test_bad_input"]
+    runner = Corpus(built_workspace, tmp_path_factory.mktemp("corpus"), order)
+    yield runner
+    runner.pool.shutdown(cancel_futures=True)
 
 
 @pytest.mark.slow
 @pytest.mark.bad_inputs
 @pytest.mark.parametrize("path", CASES, ids=[p.stem for p in CASES])
-def test_bad_input(path: Path, corpus_runs: dict[Path, Run]) -> None:
-    run = corpus_runs[path]
+def test_bad_input(path: Path, corpus: Corpus) -> None:
+    run = corpus.run(path)
     case, workdir, output = run.case, run.workdir, run.output
     lines = output.splitlines()
     context = (f"{case.name}: {case.description} ({run.seconds:.0f} s)\n"

@@ -89,7 +89,7 @@ def test_the_module_runs_the_entry_point(tmp_path):
 
 
 def test_build_db_logs_a_summary_and_the_checks_that_did_not_pass(
-        tmp_path, repo_root, monkeypatch, caplog):
+        tmp_path, seed_workspace, monkeypatch, caplog):
     import greenaudit.database.build as database
 
     checks = [Check("rule.fine", "rule", "error", "pass", "t", 1, 0, "holds"),
@@ -97,7 +97,7 @@ def test_build_db_logs_a_summary_and_the_checks_that_did_not_pass(
               Check("range.odd", "plausibility", "warning", "fail", "t", 4, 1, "one outlier")]
     monkeypatch.setattr(database, "build_database", lambda *args, **kwargs: checks)
     with caplog.at_level(logging.DEBUG, logger="greenaudit"):
-        assert cli.main(["build-db", "--workspace", str(repo_root),
+        assert cli.main(["build-db", "--workspace", str(seed_workspace),
                          "--out", str(tmp_path / "db.duckdb"), "--transcriptions", "t",
                          "--observations", "o", "--checks", "c", "--findings", "f",
                          "--coverage", "v"]) == 0

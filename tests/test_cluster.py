@@ -8,9 +8,8 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from workflow_support import copy_inputs
+from workflow_support import SEED_AUDIT, copy_inputs
 
-REPO = Path(__file__).resolve().parents[1]
 COPIED = ("Snakefile", "config", "workflow", "raw", "schemas", "profiles")
 
 pytestmark = pytest.mark.slow
@@ -29,11 +28,11 @@ def test_cluster_run_publishes_the_committed_tables(tmp_path: Path) -> None:
         cwd=workdir, capture_output=True, text=True, timeout=900,
         env={**os.environ, "GREENAUDIT_SUBMIT_LOG": str(submissions)})
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    published = sorted(p.name for p in (REPO / "results" / "audit").iterdir() if p.is_file()
+    published = sorted(p.name for p in SEED_AUDIT.iterdir() if p.is_file()
                        and p.name != "CHANGES.md")
     for name in published:
         assert (workdir / "results" / "audit" / name).read_bytes() == \
-            (REPO / "results" / "audit" / name).read_bytes(), name
+            (SEED_AUDIT / name).read_bytes(), name
     # Every job was submitted as a job script and ran as its own process.
     jobs = submissions.read_text().splitlines()
     rules = {"stage_shard", "build_database", "validate_pandera", "validate_gx",

@@ -29,9 +29,9 @@ def _export(db: Path, out: Path, cache: Path | None) -> dict[str, bytes]:
 
 
 @pytest.fixture
-def db(built_workspace: Path, tmp_path: Path) -> Path:
+def db(seed_database: Path, tmp_path: Path) -> Path:
     copy = tmp_path / "greenaudit.duckdb"
-    shutil.copyfile(built_workspace / "results" / "greenaudit.duckdb", copy)
+    shutil.copyfile(seed_database, copy)
     return copy
 
 

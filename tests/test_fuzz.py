@@ -18,6 +18,7 @@ import pytest
 import yaml
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
+from workflow_support import REPO, SEEDS
 
 from greenaudit.workspace.catalog import check_breakdown, check_period, load_catalog, load_discrepancies
 from greenaudit.errors import GreenauditError, QuantityError
@@ -29,7 +30,6 @@ from greenaudit.stage.source import stage_source
 from greenaudit.text.units import UnitSystem
 from greenaudit.workflow import config_problem
 
-REPO = Path(__file__).resolve().parents[1]
 FUZZ = settings(max_examples=200, deadline=None,
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 SLOW_FUZZ = settings(FUZZ, max_examples=60)
@@ -99,7 +99,7 @@ def workspace(tmp_path_factory) -> Path:
     """The real sources, manifest and schemas; each example writes one table."""
     root = tmp_path_factory.mktemp("fuzz")
     for name in ("raw", "schemas"):
-        shutil.copytree(REPO / name, root / name)
+        shutil.copytree(SEEDS / name, root / name)
     return root
 
 
@@ -182,7 +182,7 @@ def _own_errors_only(call) -> None:
 @pytest.fixture(scope="module")
 def schemas(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("schemas")
-    shutil.copytree(REPO / "schemas", root, dirs_exist_ok=True)
+    shutil.copytree(SEEDS / "schemas", root, dirs_exist_ok=True)
     return root
 
 
@@ -201,7 +201,7 @@ def yaml_text_under(top: str):
 @given(data=st.data())
 def test_schema_files_with_any_text_give_located_errors(schemas, name, top, data):
     text = data.draw(yaml_text_under(top), label=name)
-    original = (REPO / "schemas" / name).read_bytes()
+    original = (SEEDS / "schemas" / name).read_bytes()
     (schemas / name).write_text(text, encoding="utf-8")
     try:
         def load_all():

@@ -39,9 +39,9 @@ def _validate(db: Path, out: Path, cache: Path | None) -> tuple[str, list]:
 
 
 @pytest.fixture
-def broken_db(built_workspace: Path, tmp_path: Path) -> Path:
+def broken_db(seed_database: Path, tmp_path: Path) -> Path:
     db = tmp_path / "greenaudit.duckdb"
-    shutil.copyfile(built_workspace / "results" / "greenaudit.duckdb", db)
+    shutil.copyfile(seed_database, db)
     con = duckdb.connect(str(db))
     for statement in BREAKAGES:
         con.execute(statement)

@@ -6,6 +6,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from workflow_support import SEEDS
 
 from greenaudit.errors import InputError
 from greenaudit.workflow import (
@@ -79,12 +80,12 @@ def test_exit_on_input_error_prints_one_line(capsys):
 
 @pytest.fixture
 def workspace(tmp_path) -> Path:
-    shutil.copytree(REPO / "raw", tmp_path / "raw")
+    shutil.copytree(SEEDS / "raw", tmp_path / "raw")
     return tmp_path
 
 
 def test_listed_sources(workspace):
-    assert listed_sources(workspace) == sorted(p.stem for p in (REPO / "raw/sources").glob("*.txt"))
+    assert listed_sources(workspace) == sorted(p.stem for p in (SEEDS / "raw/sources").glob("*.txt"))
 
 
 def test_missing_document_names_its_manifest_row(workspace):

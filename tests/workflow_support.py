@@ -2,18 +2,28 @@
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import os
 import shutil
 import signal
 import subprocess
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 from greenaudit.audit.publish import AUDIT_FILES
 
 REPO = Path(__file__).resolve().parents[1]
+# The seed corpus frozen for the tests (tests/data/seeds/README.md): its inputs and the
+# tables it publishes. Tests that assert facts of the seeds read them here, so that a
+# source added to the live raw/ breaks none of them; the live corpus is checked by the
+# workflow's own checks (CI rebuilds it and diffs results/audit/).
+SEEDS = REPO / "tests" / "data" / "seeds"
+SEED_AUDIT = SEEDS / "results" / "audit"
+# What a seed workspace takes from the frozen corpus; the rest (Snakefile, workflow/,
+# profiles/) is the live repository's, which is what the tests exercise.
+CORPUS = ("config", "raw", "schemas")
 # What a fresh clone holds that the workflow reads (results/audit/ is committed too).
 COPIED = ("Snakefile", "config", "workflow", "raw", "schemas")
 # The files the workflow publishes, and what results/audit/ holds in a clone (the
@@ -25,10 +35,11 @@ TRACEBACK = "Traceback (most recent call last)"
 
 
 def copy_inputs(dest: Path, names: tuple[str, ...] = COPIED) -> Path:
-    """A copy of what the workflow reads (no results/): a workspace to build from scratch."""
+    """A seed workspace to build from scratch (no results/): the live workflow files with
+    the frozen seed corpus."""
     dest.mkdir(parents=True, exist_ok=True)
     for name in names:
-        source = REPO / name
+        source = (SEEDS if name in CORPUS else REPO) / name
         if source.is_dir():
             shutil.copytree(source, dest / name)
         else:
@@ -37,9 +48,9 @@ def copy_inputs(dest: Path, names: tuple[str, ...] = COPIED) -> Path:
 
 
 def fresh_clone(dest: Path) -> Path:
-    """The repository as a clone has it: sources, workflow and the committed audit tables."""
+    """A seed workspace as a clone has it: sources, workflow and the published audit tables."""
     copy_inputs(dest)
-    shutil.copytree(REPO / "results" / "audit", dest / "results" / "audit")
+    shutil.copytree(SEED_AUDIT, dest / "results" / "audit")
     return dest
 
 
@@ -108,7 +119,48 @@ def published_files(directory: Path) -> list[str]:
 
 
 def differing_tables(workdir: Path) -> list[str]:
-    """The published tables of `workdir` that are not byte-identical to the committed ones."""
+    """The published tables of `workdir` that are not byte-identical to the seeds' ones."""
     return [name for name in AUDIT
             if (workdir / "results" / "audit" / name).read_bytes()
-            != (REPO / "results" / "audit" / name).read_bytes()]
+            != (SEED_AUDIT / name).read_bytes()]
+
+
+def built_once(root: Path, build: Callable[[Path], None]) -> Path:
+    """`root`/ws, made by `build` once for every process that asks (under a lock on
+    `root`.lock); a failed build is tried again by the next process that asks."""
+    root.parent.mkdir(parents=True, exist_ok=True)
+    workdir, done = root / "ws", root / "done"
+    with open(root.parent / f"{root.name}.lock", "w", encoding="utf-8") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not done.exists():
+            shutil.rmtree(root, ignore_errors=True)
+            root.mkdir()
+            build(workdir)
+            done.touch()
+    return workdir
+
+
+def refresh_seeds() -> int:
+    """Rebuild the frozen seeds in a temporary copy and write the tables they publish
+    into tests/data/seeds/results/audit/ (after a code change that changes them)."""
+    import sys
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        workdir = copy_inputs(Path(tmp) / "ws")
+        result = snakemake(workdir, "--cores", "2")
+        if result.returncode != 0:
+            print((result.stdout + result.stderr)[-3000:], file=sys.stderr)
+            return 1
+        for name in AUDIT:
+            shutil.copyfile(workdir / "results" / "audit" / name, SEED_AUDIT / name)
+    print(f"{SEED_AUDIT.relative_to(REPO)}: {len(AUDIT)} tables written")
+    return 0
+
+
+if __name__ == "__main__":
+    import sys
+
+    if sys.argv[1:] != ["refresh-seeds"]:
+        sys.exit("usage: python tests/workflow_support.py refresh-seeds")
+    sys.exit(refresh_seeds())

@@ -26,8 +26,8 @@ INDICATOR = "equip_mfg_share"      # percent, valid [0, 100]
 # The real manifest rows and catalog entry, restricted to what these tests use: inserting
 # the whole catalog row by row would dominate the run time.
 @pytest.fixture(scope="module")
-def sources(repo_root):
-    manifest = load_manifest(repo_root)
+def sources(seed_workspace):
+    manifest = load_manifest(seed_workspace)
     return {sid: manifest[sid] for sid in (A, B, C)}
 
 

@@ -16,13 +16,11 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from workflow_support import copy_inputs
+from workflow_support import copy_workspace
 
 from greenaudit.workspace.manifest import load_manifest
 from greenaudit.text.normalise import normalise
 
-REPO = Path(__file__).resolve().parents[2]
-COPIED = ("Snakefile", "config", "workflow", "raw", "schemas")
 REPORT = Path("results/report/index.html")
 INJECTED = "<script>alert(1)</script>"
 CJK_FONT = re.compile(r"CJK|Han|Hei|Song|Ming|Kai|YaHei|PingFang|WenQuanYi|Fallback|Noto Sans [ST]C")
@@ -57,10 +55,6 @@ def chromium():
         browser.close()
 
 
-def _workspace(tmp: Path) -> Path:
-    return copy_inputs(tmp, COPIED)
-
-
 def _run(workdir: Path) -> subprocess.CompletedProcess:
     return subprocess.run(["snakemake", "--cores", "2", "--quiet", "all"], cwd=workdir,
                           capture_output=True, text=True, timeout=900)
@@ -71,12 +65,10 @@ def _rows(path: Path) -> list[dict]:
         return list(csv.DictReader(handle))
 
 
-@pytest.fixture(scope="module")
-def built(tmp_path_factory) -> Path:
-    workdir = _workspace(tmp_path_factory.mktemp("report-seeds"))
-    result = _run(workdir)
-    assert result.returncode == 0, result.stderr[-3000:]
-    return workdir
+@pytest.fixture()
+def built(built_workspace: Path) -> Path:
+    """The seeds built once for the run (conftest.py); tests only read it."""
+    return built_workspace
 
 
 class Opened:
@@ -204,6 +196,8 @@ def test_evidence_link_lands_on_the_quote(report) -> None:
         target = page.locator(href)
         box = target.bounding_box()
         assert box is not None and 0 <= box["y"] <= page.viewport_size["height"]
+        # The page marks the quote on its hashchange event, which follows the click.
+        page.locator(f'mark.current[data-q~="{href[1:]}"]').first.wait_for()
         current = "".join(page.locator("mark.current").all_text_contents())
         row_data = next(o for o in observations if (o["source_id"], o["row_number"]) == (source_id, row))
         assert current == normalise(row_data["quote"], sources[source_id].cleaning).text
@@ -234,10 +228,9 @@ def test_chinese_quotes_render_with_a_cjk_font(report) -> None:
 
 
 @pytest.mark.browser
-def test_screenshot_and_charts_are_not_blank(report) -> None:
-    built = report.workdir
+def test_screenshot_and_charts_are_not_blank(report, tmp_path: Path) -> None:
     page = report.page
-    shot = built / "results" / "report" / "screenshot.png"
+    shot = tmp_path / "screenshot.png"
     page.screenshot(path=str(shot))
     assert _variance(shot.read_bytes()) > 100
     for name in ("matrix", "series", "checks"):
@@ -248,19 +241,21 @@ def test_screenshot_and_charts_are_not_blank(report) -> None:
         assert _variance(figure.screenshot()) > 100, f"chart {name} is blank"
 
 
-def test_snakemake_report_succeeds(built: Path) -> None:
+def test_snakemake_report_succeeds(built: Path, tmp_path: Path) -> None:
+    # The report reads Snakemake's records of the run (.snakemake/): copied too.
+    workdir = tmp_path / "ws"
+    shutil.copytree(built, workdir, symlinks=True)
     result = subprocess.run(["snakemake", "--report", "results/report/snakemake.html"],
-                            cwd=built, capture_output=True, text=True, timeout=300)
+                            cwd=workdir, capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr[-3000:]
-    html = (built / "results" / "report" / "snakemake.html").read_text(encoding="utf-8")
+    html = (workdir / "results" / "report" / "snakemake.html").read_text(encoding="utf-8")
     assert "matrix.svg" in html and "index.html" in html
 
 
 @pytest.mark.browser
 def test_script_in_a_quote_renders_as_text_and_runs_nothing(chromium, built: Path,
                                                             tmp_path: Path) -> None:
-    workdir = tmp_path / "ws"
-    shutil.copytree(built, workdir, ignore=shutil.ignore_patterns(".snakemake"))
+    workdir = copy_workspace(built, tmp_path / "ws")
     source_id = "000_451eeb3f8d9b8ea0"
     source = workdir / "raw" / "sources" / f"{source_id}.txt"
     table = workdir / "raw" / "tables" / f"{source_id}.csv"

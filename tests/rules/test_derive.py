@@ -10,6 +10,7 @@ from pathlib import Path
 import duckdb
 import pytest
 import yaml
+from workflow_support import SEEDS
 
 from greenaudit.workspace.catalog import load_catalog
 from greenaudit.rules.derive import (apply_rules, evaluate_rules, input_signature,
@@ -24,9 +25,8 @@ from greenaudit.rules.load import load_rules
 from greenaudit.stage.source import stage_source
 
 D = Decimal
-REPO = Path(__file__).resolve().parents[2]
 SEED_RULE_IDS = [r["id"] for r in yaml.safe_load(
-    (REPO / "schemas" / "rules.yaml").read_text(encoding="utf-8"))["rules"]]
+    (SEEDS / "schemas" / "rules.yaml").read_text(encoding="utf-8"))["rules"]]
 # How far a perturbed input moves: multiples of its stated value.
 FACTORS = (D("0.95"), D("1.05"), D("0.9"), D("1.1"), D("0.75"), D("1.25"), D("0.5"), D(2),
            D("0.1"), D(10))
@@ -48,8 +48,8 @@ def seed_rules(schemas_dir, catalog, units):
 
 
 @pytest.fixture(scope="module")
-def seed_observations(repo_root):
-    return [o for sid in source_ids(repo_root) for o in stage_source(repo_root, sid).observations]
+def seed_observations(seed_workspace):
+    return [o for sid in source_ids(seed_workspace) for o in stage_source(seed_workspace, sid).observations]
 
 
 @pytest.fixture(scope="module")
@@ -319,7 +319,7 @@ def test_derived_value_outside_its_ranges(tmp_path, rules_from, catalog, units):
 
 # ------------------------------------------------- rules inside the database build
 
-def _build(tmp_path: Path, repo_root: Path, seed_observations: list[dict], catalog, units,
+def _build(tmp_path: Path, seed_workspace: Path, seed_observations: list[dict], catalog, units,
            rules) -> tuple[Path, list]:
     from greenaudit.database.build import build_database
     from greenaudit.workspace.manifest import load_manifest
@@ -333,7 +333,7 @@ def _build(tmp_path: Path, repo_root: Path, seed_observations: list[dict], catal
     write_table([], CHECKS, paths["checks"])
     write_table([], FINDINGS, paths["findings"])
     out = tmp_path / "results" / "greenaudit.duckdb"
-    checks = build_database(out, load_manifest(repo_root), catalog, [],
+    checks = build_database(out, load_manifest(seed_workspace), catalog, [],
                             [paths["transcriptions"]], [paths["observations"]],
                             [paths["checks"]], [paths["findings"]], [], rules, units)
     return out, checks
@@ -349,10 +349,10 @@ def _derived_rows(path: Path) -> list[tuple]:
 
 
 def test_build_evaluates_rules_given_as_a_loader_like_a_list(
-        tmp_path, repo_root, schemas_dir, seed_observations, seed_rules, catalog, units):
-    listed, listed_checks = _build(tmp_path / "list", repo_root, seed_observations, catalog,
+        tmp_path, seed_workspace, schemas_dir, seed_observations, seed_rules, catalog, units):
+    listed, listed_checks = _build(tmp_path / "list", seed_workspace, seed_observations, catalog,
                                    units, list(seed_rules.values()))
-    loaded, loaded_checks = _build(tmp_path / "loader", repo_root, seed_observations, catalog,
+    loaded, loaded_checks = _build(tmp_path / "loader", seed_workspace, seed_observations, catalog,
                                    units, lambda: load_rules(schemas_dir, catalog, units))
     assert loaded_checks == listed_checks
     derived = _derived_rows(loaded)
@@ -362,13 +362,13 @@ def test_build_evaluates_rules_given_as_a_loader_like_a_list(
         f"derived:{r.rule_id}" for r in seed_rules.values() if r.derive}
 
 
-def test_a_rule_error_during_the_build_leaves_no_database(tmp_path, repo_root,
+def test_a_rule_error_during_the_build_leaves_no_database(tmp_path, seed_workspace,
                                                           seed_observations, catalog, units):
     from greenaudit.rules.load import RuleError
 
     (tmp_path / "rules.yaml").write_text("rules:\n  - id: Bad Id\n", encoding="utf-8")
     with pytest.raises(RuleError) as failure:
-        _build(tmp_path, repo_root, seed_observations, catalog, units,
+        _build(tmp_path, seed_workspace, seed_observations, catalog, units,
                lambda: load_rules(tmp_path, catalog, units))
     assert (failure.value.file, failure.value.line) == (str(tmp_path / "rules.yaml"), 2)
     assert sorted(p.name for p in (tmp_path / "results").iterdir()) == []

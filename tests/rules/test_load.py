@@ -224,13 +224,13 @@ def test_file_level_problems(load, tmp_path, catalog, units):
 
 # ---------------------------------------------------------------- plausibility ranges
 
-def test_every_plausible_range_has_a_reason_and_the_slide_value_is_caught(catalog, repo_root):
+def test_every_plausible_range_has_a_reason_and_the_slide_value_is_caught(catalog, seed_workspace):
     ranged = [i for i in catalog.values()
               if i.plausible_low is not None or i.plausible_high is not None]
     assert len(ranged) >= 80
     assert all(len(i.plausible_reason.split()) >= 5 for i in ranged), [
         i.indicator_id for i in ranged if len(i.plausible_reason.split()) < 5]
-    staged = stage_source(repo_root, "004_2e0697a374659b7e")
+    staged = stage_source(seed_workspace, "004_2e0697a374659b7e")
     flagged = [(o["indicator_id"], o["breakdown"], o["quantity"]) for o in staged.observations
                if "implausible" in o["flags"].split(";")]
     assert flagged == [("residential_electricity_per_capita", "country=us", "380千瓦时")]
@@ -238,12 +238,12 @@ def test_every_plausible_range_has_a_reason_and_the_slide_value_is_caught(catalo
     assert (check.kind, check.severity, check.status) == ("plausibility", "warning", "fail")
 
 
-def test_build_db_reports_a_bad_rule_as_one_located_line(tmp_path, repo_root, capsys):
+def test_build_db_reports_a_bad_rule_as_one_located_line(tmp_path, seed_workspace, capsys):
     from greenaudit.cli import main
 
-    shutil.copytree(repo_root / "schemas", tmp_path / "schemas")
+    shutil.copytree(seed_workspace / "schemas", tmp_path / "schemas")
     (tmp_path / "raw").mkdir()
-    shutil.copy2(repo_root / "raw" / "sources.csv", tmp_path / "raw" / "sources.csv")
+    shutil.copy2(seed_workspace / "raw" / "sources.csv", tmp_path / "raw" / "sources.csv")
     rules = tmp_path / "schemas" / "rules.yaml"
     text = rules.read_text(encoding="utf-8")
     rules.write_text(text.replace("hi_tech_mfg_share@2022 - hi_tech_mfg_share_change",

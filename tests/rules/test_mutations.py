@@ -27,22 +27,22 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
+from workflow_support import SEEDS
 
 from greenaudit.text.normalise import normalise
 from greenaudit.stage.source import StageContext, all_findings, stage_source
 
-REPO = Path(__file__).resolve().parents[2]
 ARABIC = "0123456789"
 FULL_WIDTH = "０１２３４５６７８９"
 CHINESE = "〇一二两三四五六七八九十百千万亿"
 
 
 def _table(source_id: str) -> list[list[str]]:
-    text = (REPO / "raw" / "tables" / f"{source_id}.csv").read_text(encoding="utf-8")
+    text = (SEEDS / "raw" / "tables" / f"{source_id}.csv").read_text(encoding="utf-8")
     return list(csv.reader(io.StringIO(text)))
 
 
-SOURCES = sorted(p.stem for p in (REPO / "raw" / "tables").glob("*.csv"))
+SOURCES = sorted(p.stem for p in (SEEDS / "raw" / "tables").glob("*.csv"))
 TABLES = {sid: _table(sid) for sid in SOURCES}
 # (source_id, index of the row in its table, line of the row in the file)
 ROWS = [(sid, i, i + 1) for sid in SOURCES for i in range(1, len(TABLES[sid]))]
@@ -53,12 +53,12 @@ class Workspace:
 
     def __init__(self, root: Path) -> None:
         for name in ("raw", "schemas"):
-            shutil.copytree(REPO / name, root / name)
+            shutil.copytree(SEEDS / name, root / name)
         self.root = root
         self.context = StageContext.load(root)
         self.alphabet = {}
         for sid in SOURCES:
-            text = (REPO / self.context.manifest[sid].file).read_text(encoding="utf-8")
+            text = (SEEDS / self.context.manifest[sid].file).read_text(encoding="utf-8")
             self.alphabet[sid] = sorted(set(text) - {ch for ch in text if ch.isspace()})
 
     def cleaning(self, sid: str):
@@ -75,7 +75,7 @@ class Workspace:
         try:
             staged = stage_source(self.root, sid, context=self.context)
         finally:
-            shutil.copyfile(REPO / "raw" / "tables" / f"{sid}.csv", path)
+            shutil.copyfile(SEEDS / "raw" / "tables" / f"{sid}.csv", path)
         return [f for f in all_findings(staged) if f["severity"] == "error"]
 
     def assert_named(self, sid: str, index: int, line: int, column: str, value: str) -> None:

@@ -155,9 +155,9 @@ def test_read_ignored(tmp_path):
 # ------------------------------------------------------------------ the seeds
 
 @pytest.fixture(scope="module")
-def seeds(repo_root):
-    context = StageContext.load(repo_root)
-    return {sid: stage_source(repo_root, sid, context=context) for sid in sorted(context.manifest)}
+def seeds(seed_workspace):
+    context = StageContext.load(seed_workspace)
+    return {sid: stage_source(seed_workspace, sid, context=context) for sid in sorted(context.manifest)}
 
 
 def test_seeds_have_no_missing_mention(seeds):
@@ -169,20 +169,20 @@ def test_seeds_have_no_missing_mention(seeds):
         assert {r.status for r in staged.coverage.rows} <= {"transcribed", "ignored"}
 
 
-def test_every_ignored_mention_and_row_of_the_seeds_has_a_reason(seeds, repo_root):
-    rows = read_ignored(repo_root)
+def test_every_ignored_mention_and_row_of_the_seeds_has_a_reason(seeds, seed_workspace):
+    rows = read_ignored(seed_workspace)
     assert rows and all(row.reason.strip() for row in rows)
     for staged in seeds.values():
         for row in staged.coverage.rows:
             assert row.reason.strip(), row
-    sources = load_manifest(repo_root)
-    check = next(c for c in workspace_checks(repo_root, sources)
+    sources = load_manifest(seed_workspace)
+    check = next(c for c in workspace_checks(seed_workspace, sources)
                  if c.check_id == "coverage.ignored_sources")
     assert check.status == "pass" and check.n_items == len(rows)
 
 
-def test_every_seed_mention_slices_back_from_the_original(seeds, repo_root):
-    sources = load_manifest(repo_root)
+def test_every_seed_mention_slices_back_from_the_original(seeds, seed_workspace):
+    sources = load_manifest(seed_workspace)
     for sid, staged in seeds.items():
         cleaning = sources[sid].cleaning
         for row in staged.coverage.rows:

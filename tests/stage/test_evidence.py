@@ -18,13 +18,13 @@ def prove(raw: str, quote: str, quantity: str, cleaning: Cleaning = PLAIN):
 
 
 @pytest.fixture(scope="module")
-def manifest(repo_root):
-    return load_manifest(repo_root)
+def manifest(seed_workspace):
+    return load_manifest(seed_workspace)
 
 
-def real_source(repo_root, manifest, source_id):
+def real_source(seed_workspace, manifest, source_id):
     source = manifest[source_id]
-    text = (repo_root / source.file).read_text(encoding="utf-8")
+    text = (seed_workspace / source.file).read_text(encoding="utf-8")
     return source, text, normalise(text, source.cleaning)
 
 
@@ -47,8 +47,8 @@ def test_verified_through_full_width_forms_and_line_breaks():
     assert raw[e.quantity_start:e.quantity_end] == "１５．５％"
 
 
-def test_verified_across_an_injected_string_in_the_real_source(repo_root, manifest):
-    source, text, n = real_source(repo_root, manifest, "001_b7300798bfbf6ce6")
+def test_verified_across_an_injected_string_in_the_real_source(seed_workspace, manifest):
+    source, text, n = real_source(seed_workspace, manifest, "001_b7300798bfbf6ce6")
     e = check_evidence(n, text, "到2030年，绿色工厂产值占制造业总产值比重超过40%", "超过40%",
                        source.cleaning)
     assert e.status == "verified"
@@ -57,8 +57,8 @@ def test_verified_across_an_injected_string_in_the_real_source(repo_root, manife
     assert normalise(text[e.quantity_start:e.quantity_end], source.cleaning).text == "超过40%"
 
 
-def test_verified_in_traditional_script_with_pinyin(repo_root, manifest):
-    source, text, n = real_source(repo_root, manifest, "002_07a3eed86aa5b575")
+def test_verified_in_traditional_script_with_pinyin(seed_workspace, manifest):
+    source, text, n = real_source(seed_workspace, manifest, "002_07a3eed86aa5b575")
     quote = "到2030年,各級綠色工廠產值占制造業總產值比重超過40%"
     e = check_evidence(n, text, quote, "超過40%", source.cleaning)
     assert e.status == "verified"
@@ -163,8 +163,8 @@ def test_value_mismatch_digit_inside_a_longer_integer():
 # ------------------------------------------------------------------ garbled slide labels
 
 @pytest.mark.parametrize("quantity", ["6.29", "6.10"])
-def test_garbled_slide_labels_in_the_real_deck(repo_root, manifest, quantity):
-    source, text, n = real_source(repo_root, manifest, "004_2e0697a374659b7e")
+def test_garbled_slide_labels_in_the_real_deck(seed_workspace, manifest, quantity):
+    source, text, n = real_source(seed_workspace, manifest, "004_2e0697a374659b7e")
     assert "6.296.10" in text
     e = check_evidence(n, text, "2020年 德国 6.296.10 8.05 12.07 12.93", quantity,
                        source.cleaning)
@@ -175,8 +175,8 @@ def test_garbled_slide_labels_in_the_real_deck(repo_root, manifest, quantity):
     assert e.quantity_start == label + {"6.29": 0, "6.10": 4}[quantity]
 
 
-def test_a_clean_label_next_to_garbled_ones_has_no_flag(repo_root, manifest):
-    source, text, n = real_source(repo_root, manifest, "004_2e0697a374659b7e")
+def test_a_clean_label_next_to_garbled_ones_has_no_flag(seed_workspace, manifest):
+    source, text, n = real_source(seed_workspace, manifest, "004_2e0697a374659b7e")
     e = check_evidence(n, text, "6.296.10 8.05 12.07", "8.05", source.cleaning)
     assert e.status == "verified"
     assert e.flags == ()
@@ -231,11 +231,11 @@ def test_a_substring_of_the_source_is_always_found(raw, data):
 # ------------------------------------------------------------------ offsets, all seeds
 
 @pytest.fixture(scope="module")
-def seed_observations(repo_root):
+def seed_observations(seed_workspace):
     from greenaudit.stage.source import StageContext, stage_source
 
-    context = StageContext.load(repo_root)
-    return [(context.manifest[sid], stage_source(repo_root, sid, context=context))
+    context = StageContext.load(seed_workspace)
+    return [(context.manifest[sid], stage_source(seed_workspace, sid, context=context))
             for sid in sorted(context.manifest)]
 
 

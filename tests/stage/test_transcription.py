@@ -62,9 +62,9 @@ def repin(workspace: Path, source_id: str) -> None:
 
 
 @pytest.fixture(scope="module")
-def seeds(repo_root):
-    context = StageContext.load(repo_root)
-    return {sid: stage_source(repo_root, sid, context=context) for sid in sorted(context.manifest)}
+def seeds(seed_workspace):
+    context = StageContext.load(seed_workspace)
+    return {sid: stage_source(seed_workspace, sid, context=context) for sid in sorted(context.manifest)}
 
 
 # ------------------------------------------------------------------ context qualifiers
@@ -281,14 +281,14 @@ def test_a_quantity_stated_twice_in_its_quote_needs_its_occurrence(workspace_cop
                      rf"expected the occurrence the row means in the quantity_occurrence", message)
 
 
-def test_a_too_long_quote_fails_with_its_length_and_the_limit(repo_root):
+def test_a_too_long_quote_fails_with_its_length_and_the_limit(seed_workspace):
     settings = Settings(max_quote_chars=60)
-    messages = errors(repo_root, S004, settings)
+    messages = errors(seed_workspace, S004, settings)
     long_ones = [m for m in messages if "quote_too_long" in m]
     assert long_ones and all(re.match(rf"raw/tables/{S004}.csv:\d+:4 \(quote\): quote_too_long; "
                                       rf"the quote is \d+ characters long, expected at most 60 ",
                                       m) for m in long_ones)
-    assert not [m for m in errors(repo_root, S004) if "quote_too_long" in m]
+    assert not [m for m in errors(seed_workspace, S004) if "quote_too_long" in m]
 
 
 def test_cells_are_located_by_the_tables_own_header(workspace_copy):
@@ -302,7 +302,7 @@ def test_cells_are_located_by_the_tables_own_header(workspace_copy):
                for m in errors(workspace_copy, S001))
 
 
-def test_the_declared_columns_are_the_documented_ones(repo_root):
-    guide = (repo_root / "raw" / "TRANSCRIBING.md").read_text(encoding="utf-8")
+def test_the_declared_columns_are_the_documented_ones(seed_workspace):
+    guide = (Path(__file__).resolve().parents[2] / "raw" / "TRANSCRIBING.md").read_text(encoding="utf-8")
     for column in TABLE_COLUMNS + TABLE_OPTIONAL:
         assert f"| `{column}` |" in guide, column

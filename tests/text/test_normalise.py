@@ -26,9 +26,9 @@ def original_of(raw: str, cleaning: Cleaning, needle: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def hant_source(repo_root):
-    source = load_manifest(repo_root)[HANT_SOURCE]
-    text = (repo_root / source.file).read_text(encoding="utf-8")
+def hant_source(seed_workspace):
+    source = load_manifest(seed_workspace)[HANT_SOURCE]
+    text = (seed_workspace / source.file).read_text(encoding="utf-8")
     return source, text
 
 
@@ -64,9 +64,9 @@ def test_injected_string_is_kept_when_not_declared():
     assert "超过40%" not in normalise(raw).text
 
 
-def test_real_manifest_declares_the_injected_string(repo_root):
-    source = load_manifest(repo_root)["001_b7300798bfbf6ce6"]
-    raw = (repo_root / source.file).read_text(encoding="utf-8")
+def test_real_manifest_declares_the_injected_string(seed_workspace):
+    source = load_manifest(seed_workspace)["001_b7300798bfbf6ce6"]
+    raw = (seed_workspace / source.file).read_text(encoding="utf-8")
     n = normalise(raw, source.cleaning)
     assert AD in raw
     assert AD not in n.text

@@ -24,8 +24,8 @@ PEERS = ("cn2an", "WeTextProcessing", "JioNLP", "chinese2digits")
 
 
 @pytest.fixture(scope="module")
-def reader(repo_root) -> Reader:
-    return Reader.load(repo_root, {})
+def reader(seed_workspace) -> Reader:
+    return Reader.load(seed_workspace, {})
 
 
 def _high_end(reader: Reader, text: str) -> Decimal | None:

@@ -15,8 +15,8 @@ D = Decimal
 
 
 @pytest.fixture(scope="module")
-def reader(repo_root) -> Reader:
-    return Reader.load(repo_root, {})
+def reader(seed_workspace) -> Reader:
+    return Reader.load(seed_workspace, {})
 
 
 def reading(reader: Reader, text: str) -> tuple:

@@ -18,8 +18,8 @@ QUOTES = (
 
 
 @pytest.fixture()
-def audit_dir(repo_root):
-    return repo_root / "results" / "audit"
+def audit_dir(seed_workspace):
+    return seed_workspace / "results" / "audit"
 
 
 def record(audit_dir, *args) -> str:

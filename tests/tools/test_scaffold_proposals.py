@@ -164,11 +164,11 @@ def test_a_blank_line_inside_a_word_is_not_a_boundary(tools):
         "renewable_share_new_capacity"
 
 
-def test_every_seed_quote_starts_and_ends_at_a_boundary(repo_root, tools):
-    context = StageContext.load(repo_root)
+def test_every_seed_quote_starts_and_ends_at_a_boundary(seed_workspace, tools):
+    context = StageContext.load(seed_workspace)
     checked = 0
     for sid in SEEDS:
-        original = (repo_root / "raw" / "sources" / f"{sid}.txt").read_text(encoding="utf-8")
+        original = (seed_workspace / "raw" / "sources" / f"{sid}.txt").read_text(encoding="utf-8")
         doc, proposals, _ = hidden_proposals(context, tools, sid, original)
         for p in proposals:
             quote = normalise(p.quote, doc.source.cleaning).text
@@ -332,17 +332,17 @@ def test_aliases_and_breakdown_keys_are_validated(workspace_copy, units):
 # ------------------------------------------------------- leave one source out
 
 @pytest.fixture()
-def seed_workspace(tmp_path, repo_root):
+def seeds_alone(tmp_path, seed_workspace):
     """The five seed sources alone: their texts, tables and rows of raw/ignored.csv."""
-    shutil.copytree(repo_root / "schemas", tmp_path / "schemas")
+    shutil.copytree(seed_workspace / "schemas", tmp_path / "schemas")
     for folder in ("sources", "tables"):
         (tmp_path / "raw" / folder).mkdir(parents=True)
     for sid in SEEDS:
         for folder, ext in (("sources", "txt"), ("tables", "csv")):
-            shutil.copy(repo_root / "raw" / folder / f"{sid}.{ext}",
+            shutil.copy(seed_workspace / "raw" / folder / f"{sid}.{ext}",
                         tmp_path / "raw" / folder / f"{sid}.{ext}")
     for name in ("sources.csv", "ignored.csv"):
-        rows = list(csv.reader(io.StringIO((repo_root / "raw" / name).read_text(encoding="utf-8"))))
+        rows = list(csv.reader(io.StringIO((seed_workspace / "raw" / name).read_text(encoding="utf-8"))))
         buffer = io.StringIO()
         csv.writer(buffer, lineterminator="\n").writerows(
             [rows[0]] + [r for r in rows[1:] if r and r[0] in SEEDS])
@@ -350,8 +350,8 @@ def seed_workspace(tmp_path, repo_root):
     return tmp_path
 
 
-def test_evaluate_meets_the_targets_on_the_seeds(seed_workspace):
-    scores = evaluate(seed_workspace)
+def test_evaluate_meets_the_targets_on_the_seeds(seeds_alone):
+    scores = evaluate(seeds_alone)
     assert [s.source_id for s in scores] == [*SEEDS, "total"]
     total = scores[-1]
     assert total.figures == 174
@@ -364,31 +364,31 @@ def test_evaluate_meets_the_targets_on_the_seeds(seed_workspace):
     assert total.set_aside_figures == 0         # no committed figure was set aside
 
 
-def test_cli_evaluate(seed_workspace, capsys):
-    assert main(["scaffold", "--evaluate", "--workspace", str(seed_workspace)]) == 0
+def test_cli_evaluate(seeds_alone, capsys):
+    assert main(["scaffold", "--evaluate", "--workspace", str(seeds_alone)]) == 0
     out = capsys.readouterr().out
     assert all(sid in out for sid in SEEDS)
     assert out.splitlines()[-1].endswith(": met")
-    assert main(["scaffold", "--workspace", str(seed_workspace)]) == 2
+    assert main(["scaffold", "--workspace", str(seeds_alone)]) == 2
     assert "scaffold needs a source_id" in capsys.readouterr().err
 
 
-def test_a_hidden_source_is_proposed_without_its_own_rows(seed_workspace, repo_root):
+def test_a_hidden_source_is_proposed_without_its_own_rows(seeds_alone, seed_workspace):
     """Its table and its rows of raw/ignored.csv do not inform its proposals."""
     sid = SEEDS[0]
-    original = (repo_root / "raw" / "sources" / f"{sid}.txt").read_text(encoding="utf-8")
+    original = (seed_workspace / "raw" / "sources" / f"{sid}.txt").read_text(encoding="utf-8")
 
     def proposals():
-        context = StageContext.load(seed_workspace)
+        context = StageContext.load(seeds_alone)
         _, found, set_aside = hidden_proposals(context, Tools.load(context), sid, original)
         return ([(p.start, p.indicator_id, p.period.period, p.breakdown, p.quote) for p in found],
                 [(s.mention.start, s.reason) for s in set_aside])
 
     before = proposals()
-    table = seed_workspace / "raw" / "tables" / f"{sid}.csv"
+    table = seeds_alone / "raw" / "tables" / f"{sid}.csv"
     header = table.read_text(encoding="utf-8").splitlines()[0]
     table.write_text(header + "\n", encoding="utf-8")
-    ignored = seed_workspace / "raw" / "ignored.csv"
+    ignored = seeds_alone / "raw" / "ignored.csv"
     kept = [line for line in ignored.read_text(encoding="utf-8").splitlines()
             if not line.startswith(sid)]
     ignored.write_text("\n".join(kept) + "\n", encoding="utf-8")
