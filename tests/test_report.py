@@ -5,10 +5,13 @@ from __future__ import annotations
 import csv
 import json
 import re
+from decimal import Decimal
 from html import unescape
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from greenaudit.errors import InputError
 from greenaudit.normalise import Cleaning
@@ -16,11 +19,19 @@ from greenaudit.report import ReportPaths, build_report
 from greenaudit.report.build import script_hash
 from greenaudit.report.charts import (agreement_matrix, checks_by_kind, time_series,
                                       time_series_keys)
-from greenaudit.report.data import read_tables, source_of_path
+from greenaudit.report.inputs import read_tables, source_of_path
 from greenaudit.report.model import interval_text
+from greenaudit.report.numbers import number_text
 from greenaudit.report.sourcetext import Located, find_quantity, highlight, locate, render_text
 
 INJECTED = "<script>alert(1)</script>"
+# Every element the page's template and charts write: a quote's markup never adds one.
+PAGE_TAGS = {"html", "head", "meta", "title", "style", "body", "header", "h1", "h2", "h3", "p",
+             "nav", "a", "main", "section", "div", "dl", "dt", "dd", "span", "small", "ul",
+             "li", "strong", "code", "article", "table", "colgroup", "col", "thead", "tbody",
+             "tr", "th", "td", "button", "figure", "figcaption", "label", "input", "ol",
+             "blockquote", "mark", "wbr", "br", "caption", "time", "footer", "script", "svg", "desc",
+             "defs", "g", "path", "text", "use", "clipPath", "rect"}
 HANS = "s1_hans"
 HANT = "s2_hant"
 
@@ -143,11 +154,17 @@ def make_workspace(root: Path, with_coverage: bool = True) -> ReportPaths:
                        charts=[report / "charts" / f"{n}.svg" for n in ("matrix", "series", "checks")])
 
 
+def page_text(path: Path) -> str:
+    """The page's HTML without <wbr>, the line-break opportunities it puts into long
+    ids and messages (so that an id reads as one string)."""
+    return path.read_text(encoding="utf-8").replace("<wbr>", "")
+
+
 @pytest.fixture(scope="module")
 def built(tmp_path_factory) -> tuple[ReportPaths, str]:
     paths = make_workspace(tmp_path_factory.mktemp("report"))
     build_report(paths)
-    return paths, paths.out.read_text(encoding="utf-8")
+    return paths, page_text(paths.out)
 
 
 # ------------------------------------------------------------- source texts
@@ -221,11 +238,13 @@ def test_headline_counts_come_from_the_tables(built) -> None:
 
 
 def test_all_source_text_is_escaped(built) -> None:
-    _, html = built
+    paths, html = built
     assert html.count("<script") == 1  # the page's own script only
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
     assert "<b>" not in html and "<i>markup</i>" not in html
     assert "标题&lt;b&gt;一&lt;/b&gt;" in html and "&lt;b&gt;-1&lt;/b&gt;" in html
+    raw = paths.out.read_text(encoding="utf-8")
+    assert set(re.findall(r"<(\w+)", raw)) - PAGE_TAGS == set(), "only the page's own elements"
 
 
 def test_page_is_self_contained_and_its_script_is_pinned(built) -> None:
@@ -333,7 +352,8 @@ def test_time_series_draws_a_value_outside_its_clamped_interval() -> None:
                                                                            ("2022", "128"))]
     chart = time_series(rows, [observation("2021", "28", "27.5", "28.5"),
                                observation("2022", "128", "127.5", "100")], ["s1"])
-    assert "<svg" in chart.svg and "a: 2021 28 percent" in chart.description
+    assert "<svg" in chart.svg
+    assert chart.details == ("a: 28 (2021) → 128 (2022) percent; 1 source(s)",)
 
 
 def test_chart_descriptions_state_the_counts() -> None:
@@ -345,12 +365,55 @@ def test_chart_descriptions_state_the_counts() -> None:
     assert "1 indicator-periods" in matrix.description and "conflict 1" in matrix.description
     assert "derived" in matrix.description  # the derived column appears when a rule derived a value
     checks = checks_by_kind([dict(zip(CHECKS[0], c)) for c in CHECKS[1:]])
-    assert "5 checks" in checks.description and "agreement: 1 fail error" in checks.description
+    assert checks.description == "5 checks: 3 pass, 1 fail error, 1 fail warning."
+    assert "agreement: 1 fail error" in checks.details and len(checks.details) == 5
 
 
 def test_interval_text_shows_open_ends() -> None:
-    assert interval_text("", "5") == "[−∞, 5]"
-    assert interval_text("1", "") == "[1, ∞]"
+    assert interval_text("", "5") == "≤ 5"
+    assert interval_text("1", "") == "≥ 1"
+    assert interval_text("", "") == "unbounded"
+    assert interval_text("44.5", "45.5", "45") == "44.5 – 45.5"
+
+
+def test_numbers_read_as_written() -> None:
+    assert number_text("20000000000000") == "20 trillion"
+    assert number_text("22030000000000") == "22.03 trillion"
+    assert number_text("3109000") == "3.109 million"
+    assert number_text("650000") == "650,000"
+    assert number_text("15.50") == "15.5"
+    assert number_text("0.0005") == "0.0005"
+    assert number_text("n/a") == "n/a"
+    assert interval_text("19500000000000", "20500000000000", "20000000000000") == \
+        "19.5 – 20.5 trillion"
+
+
+def test_intervals_are_shown_to_the_precision_of_the_statement() -> None:
+    # A rule's interval: two digits beyond the value's last (3109000: thousands), outward.
+    assert interval_text("3108007.4487895716", "3110194.3039659303", "3109000") == \
+        "3.108 – 3.1102 million"
+    # An exact statement's ends are shown as they are: nothing is rounded away.
+    assert interval_text("15.45", "15.55", "15.5") == "15.45 – 15.55"
+    assert interval_text("285", "315", "300") == "285 – 315"
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.decimals(min_value=-10**12, max_value=10**12, places=6, allow_nan=False),
+       st.decimals(min_value=0, max_value=10**6, places=10, allow_nan=False),
+       st.decimals(min_value=0, max_value=10**6, places=10, allow_nan=False))
+def test_the_interval_shown_contains_the_published_one(value, below, above) -> None:
+    lower, upper = value - below, value + above
+    text = interval_text(format(lower, "f"), format(upper, "f"), format(value, "f"))
+    match = re.fullmatch(r"(\S+)(?: – (\S+))?(?: (million|billion|trillion))?", text)
+    assert match, text
+    factor = {"million": 10**6, "billion": 10**9, "trillion": 10**12}.get(match[3], 1)
+    shown_low = Decimal(match[1].replace(",", "")) * factor
+    shown_high = Decimal((match[2] or match[1]).replace(",", "")) * factor
+    assert shown_low <= lower and shown_high >= upper
+    # ... and wider by less than one step, a hundredth of the value's last stated digit.
+    if value != 0:
+        step = Decimal(1).scaleb(value.normalize().as_tuple().exponent - 2)
+        assert lower - shown_low < step and shown_high - upper < step
 
 
 # ---------------------------------------------------------------- charts side by side

@@ -293,7 +293,7 @@ def _create_reference_tables(con: duckdb.DuckDBPyConnection, sources: dict[str, 
     """The sources, catalog and declared discrepancies, as read from the workspace."""
     con.execute("""CREATE TABLE sources (source_id VARCHAR, file VARCHAR, sha256 VARCHAR,
         title VARCHAR, publisher VARCHAR, published VARCHAR, script VARCHAR, kind VARCHAR,
-        drop_strings VARCHAR, strip_patterns VARCHAR)""")
+        drop_strings VARCHAR, strip_patterns VARCHAR, url VARCHAR, retrieved VARCHAR)""")
     insert_rows(con, "sources", [list(s.record().values())
                                  for s in sorted(sources.values(), key=lambda s: s.source_id)])
     con.execute("""CREATE TABLE catalog (indicator_id VARCHAR, name_en VARCHAR, name_zh VARCHAR,
