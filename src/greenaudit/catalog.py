@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -11,6 +12,7 @@ import yaml
 
 from . import yamlfile
 from .errors import InputError, UnitError
+from .suggest import did_you_mean
 from .units import UnitSystem
 
 KINDS = ("share", "change_pp", "change_percent", "growth_rate", "multiple", "count",
@@ -166,8 +168,11 @@ class Discrepancy:
     reason: str
 
 
-def load_discrepancies(schemas_dir: Path, catalog: dict[str, Indicator]) -> list[Discrepancy]:
-    """Cross-source conflicts declared as known, each with a reason."""
+def load_discrepancies(schemas_dir: Path, catalog: dict[str, Indicator],
+                       source_ids: Iterable[str] | None = None) -> list[Discrepancy]:
+    """Cross-source conflicts declared as known, each with a reason (and, given the
+    manifest's `source_ids`, naming listed sources only)."""
+    listed = None if source_ids is None else set(source_ids)
     path = schemas_dir / "known_discrepancies.yaml"
     data, lines = load_yaml(path)
     items = (data or {}).get("discrepancies") if isinstance(data, dict) else None
@@ -182,8 +187,9 @@ def load_discrepancies(schemas_dir: Path, catalog: dict[str, Indicator]) -> list
             raise InputError("each discrepancy needs indicator_id, period, sources and reason",
                              file=str(path), line=line)
         if not isinstance(item["indicator_id"], str) or item["indicator_id"] not in catalog:
-            raise InputError(f"unknown indicator_id {item['indicator_id']!r}; expected an id of "
-                             f"schemas/indicators.yaml", file=str(path), line=line)
+            raise InputError(f"unknown indicator_id {item['indicator_id']!r}"
+                             f"{did_you_mean(str(item['indicator_id']), catalog)}; expected an "
+                             f"id of schemas/indicators.yaml", file=str(path), line=line)
         problem = check_period(str(item["period"])) or check_breakdown(
             str(item.get("breakdown") or ""))
         if problem:
@@ -192,6 +198,11 @@ def load_discrepancies(schemas_dir: Path, catalog: dict[str, Indicator]) -> list
                 or not all(isinstance(s, str) for s in item["sources"])):
             raise InputError(f"sources {item['sources']!r}; expected a list of the source_ids "
                              f"that disagree", file=str(path), line=line)
+        unlisted = [s for s in item["sources"] if listed is not None and s not in listed]
+        if unlisted:
+            raise InputError(f"source {unlisted[0]!r} is not in raw/sources.csv"
+                             f"{did_you_mean(unlisted[0], listed or ())}; expected the "
+                             f"source_ids that disagree", file=str(path), line=line)
         if not str(item["reason"] or "").strip():
             raise InputError("a declared discrepancy needs a reason", file=str(path), line=line)
         result.append(Discrepancy(item["indicator_id"], str(item["period"]),

@@ -17,6 +17,8 @@ from pathlib import Path
 from .errors import GreenauditError
 
 log = logging.getLogger("greenaudit")
+# How a failing check is logged: an error at ERROR level, a warning at WARNING.
+SEVERITY_LEVELS = {"error": logging.ERROR, "warning": logging.WARNING, "info": logging.INFO}
 
 
 def _stage(args: argparse.Namespace) -> int:
@@ -38,7 +40,8 @@ def _stage(args: argparse.Namespace) -> int:
                  " (cached)" if cached else "", staged.tables["transcriptions"].num_rows,
                  staged.tables["observations"].num_rows, len(failed))
         for check in failed:
-            log.info("%s (%s): %s", check["check_id"], check["severity"], check["message"])
+            log.log(SEVERITY_LEVELS.get(check["severity"], logging.INFO), "%s: %s",
+                    check["check_id"], check["message"])
         for name, table in staged.tables.items():
             parts[name].append(table)
     for name, schema in TABLE_SCHEMAS.items():
@@ -59,7 +62,7 @@ def _build_db(args: argparse.Namespace) -> int:
     units = UnitSystem.load(schemas)
     catalog = load_catalog(schemas, units)
     sources = load_manifest(args.workspace)
-    discrepancies = load_discrepancies(schemas, catalog)
+    discrepancies = load_discrepancies(schemas, catalog, sources)
     extra = workspace_checks(args.workspace, sources)
     if args.cache_dir:
         from .stage_cache import prune_unlisted
@@ -92,7 +95,7 @@ def _validate_pandera(args: argparse.Namespace) -> int:
     from .pandera_schemas import validate_tables
     from .parquet import write_checks
 
-    checks = validate_tables(args.db, args.failure_cases, args.cache_dir)
+    checks = validate_tables(args.db, args.failure_cases, args.cache_dir, args.workspace)
     write_checks(checks, args.checks)
     log.info("pandera: %d checks, %d failing", len(checks),
              sum(c.status == "fail" for c in checks))
@@ -215,12 +218,9 @@ def _scaffold(args: argparse.Namespace) -> int:
 
 
 def _explain(args: argparse.Namespace) -> int:
-    from rich.console import Console
+    from .explain import console_for, explain
 
-    from .explain import explain
-
-    console = Console(no_color=args.plain, width=args.width, highlight=False)
-    explain(args.indicator_id, args.period, args.audit_dir, console)
+    explain(args.indicator_id, args.period, args.audit_dir, console_for(args.plain, args.width))
     return 0
 
 
@@ -302,6 +302,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--db", type=Path, required=True)
     p.add_argument("--failure-cases", type=Path, required=True)
     p.add_argument("--checks", type=Path, required=True)
+    p.add_argument("--workspace", type=Path, default=Path("."),
+                   help="where raw/ is: failing rows are named by file, line and column")
     p.add_argument("--cache-dir", type=Path, default=None, metavar="DIR",
                    help="keep each source's verdict under DIR/pandera/ and validate only the "
                         "sources whose rows changed (pandera_cache.py says how)")
@@ -398,7 +400,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--period")
     p.add_argument("--audit-dir", type=Path, default=Path("results/audit"))
     p.add_argument("--plain", action="store_true", help="no colours")
-    p.add_argument("--width", type=int, default=None, help="output width (default: terminal)")
+    p.add_argument("--width", type=int, default=None,
+                   help="output width (default: the terminal's; unwrapped when not a terminal)")
     p.set_defaults(func=_explain)
 
     p = sub.add_parser("synth", help="write a synthetic workspace with planted errors and "

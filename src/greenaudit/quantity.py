@@ -13,6 +13,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Iterable
 
 from .errors import QuantityError
+from .suggest import did_you_mean
 
 MAGNITUDES: dict[str, Decimal] = {
     "万亿": Decimal("1e12"),
@@ -161,7 +162,7 @@ class QuantityParser:
                             Decimal(100), 0)
         match = self._pattern().fullmatch(cleaned)
         if match is None:
-            raise QuantityError(_diagnose(cleaned, text))
+            raise QuantityError(_diagnose(cleaned, text, self.written_units))
         a = _side(match, "a_", text)
         qualifiers = [q for q in (PREFIXES.get(match["prefix"] or ""),
                                   INFIXES.get(match["a_infix"] or ""),
@@ -191,7 +192,7 @@ class QuantityParser:
 _PATTERN_CACHE: dict[tuple[str, ...], re.Pattern] = {}
 
 
-def _diagnose(cleaned: str, text: str) -> str:
+def _diagnose(cleaned: str, text: str, units: tuple[str, ...] = ()) -> str:
     """What is wrong with a quantity the grammar does not accept, as precisely as known."""
     if cleaned[0] in "+-\u2212":
         return (f"quantity {text!r} starts with {cleaned[0]!r}; expected the figure as the "
@@ -207,8 +208,9 @@ def _diagnose(cleaned: str, text: str) -> str:
         rf"(?:\d+(?:\.\d+)?(?:{mags})?|[{re.escape(CN_NUMERAL_CHARS)}]+)"
         rf"(?:{'|'.join(INFIXES)})?(?P<unit>.+?)(?:{'|'.join(SUFFIXES)})?", cleaned)
     if shape and not any(ch.isdigit() or ch in CN_DIGITS for ch in shape["unit"]):
-        return (f"unknown unit {shape['unit']!r} in quantity {text!r}; expected a written unit "
-                f"listed in schemas/units.yaml")
+        return (f"unknown unit {shape['unit']!r} in quantity {text!r}"
+                f"{did_you_mean(shape['unit'], units)}; expected a written unit listed in "
+                f"schemas/units.yaml")
     return (f"cannot parse quantity {text!r}: expected [qualifier] number [magnitude] [余|多] "
             f"[unit] [以上|以下|左右] with a unit from schemas/units.yaml")
 

@@ -20,6 +20,7 @@ from .errors import RuleError
 from .expression import (BOOLEAN_NODES, Comparison, ExpressionError, Node, Reference, parse,
                          parse_reference, references)
 from .rule_units import BOOLEAN, RuleUnits
+from .suggest import did_you_mean
 from .units import UnitSystem
 
 RULES_FILE = "rules.yaml"
@@ -262,8 +263,9 @@ def _checked(path: Path, text: str, node: yaml.ScalarNode, label: str,
         tree = parser(value)
         for ref in references(tree):
             if ref.indicator_id not in catalog:
-                raise ExpressionError(f"unknown indicator {ref.indicator_id!r}; expected an "
-                                      f"id of schemas/indicators.yaml", ref.start)
+                raise ExpressionError(f"unknown indicator {ref.indicator_id!r}"
+                                      f"{did_you_mean(ref.indicator_id, catalog)}; expected "
+                                      f"an id of schemas/indicators.yaml", ref.start)
             problem = check_period(ref.period) or check_breakdown(ref.breakdown)
             if problem:
                 raise ExpressionError(f"{ref.text}: {problem}", ref.start)

@@ -10,32 +10,24 @@ than exceptions, so that one bad row does not hide the others.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 
-from .catalog import Indicator, check_breakdown, check_period, load_catalog
+from .catalog import Indicator, load_catalog
 from .checks import Check, outcome
 from .coverage import (IGNORED_FILE, CoverageResult, IgnoredRow, Span, audit_coverage,
                        context_of, read_ignored)
 from .csvfile import encoding_error, read_rows
-from .errors import GreenauditError, QuantityError, UnitError
-from .evidence import check_evidence
+from .errors import GreenauditError
 from .manifest import Source, load_manifest, sha256_of
 from .mentions import Mention, mentions_in
-from .normalise import Cleaning, NormalisedText, normalise, normalise_text
-from .quantity import QuantityParser, intervals
+from .normalise import Cleaning, NormalisedText, normalise
+# FORMULA_PREFIXES, TABLE_COLUMNS and TABLE_OPTIONAL are also imported from here.
+from .observe import (FORMULA_PREFIXES, TABLE_COLUMNS, TABLE_OPTIONAL, Findings,  # noqa: F401
+                      RowContext, Settings, observe)
+from .quantity import QuantityParser
+from .stage_rows import CHECK as ROW_FILLED, is_unfilled, unfilled_message, unfilled_quotes
 from .units import UnitSystem
-
-TABLE_COLUMNS = ("indicator_id", "period", "quantity", "quote")
-TABLE_OPTIONAL = ("breakdown", "note")
-FORMULA_PREFIXES = ("=", "+", "-", "@")
-
-
-@dataclass(frozen=True)
-class Settings:
-    approximate_band: Decimal = Decimal("0.05")
-    near_band: Decimal = Decimal("0.05")
 
 
 @dataclass
@@ -58,24 +50,9 @@ class Staged:
         return [row.record() for row in self.coverage.rows] if self.coverage else []
 
 
-class _Findings:
-    """Failure lists per check, filled row by row, with the table line of each."""
-
-    def __init__(self) -> None:
-        self.failures: dict[str, list[tuple[int, str]]] = {}
-
-    def add(self, name: str, line: int, message: str) -> None:
-        self.failures.setdefault(name, []).append((line, message))
-
-    def get(self, name: str) -> list[str]:
-        return [message for _, message in self.failures.get(name, [])]
-
-    def rows(self, name: str) -> list[tuple[int, str]]:
-        return self.failures.get(name, [])
-
-
 # (finding name, check id prefix, kind, severity, message when nothing fails)
 ROW_CHECKS = (
+    ROW_FILLED,
     ("indicator_known", "table.indicator_known", "table", "error",
      "every indicator_id is in schemas/indicators.yaml"),
     ("period_format", "table.period_format", "table", "error",
@@ -98,10 +75,6 @@ ROW_CHECKS = (
 )
 # Checks over observations count observations; the others count table rows.
 OBSERVATION_CHECKS = ("valid_range", "plausible_range", "evidence")
-
-
-def _fmt(value: Decimal | None) -> str:
-    return "" if value is None else format(value.normalize(), "f")
 
 
 @dataclass
@@ -167,14 +140,18 @@ def stage_source(workspace: Path, source_id: str, settings: Settings = Settings(
         return staged
     staged.checks.append(Check(f"table.read.{source_id}", "table", "error", "pass", table_name,
                                len(rows), 0, f"{len(rows)} rows read"))
-    findings = _Findings()
+    findings = Findings()
+    rows_context = RowContext(source, table_name, catalog, units, parser, context.settings,
+                              normalised, text, findings)
     seen: dict[tuple[str, str, str], int] = {}
-    for row in rows:
+    unfilled = [row for row in rows if is_unfilled(row)]
+    for row in unfilled:
+        findings.add("row_filled", row.line, unfilled_message(table_name, row))
+    for row in (row for row in rows if not is_unfilled(row)):
         record = {"source_id": source_id, "row_number": row.line,
                   **{c: row.get(c) for c in TABLE_COLUMNS + TABLE_OPTIONAL}}
         staged.transcriptions.append(record)
-        observation = _observe(row, record, source, table_name, catalog, units, parser,
-                               context.settings, normalised, text, findings)
+        observation = observe(row, record, rows_context)
         key = (record["indicator_id"], record["period"], record["breakdown"])
         if key in seen:
             findings.add("key_unique", row.line, f"{table_name}:{row.line}: duplicate key "
@@ -192,7 +169,8 @@ def stage_source(workspace: Path, source_id: str, settings: Settings = Settings(
         staged.checks.append(check)
         for line, message in findings.rows(name):
             staged.findings.append(_finding(staged, check.check_id, severity, line, message))
-    _coverage(context, source, staged, table_name)
+    _coverage(context, source, staged, table_name,
+              waiting=unfilled_quotes(unfilled, normalised, text, source.cleaning))
     return staged
 
 
@@ -206,11 +184,12 @@ def _finding(staged: Staged, check_id: str, severity: str, line: int | None,
 
 
 def _coverage(context: StageContext, source: Source, staged: Staged, table_name: str,
-              table_read: bool = True) -> None:
+              table_read: bool = True, waiting: list[Span] | None = None) -> None:
     """The coverage audit of one source: its checks, findings and coverage rows.
 
     Without a readable table every mention is missing (what `scaffold` starts a new
-    table from), but the check then says so once instead of once per mention.
+    table from), but the check then says so once instead of once per mention. A mention
+    in the quote of a row not filled in yet (`waiting`) is left to that row's message.
     """
     sid = source.source_id
     check_id, ignored_id = f"coverage.{sid}", f"coverage.ignored.{sid}"
@@ -228,7 +207,8 @@ def _coverage(context: StageContext, source: Source, staged: Staged, table_name:
     verified = [o for o in staged.observations if o["evidence"] == "verified"]
     quantities = [Span(o["quantity_start"], o["quantity_end"], o["row_number"]) for o in verified]
     quotes = [Span(o["quote_start"], o["quote_end"], o["row_number"])
-              for o in staged.observations if o["quote_start"] is not None]
+              for o in staged.observations if o["quote_start"] is not None] + (waiting or [])
+    pending = {span.line for span in waiting or []}
     result = audit_coverage(sid, staged.original, staged.normalised, staged.mentions,
                             source.cleaning, quantities, quotes, context.ignored)
     staged.coverage = result
@@ -239,7 +219,7 @@ def _coverage(context: StageContext, source: Source, staged: Staged, table_name:
                                    f"be read"))
         return
     failures = []
-    for row, lines in result.missing:
+    for row, lines in (m for m in result.missing if not set(m[1]) & pending):
         where = f"{source.file}:{row.line}:{row.column}"
         around = context_of(staged.normalised, row.text_start, row.text_end)
         message = (f"{where}: {row.mention!r} (in {around!r}) is neither transcribed nor "
@@ -254,7 +234,9 @@ def _coverage(context: StageContext, source: Source, staged: Staged, table_name:
         check_id, "coverage", "error", source.file, len(result.rows), failures,
         f"{len(result.rows)} numeric mentions: "
         f"{sum(r.status == 'transcribed' for r in result.rows)} transcribed, "
-        f"{sum(r.status == 'ignored' for r in result.rows)} ignored, none missing"))
+        f"{sum(r.status == 'ignored' for r in result.rows)} ignored, "
+        + (f"{len(result.missing)} in the quotes of rows not filled in" if result.missing
+           else "none missing")))
     problems = [message for _, message in result.problems]
     staged.checks.append(outcome(
         ignored_id, "coverage", "error", IGNORED_FILE, result.n_ignored_rows, problems,
@@ -297,110 +279,3 @@ def _verify_source(workspace: Path, source: Source, staged: Staged) -> str | Non
                                    "fail", source.file, 1, 1,
                                    encoding_error(Path(source.file), data, exc).located()))
         return None
-
-
-def _observe(row, record, source: Source, table_name: str, catalog: dict[str, Indicator],
-             units: UnitSystem, parser: QuantityParser, settings: Settings, normalised,
-             text: str | None, findings: _Findings) -> dict | None:
-    """Validate one row; return its observation, or None if it has no usable value."""
-    column = {name: i + 1 for i, name in enumerate(TABLE_COLUMNS + TABLE_OPTIONAL)}
-
-    def where(name: str) -> str:
-        return f"{table_name}:{row.line}:{column[name]} ({name})"
-
-    usable = True
-    indicator = catalog.get(record["indicator_id"])
-    if indicator is None:
-        findings.add("indicator_known", row.line, f"{where('indicator_id')}: unknown indicator_id "
-                     f"{record['indicator_id']!r}; expected an id of schemas/indicators.yaml")
-        usable = False
-    problem = check_period(record["period"])
-    if problem:
-        findings.add("period_format", row.line, f"{where('period')}: {problem}")
-        usable = False
-    problem = check_breakdown(record["breakdown"])
-    if problem:
-        findings.add("breakdown_format", row.line, f"{where('breakdown')}: {problem}")
-        usable = False
-    quote = record["quote"]
-    if not quote:
-        findings.add("quote_safe", row.line, f"{where('quote')}: empty quote; expected the sentence "
-                     f"that states the figure")
-        usable = False
-    elif quote.startswith(FORMULA_PREFIXES):
-        findings.add("quote_safe", row.line, f"{where('quote')}: quote starts with {quote[0]!r}, which a "
-                     f"spreadsheet would run as a formula; start the quote at a word")
-        usable = False
-    if record["note"].startswith(FORMULA_PREFIXES):
-        findings.add("quote_safe", row.line, f"{where('note')}: note starts with "
-                     f"{record['note'][0]!r}, which a spreadsheet would run as a formula; start "
-                     f"the note at a word")
-        usable = False
-    try:
-        # Parsed in the source's own normal form, so 超過40% reads like 超过40%.
-        quantity = parser.parse(normalise_text(record["quantity"], source.cleaning))
-    except QuantityError as exc:
-        findings.add("quantity_parse", row.line, f"{where('quantity')}: {exc.reason}")
-        return None
-    if not usable or indicator is None:
-        return None
-    flags: list[str] = []
-    if quantity.unit_text:
-        written_unit = units.project_unit(quantity.unit_text)
-    else:
-        written_unit = indicator.unit
-        flags.append("unit_implied")
-    try:
-        factor = units.factor(written_unit, indicator.unit)
-    except UnitError as exc:
-        findings.add("unit_compatible", row.line, f"{where('quantity')}: {quantity.unit or quantity.text}"
-                     f" for {indicator.indicator_id}: {exc.reason}")
-        return None
-    stated, allowed = intervals(quantity, settings.approximate_band, settings.near_band)
-    stated, allowed = stated.scaled(factor), allowed.scaled(factor)
-    value_canonical = quantity.scaled * factor
-    label = f"{where('quantity')}: {indicator.indicator_id} {record['period']} = {quantity.text}"
-    if not _within(value_canonical, indicator.valid_low, indicator.valid_high):
-        findings.add("valid_range", row.line, f"{label} is outside the valid range "
-                     f"[{_fmt(indicator.valid_low)}, {_fmt(indicator.valid_high)}] {indicator.unit}")
-        flags.append("outside_valid_range")
-    if not _within(value_canonical, indicator.plausible_low, indicator.plausible_high):
-        findings.add("plausible_range", row.line, f"{label} is outside the plausible range "
-                     f"[{_fmt(indicator.plausible_low)}, {_fmt(indicator.plausible_high)}] "
-                     f"{indicator.unit}: {indicator.plausible_reason}")
-        flags.append("implausible")
-    stated = stated.clamped(indicator.valid_low, indicator.valid_high)
-    allowed = allowed.clamped(indicator.valid_low, indicator.valid_high)
-    evidence_fields = {"evidence": "quote_not_found", "quote_start": None, "quote_end": None,
-                       "quantity_start": None, "quantity_end": None}
-    if normalised is not None and text is not None:
-        evidence = check_evidence(normalised, text, quote, record["quantity"], source.cleaning)
-        evidence_fields = {"evidence": evidence.status, "quote_start": evidence.quote_start,
-                           "quote_end": evidence.quote_end,
-                           "quantity_start": evidence.quantity_start,
-                           "quantity_end": evidence.quantity_end}
-        flags += evidence.flags
-        if evidence.status == "value_mismatch":
-            findings.add("evidence", row.line, f"{where('quote')}: value_mismatch; the quote has "
-                         f"{evidence.nearest!r} where the quantity is {record['quantity']!r}")
-        elif not evidence.verified:
-            findings.add("evidence", row.line, f"{where('quote')}: {evidence.status}; nearest text in "
-                         f"{source.file}: {evidence.nearest!r}")
-    else:
-        findings.add("evidence", row.line, f"{where('quote')}: source text unavailable")
-    return {
-        "source_id": record["source_id"], "row_number": record["row_number"],
-        "indicator_id": indicator.indicator_id, "period": record["period"],
-        "breakdown": record["breakdown"], "quantity": quantity.text, "value": quantity.value,
-        "value_text": format(quantity.value, "f"),
-        "unit": quantity.unit, "qualifier": quantity.qualifier,
-        "value_canonical": value_canonical, "unit_canonical": indicator.unit,
-        "lower": allowed.lower, "upper": allowed.upper,
-        "stated_lower": stated.lower, "stated_upper": stated.upper,
-        "kind": indicator.kind, "quote": quote, **evidence_fields,
-        "flags": ";".join(flags), "note": record["note"],
-    }
-
-
-def _within(value: Decimal, low: Decimal | None, high: Decimal | None) -> bool:
-    return (low is None or value >= low) and (high is None or value <= high)
