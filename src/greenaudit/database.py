@@ -22,6 +22,7 @@ from .load_cache import open_loaded, plan_load
 from .manifest import Source
 from .rowinsert import insert_rows
 from .rules import DERIVED, RULES_LABEL, Rule
+from .suggest import did_you_mean
 from .units import UnitSystem
 
 log = logging.getLogger("greenaudit")
@@ -311,6 +312,27 @@ def _create_reference_tables(con: duckdb.DuckDBPyConnection, sources: dict[str, 
         for d in discrepancies])
 
 
+def _stale_declarations(con: duckdb.DuckDBPyConnection,
+                        keys: set[tuple[str, str, str]]) -> list[str]:
+    """Why each declared discrepancy that is not a conflict is stale: its sources agree
+    now, or no source states that key at all (then the closest key that is stated)."""
+    ids = sorted({key[0] for key in keys})
+    stated = {tuple(row) for row in con.execute(
+        "SELECT indicator_id, period, breakdown FROM indicators "
+        "WHERE indicator_id IN (SELECT unnest(?::VARCHAR[]))", [ids]).fetchall()} if ids else set()
+    messages = []
+    for key in sorted(keys):
+        name = "/".join(k for k in key if k)
+        if key in stated:
+            messages.append(f"{name} is declared in schemas/known_discrepancies.yaml but its "
+                            f"sources no longer conflict")
+            continue
+        known = ["/".join(k for k in other if k) for other in stated if other[0] == key[0]]
+        messages.append(f"{name} is declared in schemas/known_discrepancies.yaml but no source "
+                        f"states it{did_you_mean(name, known)}")
+    return messages
+
+
 def _agreement_checks(con: duckdb.DuckDBPyConnection,
                       discrepancies: list[Discrepancy]) -> list[Check]:
     declared = {(d.indicator_id, d.period, d.breakdown) for d in discrepancies}
@@ -328,8 +350,7 @@ def _agreement_checks(con: duckdb.DuckDBPyConnection,
     undeclared = [f"{'/'.join(k for k in (i, p, b) if k)}: sources disagree ({said}); expected "
                   f"agreement or a declaration in schemas/known_discrepancies.yaml"
                   for i, p, b, said in statements if (i, p, b) not in declared]
-    stale = [f"{'/'.join(k for k in key if k)} is declared in schemas/known_discrepancies.yaml "
-             f"but its sources no longer conflict" for key in sorted(declared - conflicts)]
+    stale = _stale_declarations(con, declared - conflicts)
     return [
         outcome("agreement.conflicts_declared", "agreement", "error", "indicators", len(multi),
                 undeclared, "every cross-source conflict is declared with a reason"),

@@ -27,6 +27,7 @@ from .observe import (FORMULA_PREFIXES, TABLE_COLUMNS, TABLE_OPTIONAL, Findings,
                       RowContext, Settings, observe)
 from .quantity import QuantityParser
 from .stage_rows import CHECK as ROW_FILLED, is_unfilled, unfilled_message, unfilled_quotes
+from .suggest import did_you_mean
 from .units import UnitSystem
 
 
@@ -125,7 +126,8 @@ def stage_source(workspace: Path, source_id: str, settings: Settings = Settings(
     table_name = f"raw/tables/{source_id}.csv"
     if source is None:
         staged.checks.append(Check(f"manifest.listed.{source_id}", "manifest", "error", "fail",
-                                   source_id, 1, 1, f"{source_id} has no row in raw/sources.csv"))
+                                   source_id, 1, 1, f"{source_id} has no row in raw/sources.csv"
+                                   f"{did_you_mean(source_id, context.manifest)}"))
         return staged
     text = _verify_source(workspace, source, staged)
     normalised, mentions = prepare_source(text, source.cleaning) if text is not None else (None, ())
