@@ -150,3 +150,47 @@ def test_pandera_failures_are_located_in_the_files(workspace_copy: Path) -> None
         f"raw/sources/{SOURCE}.txt:{line}:{column}"
     assert location(workspace_copy, "indicators", "value",
                     "indicator_id=a;period=2022;breakdown=") == "indicator a/2022"
+
+
+# ------------------------------------------------------------- the manifest's provenance
+
+def _manifest_with(workspace: Path, url: str, retrieved: str) -> Path:
+    path = workspace / "raw" / "sources.csv"
+    rows = _rows(path)
+    header = rows[0]
+    assert header[-2:] == ["url", "retrieved"]
+    rows[1][header.index("url")], rows[1][header.index("retrieved")] = url, retrieved
+    _write(path, rows)
+    return path
+
+
+@pytest.mark.parametrize("url, retrieved, column, message", [
+    ("ftp://example.org/a", "2024-01-15", 11, "expected an absolute URL starting with https://"),
+    ("https://", "2024-01-15", 11, "expected an absolute URL"),
+    ("https://example.org/a b", "2024-01-15", 11, "contains whitespace"),
+    ("https://example.org:99999/", "2024-01-15", 11, "is malformed"),
+    ("https://example.org/a", "", 12, "has no retrieval date"),
+    ("https://example.org/a", "2024-13-01", 12, "expected an ISO date YYYY-MM-DD"),
+    ("", "15.1.2024", 12, "expected an ISO date YYYY-MM-DD"),
+    ("https://example.org/a", "2023-05-31", 12, "before the document was published (2023-06)"),
+])
+def test_the_manifest_checks_urls_and_retrieval_dates(workspace_copy: Path, url, retrieved,
+                                                      column, message) -> None:
+    from greenaudit.manifest import load_manifest
+
+    path = _manifest_with(workspace_copy, url, retrieved)
+    with pytest.raises(InputError) as info:
+        load_manifest(workspace_copy)
+    assert (info.value.file, info.value.line, info.value.column) == (str(path), 2, column)
+    assert message in info.value.reason
+
+
+def test_the_manifest_accepts_a_url_with_its_date_or_neither(workspace_copy: Path) -> None:
+    from greenaudit.manifest import load_manifest
+
+    _manifest_with(workspace_copy, "https://example.org/white-paper?id=1", "2023-06-02")
+    source = load_manifest(workspace_copy)[SOURCE]
+    assert (source.url, source.retrieved) == ("https://example.org/white-paper?id=1", "2023-06-02")
+    assert source.record()["url"] == source.url
+    _manifest_with(workspace_copy, "", "")
+    assert load_manifest(workspace_copy)[SOURCE].url == ""
