@@ -56,6 +56,8 @@ def test_an_unknown_indicator_id_gets_the_closest_catalog_id(workspace_copy: Pat
     assert failing[f"table.indicator_known.{SOURCE}"] == (
         f"{TABLE}:2:1 (indicator_id): unknown indicator_id 'adv_mfg_clusterz' (did you mean "
         f"adv_mfg_clusters?); expected an id of schemas/indicators.yaml")
+    # The row's own error is the one message: its figure is not also reported missing.
+    assert list(failing) == [f"table.indicator_known.{SOURCE}"], failing
 
 
 def test_a_row_not_filled_in_is_one_error_saying_what_to_fill_in(workspace_copy: Path) -> None:
@@ -80,7 +82,7 @@ def test_a_row_not_filled_in_is_one_error_saying_what_to_fill_in(workspace_copy:
     assert all(r["row_number"] != line for r in staged.transcriptions)
     assert [f["check_id"] for f in all_findings(staged)] == [f"table.row_filled.{SOURCE}"]
     coverage = next(c for c in staged.checks if c.check_id == f"coverage.{SOURCE}")
-    assert coverage.status == "pass" and "in the quotes of rows not filled in" in coverage.message
+    assert coverage.status == "pass" and "in the quotes of rows still to fix" in coverage.message
 
 
 def test_an_empty_row_is_one_error(workspace_copy: Path) -> None:

@@ -26,7 +26,7 @@ HIDDEN_STARTS = (
     "Select jobs to execute", "Assuming unrestricted shared filesystem", "Using shell:",
     "Conda environments: ignored", "Shutting down, this might take some time",
     "Exiting because a job execution failed", "Complete log(s):", "Elapsed time:",
-    "Cannot restore ", "RuleException:\nCalledProcessError",
+    "Cannot restore ", "Restored previous version of ", "RuleException:\nCalledProcessError",
     "WorkflowError:\nAt least one job did not complete successfully",
 )
 

@@ -26,7 +26,7 @@ from .normalise import Cleaning, NormalisedText, normalise
 from .observe import (FORMULA_PREFIXES, TABLE_COLUMNS, TABLE_OPTIONAL, Findings,  # noqa: F401
                       RowContext, Settings, observe)
 from .quantity import QuantityParser
-from .stage_rows import CHECK as ROW_FILLED, is_unfilled, unfilled_message, unfilled_quotes
+from .stage_rows import CHECK as ROW_FILLED, is_unfilled, quote_spans, unfilled_message
 from .suggest import did_you_mean
 from .units import UnitSystem
 
@@ -163,6 +163,8 @@ def stage_source(workspace: Path, source_id: str, settings: Settings = Settings(
             seen[key] = row.line
         if observation is not None:
             staged.observations.append(observation)
+        else:
+            unfilled.append(row)  # a row with an error of its own: its quote waits too
     n = len(rows)
     n_obs = len(staged.observations)
     for name, prefix, kind, severity, ok_message in ROW_CHECKS:
@@ -172,7 +174,7 @@ def stage_source(workspace: Path, source_id: str, settings: Settings = Settings(
         for line, message in findings.rows(name):
             staged.findings.append(_finding(staged, check.check_id, severity, line, message))
     _coverage(context, source, staged, table_name,
-              waiting=unfilled_quotes(unfilled, normalised, text, source.cleaning))
+              waiting=quote_spans(unfilled, normalised, text, source.cleaning))
     return staged
 
 
@@ -191,7 +193,8 @@ def _coverage(context: StageContext, source: Source, staged: Staged, table_name:
 
     Without a readable table every mention is missing (what `scaffold` starts a new
     table from), but the check then says so once instead of once per mention. A mention
-    in the quote of a row not filled in yet (`waiting`) is left to that row's message.
+    in the quote of a row not filled in yet or with an error of its own (`waiting`) is
+    left to that row's message: fixing the row covers it, or shows it missing then.
     """
     sid = source.source_id
     check_id, ignored_id = f"coverage.{sid}", f"coverage.ignored.{sid}"
@@ -237,7 +240,7 @@ def _coverage(context: StageContext, source: Source, staged: Staged, table_name:
         f"{len(result.rows)} numeric mentions: "
         f"{sum(r.status == 'transcribed' for r in result.rows)} transcribed, "
         f"{sum(r.status == 'ignored' for r in result.rows)} ignored, "
-        + (f"{len(result.missing)} in the quotes of rows not filled in" if result.missing
+        + (f"{len(result.missing)} in the quotes of rows still to fix" if result.missing
            else "none missing")))
     problems = [message for _, message in result.problems]
     staged.checks.append(outcome(

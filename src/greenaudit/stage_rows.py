@@ -36,10 +36,11 @@ def unfilled_message(table_name: str, row: Row) -> str:
             f"row and set the mention aside in {IGNORED_FILE} with its reason")
 
 
-def unfilled_quotes(rows: list[Row], normalised: NormalisedText | None, text: str | None,
-                    cleaning: Cleaning) -> list[Span]:
-    """Where the quotes of unfilled rows are in the source (those that can be found):
-    the mentions inside them wait for their row, which has its own message."""
+def quote_spans(rows: list[Row], normalised: NormalisedText | None, text: str | None,
+                cleaning: Cleaning) -> list[Span]:
+    """Where the quotes of `rows` (not filled in, or with an error of their own) are in
+    the source, those that can be found: the mentions inside them wait for their row,
+    which has its own message."""
     if normalised is None or text is None:
         return []
     spans = []
