@@ -5,23 +5,16 @@ from __future__ import annotations
 import csv
 import json
 import re
-from decimal import Decimal
 from html import unescape
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 from greenaudit.errors import InputError
 from greenaudit.normalise import Cleaning
 from greenaudit.report import ReportPaths, build_report
 from greenaudit.report.build import script_hash
-from greenaudit.report.charts import (agreement_matrix, checks_by_kind, time_series,
-                                      time_series_keys)
 from greenaudit.report.inputs import read_tables, source_of_path
-from greenaudit.report.model import interval_text
-from greenaudit.report.numbers import number_text
 from greenaudit.report.sourcetext import Located, find_quantity, highlight, locate, render_text
 
 INJECTED = "<script>alert(1)</script>"
@@ -327,93 +320,6 @@ def test_unknown_chart_file_name_is_refused(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="matrix.svg, series.svg, checks.svg"):
         build_report(bad)
     assert not paths.out.exists()
-
-
-def test_time_series_needs_two_single_years() -> None:
-    from greenaudit.report.model import IndicatorRow
-
-    def row(indicator_id, period, breakdown=""):
-        return IndicatorRow(indicator_id, period, breakdown, "1", "percent", "", "", "1",
-                            "single_source", "", "", [], [], "", "", "x")
-    rows = [row("a", "2012"), row("a", "2022"), row("b", "2012-2022"), row("b", "2022"),
-            row("c", "2021", "k=v"), row("c", "2021-06", "k=v"), row("d", "2020")]
-    assert time_series_keys(rows) == [("a", ""), ("c", "k=v")]
-
-
-def test_time_series_draws_a_value_outside_its_clamped_interval() -> None:
-    from greenaudit.report.model import IndicatorRow, ObservationRow
-
-    # 128% is outside the valid range [0, 100]: staging clamps its interval to [127.5, 100].
-    def observation(period, value, lower, upper):
-        return ObservationRow("s1", "2", "a", period, "", f"{value}%", value, "%", "exact",
-                              value, "percent", lower, upper, "q", "verified", "", "")
-    rows = [IndicatorRow("a", year, "", value, "percent", "", "", "1", "single_source", "",
-                         "", ["s1"], ["r"], "", "", "x") for year, value in (("2021", "28"),
-                                                                           ("2022", "128"))]
-    chart = time_series(rows, [observation("2021", "28", "27.5", "28.5"),
-                               observation("2022", "128", "127.5", "100")], ["s1"])
-    assert "<svg" in chart.svg
-    assert chart.details == ("a: 28 (2021) → 128 (2022) percent; 1 source(s)",)
-
-
-def test_chart_descriptions_state_the_counts() -> None:
-    from greenaudit.report.model import IndicatorRow
-
-    rows = [IndicatorRow("a", "2022", "", "1", "percent", "", "", "2", "conflict", "", "",
-                         ["s1", "s2"], ["r1"], "", "", "x")]
-    matrix = agreement_matrix(rows, ["s1", "s2"])
-    assert "1 indicator-periods" in matrix.description and "conflict 1" in matrix.description
-    assert "derived" in matrix.description  # the derived column appears when a rule derived a value
-    checks = checks_by_kind([dict(zip(CHECKS[0], c)) for c in CHECKS[1:]])
-    assert checks.description == "5 checks: 3 pass, 1 fail error, 1 fail warning."
-    assert "agreement: 1 fail error" in checks.details and len(checks.details) == 5
-
-
-def test_interval_text_shows_open_ends() -> None:
-    assert interval_text("", "5") == "≤ 5"
-    assert interval_text("1", "") == "≥ 1"
-    assert interval_text("", "") == "unbounded"
-    assert interval_text("44.5", "45.5", "45") == "44.5 – 45.5"
-
-
-def test_numbers_read_as_written() -> None:
-    assert number_text("20000000000000") == "20 trillion"
-    assert number_text("22030000000000") == "22.03 trillion"
-    assert number_text("3109000") == "3.109 million"
-    assert number_text("650000") == "650,000"
-    assert number_text("15.50") == "15.5"
-    assert number_text("0.0005") == "0.0005"
-    assert number_text("n/a") == "n/a"
-    assert interval_text("19500000000000", "20500000000000", "20000000000000") == \
-        "19.5 – 20.5 trillion"
-
-
-def test_intervals_are_shown_to_the_precision_of_the_statement() -> None:
-    # A rule's interval: two digits beyond the value's last (3109000: thousands), outward.
-    assert interval_text("3108007.4487895716", "3110194.3039659303", "3109000") == \
-        "3.108 – 3.1102 million"
-    # An exact statement's ends are shown as they are: nothing is rounded away.
-    assert interval_text("15.45", "15.55", "15.5") == "15.45 – 15.55"
-    assert interval_text("285", "315", "300") == "285 – 315"
-
-
-@settings(max_examples=300, deadline=None)
-@given(st.decimals(min_value=-10**12, max_value=10**12, places=6, allow_nan=False),
-       st.decimals(min_value=0, max_value=10**6, places=10, allow_nan=False),
-       st.decimals(min_value=0, max_value=10**6, places=10, allow_nan=False))
-def test_the_interval_shown_contains_the_published_one(value, below, above) -> None:
-    lower, upper = value - below, value + above
-    text = interval_text(format(lower, "f"), format(upper, "f"), format(value, "f"))
-    match = re.fullmatch(r"(\S+)(?: – (\S+))?(?: (million|billion|trillion))?", text)
-    assert match, text
-    factor = {"million": 10**6, "billion": 10**9, "trillion": 10**12}.get(match[3], 1)
-    shown_low = Decimal(match[1].replace(",", "")) * factor
-    shown_high = Decimal((match[2] or match[1]).replace(",", "")) * factor
-    assert shown_low <= lower and shown_high >= upper
-    # ... and wider by less than one step, a hundredth of the value's last stated digit.
-    if value != 0:
-        step = Decimal(1).scaleb(value.normalize().as_tuple().exponent - 2)
-        assert lower - shown_low < step and shown_high - upper < step
 
 
 # ---------------------------------------------------------------- charts side by side

@@ -17,14 +17,13 @@ from pathlib import Path
 from .errors import GreenauditError
 
 log = logging.getLogger("greenaudit")
-# How a failing check is logged: an error at ERROR level, a warning at WARNING.
-SEVERITY_LEVELS = {"error": logging.ERROR, "warning": logging.WARNING, "info": logging.INFO}
 
 
 def _stage(args: argparse.Namespace) -> int:
     import pyarrow as pa
 
     from .atomic import write_text_atomic
+    from .checks import log_level
     from .parquet import write_arrow
     from .stage import Settings, StageContext
     from .stage_cache import TABLE_SCHEMAS, stage_batch
@@ -40,8 +39,7 @@ def _stage(args: argparse.Namespace) -> int:
                  " (cached)" if cached else "", staged.tables["transcriptions"].num_rows,
                  staged.tables["observations"].num_rows, len(failed))
         for check in failed:
-            log.log(SEVERITY_LEVELS.get(check["severity"], logging.INFO), "%s: %s",
-                    check["check_id"], check["message"])
+            log.log(log_level(check["severity"]), "%s: %s", check["check_id"], check["message"])
         for name, table in staged.tables.items():
             parts[name].append(table)
     for name, schema in TABLE_SCHEMAS.items():
@@ -302,8 +300,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--db", type=Path, required=True)
     p.add_argument("--failure-cases", type=Path, required=True)
     p.add_argument("--checks", type=Path, required=True)
-    p.add_argument("--workspace", type=Path, default=Path("."),
-                   help="where raw/ is: failing rows are named by file, line and column")
+    p.add_argument("--workspace", type=Path, default=Path("."), help="where raw/ is")
     p.add_argument("--cache-dir", type=Path, default=None, metavar="DIR",
                    help="keep each source's verdict under DIR/pandera/ and validate only the "
                         "sources whose rows changed (pandera_cache.py says how)")
@@ -400,8 +397,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--period")
     p.add_argument("--audit-dir", type=Path, default=Path("results/audit"))
     p.add_argument("--plain", action="store_true", help="no colours")
-    p.add_argument("--width", type=int, default=None,
-                   help="output width (default: the terminal's; unwrapped when not a terminal)")
+    p.add_argument("--width", type=int, default=None, help="width (default: terminal; a file: none)")
     p.set_defaults(func=_explain)
 
     p = sub.add_parser("synth", help="write a synthetic workspace with planted errors and "

@@ -17,7 +17,7 @@ from .catalog import Indicator, load_catalog
 from .checks import Check, outcome
 from .coverage import (IGNORED_FILE, CoverageResult, IgnoredRow, Span, audit_coverage,
                        context_of, read_ignored)
-from .csvfile import encoding_error, read_rows
+from .csvfile import Row, encoding_error, read_rows
 from .errors import GreenauditError
 from .manifest import Source, load_manifest, sha256_of
 from .mentions import Mention, mentions_in
@@ -142,18 +142,28 @@ def stage_source(workspace: Path, source_id: str, settings: Settings = Settings(
         return staged
     staged.checks.append(Check(f"table.read.{source_id}", "table", "error", "pass", table_name,
                                len(rows), 0, f"{len(rows)} rows read"))
-    findings = Findings()
     rows_context = RowContext(source, table_name, catalog, units, parser, context.settings,
-                              normalised, text, findings)
+                              normalised, text, Findings())
+    waiting = _stage_rows(rows, staged, rows_context)
+    _coverage(context, source, staged, table_name,
+              waiting=quote_spans(waiting, normalised, text, source.cleaning))
+    return staged
+
+
+def _stage_rows(rows: list[Row], staged: Staged, ctx: RowContext) -> list[Row]:
+    """Check every row and make the observations; add the row checks and findings.
+
+    Returns the rows that are not filled in yet or have an error of their own."""
+    findings, table_name = ctx.findings, ctx.table_name
     seen: dict[tuple[str, str, str], int] = {}
-    unfilled = [row for row in rows if is_unfilled(row)]
-    for row in unfilled:
+    waiting = [row for row in rows if is_unfilled(row)]
+    for row in waiting:
         findings.add("row_filled", row.line, unfilled_message(table_name, row))
     for row in (row for row in rows if not is_unfilled(row)):
-        record = {"source_id": source_id, "row_number": row.line,
+        record = {"source_id": staged.source_id, "row_number": row.line,
                   **{c: row.get(c) for c in TABLE_COLUMNS + TABLE_OPTIONAL}}
         staged.transcriptions.append(record)
-        observation = observe(row, record, rows_context)
+        observation = observe(row, record, ctx)
         key = (record["indicator_id"], record["period"], record["breakdown"])
         if key in seen:
             findings.add("key_unique", row.line, f"{table_name}:{row.line}: duplicate key "
@@ -164,18 +174,15 @@ def stage_source(workspace: Path, source_id: str, settings: Settings = Settings(
         if observation is not None:
             staged.observations.append(observation)
         else:
-            unfilled.append(row)  # a row with an error of its own: its quote waits too
-    n = len(rows)
-    n_obs = len(staged.observations)
+            waiting.append(row)
+    n, n_obs = len(rows), len(staged.observations)
     for name, prefix, kind, severity, ok_message in ROW_CHECKS:
-        check = outcome(f"{prefix}.{source_id}", kind, severity, table_name,
+        check = outcome(f"{prefix}.{staged.source_id}", kind, severity, table_name,
                         n_obs if name in OBSERVATION_CHECKS else n, findings.get(name), ok_message)
         staged.checks.append(check)
         for line, message in findings.rows(name):
             staged.findings.append(_finding(staged, check.check_id, severity, line, message))
-    _coverage(context, source, staged, table_name,
-              waiting=quote_spans(unfilled, normalised, text, source.cleaning))
-    return staged
+    return waiting
 
 
 def _finding(staged: Staged, check_id: str, severity: str, line: int | None,
@@ -213,7 +220,6 @@ def _coverage(context: StageContext, source: Source, staged: Staged, table_name:
     quantities = [Span(o["quantity_start"], o["quantity_end"], o["row_number"]) for o in verified]
     quotes = [Span(o["quote_start"], o["quote_end"], o["row_number"])
               for o in staged.observations if o["quote_start"] is not None] + (waiting or [])
-    pending = {span.line for span in waiting or []}
     result = audit_coverage(sid, staged.original, staged.normalised, staged.mentions,
                             source.cleaning, quantities, quotes, context.ignored)
     staged.coverage = result
@@ -223,18 +229,8 @@ def _coverage(context: StageContext, source: Source, staged: Staged, table_name:
                                    f"{source.file}: coverage not audited: {table_name} cannot "
                                    f"be read"))
         return
-    failures = []
-    for row, lines in (m for m in result.missing if not set(m[1]) & pending):
-        where = f"{source.file}:{row.line}:{row.column}"
-        around = context_of(staged.normalised, row.text_start, row.text_end)
-        message = (f"{where}: {row.mention!r} (in {around!r}) is neither transcribed nor "
-                   f"set aside in {IGNORED_FILE}")
-        if lines:
-            message += (f"; it lies inside the quote of "
-                        f"{', '.join(f'{table_name}:{line}' for line in lines)}")
-        failures.append(message)
-        staged.findings.append(_finding(staged, check_id, "error", lines[0] if lines else None,
-                                        message))
+    failures = _missing(staged, source.file, table_name, [
+        m for m in result.missing if not set(m[1]) & {span.line for span in waiting or []}])
     staged.checks.append(outcome(
         check_id, "coverage", "error", source.file, len(result.rows), failures,
         f"{len(result.rows)} numeric mentions: "
@@ -248,6 +244,22 @@ def _coverage(context: StageContext, source: Source, staged: Staged, table_name:
         f"{result.n_ignored_rows} rows of {IGNORED_FILE} each set aside a mention, with a reason"))
     for _, message in result.problems:
         staged.findings.append(_finding(staged, ignored_id, "error", None, message))
+
+
+def _missing(staged: Staged, file: str, table_name: str, missing: list) -> list[str]:
+    """One message (and finding) per mention that no row accounts for."""
+    failures = []
+    for row, lines in missing:
+        around = context_of(staged.normalised, row.text_start, row.text_end)
+        message = (f"{file}:{row.line}:{row.column}: {row.mention!r} (in {around!r}) is neither "
+                   f"transcribed nor set aside in {IGNORED_FILE}")
+        if lines:
+            message += (f"; it lies inside the quote of "
+                        f"{', '.join(f'{table_name}:{line}' for line in lines)}")
+        failures.append(message)
+        staged.findings.append(_finding(staged, f"coverage.{staged.source_id}", "error",
+                                        lines[0] if lines else None, message))
+    return failures
 
 
 def all_findings(staged: Staged) -> list[dict]:
