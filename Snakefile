@@ -1,20 +1,11 @@
 # greenaudit: from transcribed source figures to an audited, published dataset.
 # Stages live in workflow/rules/; logic lives in the greenaudit package.
 
-import time
-
 from snakemake.utils import min_version, validate
 
-from greenaudit.console import brief
-from greenaudit.workflow import check_config_file, report_run
+from greenaudit.workflow import check_config_file, report_failed_jobs
 
 min_version("9.0")
-
-# The closing block reads only what this run wrote (files newer than this).
-RUN_STARTED = time.time()
-# The default profile (profiles/default/) is quiet about rules: the run log keeps
-# Snakemake's full listing, the terminal a line per step and the closing block.
-brief(workflow)
 
 
 # Refused with one located line (not a traceback) before Snakemake reads it. The
@@ -39,12 +30,8 @@ include: "workflow/rules/audit.smk"
 include: "workflow/rules/report.smk"
 
 
-onsuccess:
-    report_run(log, RUN_STARTED, succeeded=True)
-
-
 onerror:
-    report_run(log, RUN_STARTED, succeeded=False)
+    report_failed_jobs(log)
 
 
 rule all:

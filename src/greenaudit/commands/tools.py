@@ -82,9 +82,12 @@ def _add_scaffold(sub) -> None:
 
 
 def _explain(args: argparse.Namespace) -> int:
-    from greenaudit.tools.explain import console_for, explain
+    from rich.console import Console
 
-    explain(args.indicator_id, args.period, args.audit_dir, console_for(args.plain, args.width))
+    from greenaudit.tools.explain import explain
+
+    console = Console(no_color=args.plain, width=args.width, highlight=False)
+    explain(args.indicator_id, args.period, args.audit_dir, console)
     return 0
 
 
@@ -94,7 +97,7 @@ def _add_explain(sub) -> None:
     p.add_argument("--period")
     p.add_argument("--audit-dir", type=Path, default=Path("results/audit"))
     p.add_argument("--plain", action="store_true", help="no colours")
-    p.add_argument("--width", type=int, default=None, help="width (default: terminal; a file: none)")
+    p.add_argument("--width", type=int, default=None, help="output width (default: terminal)")
     p.set_defaults(func=_explain)
 
 
