@@ -97,7 +97,9 @@ def test_benchmark_script_runs_a_tiny_scenario(tmp_path):
     [row] = [line for line in lines if line.startswith("| synthetic 2 x 5 (10 rows)")]
     cells = [c.strip() for c in row.strip("|").split("|")]
     assert cells[1].endswith(" s") and float(cells[1][:-2]) > 0
-    assert cells[3].endswith(" MB") and cells[4]   # peak memory of a named job
+    assert cells[3].endswith(")") and "×" in cells[3]   # ratio to a bare GX import
+    assert "rows)" in cells[4]                          # ratio to DuckDB reading the rows
+    assert cells[5].endswith(" MB") and cells[6]   # peak memory of a named job
     # Where the time went: one row per rule of the run, jobs counted, CPU measured.
     jobs = {c[1]: c for c in ([x.strip() for x in line.strip("|").split("|")]
                               for line in jobs_table.splitlines()

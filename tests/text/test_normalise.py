@@ -10,6 +10,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from greenaudit.workspace.manifest import load_manifest
+from greenaudit.text.digits import ascii_digits
 from greenaudit.text.normalise import Cleaning, normalise, normalise_text
 
 AD = "OD体育app手机登陆"
@@ -166,11 +167,12 @@ def test_text_only_normalisation_equals_the_mapped_one(raw: str) -> None:
 
 
 def _per_cluster_reference(raw: str) -> tuple[str, list[int]]:
-    """NFKC of each base character with its combining marks, whitespace dropped."""
+    """NFKC of each base character with its combining marks, whitespace dropped, every
+    decimal digit written in ASCII (text/digits.py)."""
     starts = [i for i, ch in enumerate(raw) if i == 0 or not unicodedata.combining(ch)]
     bounds = list(zip(starts, starts[1:] + [len(raw)]))
-    pairs = [(out, a) for a, b in bounds for out in unicodedata.normalize("NFKC", raw[a:b])
-             if not out.isspace()]
+    pairs = [(ascii_digits(out), a) for a, b in bounds
+             for out in unicodedata.normalize("NFKC", raw[a:b]) if not out.isspace()]
     return "".join(p[0] for p in pairs), [p[1] for p in pairs]
 
 

@@ -1,3 +1,4 @@
+import os
 from pathlib import Path
 
 from greenaudit.stage.shards import plan_shards

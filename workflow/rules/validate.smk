@@ -35,7 +35,8 @@ rule validate_gx:
     params:
         # The Data Docs' stylesheets and scripts (`npm ci --prefix workflow/data_docs`);
         # without them the pages are built unstyled, never loading from the network.
-        assets=f"{workflow.basedir}/workflow/data_docs/node_modules",
+        # Relative to the working directory, so a moved workspace does not rerun the job.
+        assets=os.path.relpath(f"{workflow.basedir}/workflow/data_docs/node_modules"),
     log:
         "results/logs/validate_gx.log",
     benchmark:
