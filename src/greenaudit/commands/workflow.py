@@ -127,15 +127,21 @@ def _add_build_db(sub) -> None:
     p.set_defaults(func=_build_db)
 
 
-def _validate_pandera(args: argparse.Namespace) -> int:
-    from greenaudit.validate.pandera import validate_tables
+def _wrote_checks(checks: list, path: Path, tool: str) -> int:
+    """Write a validation job's checks and log how many failed."""
     from greenaudit.formats.parquet import write_checks
 
-    checks = validate_tables(args.db, args.failure_cases, args.cache_dir)
-    write_checks(checks, args.checks)
-    log.info("pandera: %d checks, %d failing", len(checks),
+    write_checks(checks, path)
+    log.info("%s: %d checks, %d failing", tool, len(checks),
              sum(c.status == "fail" for c in checks))
     return 0
+
+
+def _validate_pandera(args: argparse.Namespace) -> int:
+    from greenaudit.validate.pandera import validate_tables
+
+    checks = validate_tables(args.db, args.failure_cases, args.cache_dir)
+    return _wrote_checks(checks, args.checks, "pandera")
 
 
 def _add_validate_pandera(sub) -> None:
@@ -151,17 +157,13 @@ def _add_validate_pandera(sub) -> None:
 
 def _validate_gx(args: argparse.Namespace) -> int:
     from greenaudit.validate.gx import catalog_from_database, run_gx_validation
-    from greenaudit.formats.parquet import write_checks
 
     out_dir = args.results.parent
     if args.data_docs.parent != out_dir or args.results.name != "gx_results.json":
         raise SystemExit("validate-gx: --results must be DIR/gx_results.json beside --data-docs")
     checks = run_gx_validation(args.db, out_dir, catalog_from_database(args.db),
                                assets=args.assets)
-    write_checks(checks, args.checks)
-    log.info("great expectations: %d checks, %d failing", len(checks),
-             sum(c.status == "fail" for c in checks))
-    return 0
+    return _wrote_checks(checks, args.checks, "great expectations")
 
 
 def _add_validate_gx(sub) -> None:
