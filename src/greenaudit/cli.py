@@ -24,14 +24,15 @@ def _stage(args: argparse.Namespace) -> int:
 
     from .atomic import write_text_atomic
     from .parquet import write_arrow
+    from .cache import Store
+    from .cache.stage import NAMESPACE, TABLE_SCHEMAS, stage_batch
     from .stage import Settings, StageContext
-    from .stage_cache import TABLE_SCHEMAS, stage_batch
 
     settings = Settings(Decimal(args.approximate_band), Decimal(args.near_band))
     context = StageContext.load(args.workspace, settings)
     parts: dict[str, list[pa.Table]] = {name: [] for name in TABLE_SCHEMAS}
-    cache = args.cache_dir / "stage" if args.cache_dir else None
-    for staged, cached in stage_batch(context, args.source_ids, cache):
+    store = Store(args.cache_dir, NAMESPACE)
+    for staged, cached in stage_batch(context, args.source_ids, store):
         write_text_atomic(args.normalised_dir / f"{staged.source_id}.txt", staged.normalised_text)
         failed = staged.failing_checks()
         log.info("%s%s: %d rows, %d observations, %d failing checks", staged.source_id,
@@ -48,10 +49,11 @@ def _stage(args: argparse.Namespace) -> int:
 
 
 def _build_db(args: argparse.Namespace) -> int:
+    from .cache import Store, load, stage
+    from .cache import rules as rule_cache
     from .catalog import load_catalog, load_discrepancies
     from .database import build_database
     from .manifest import load_manifest
-    from .rule_cache import load_rules_cached
     from .units import UnitSystem
     from .workspace import workspace_checks
 
@@ -61,23 +63,19 @@ def _build_db(args: argparse.Namespace) -> int:
     sources = load_manifest(args.workspace)
     discrepancies = load_discrepancies(schemas, catalog)
     extra = workspace_checks(args.workspace, sources)
-    if args.cache_dir:
-        from .stage_cache import prune_unlisted
-
-        for source_id in prune_unlisted(args.cache_dir / "stage", sources):
-            log.info("%s: no longer in raw/sources.csv; its staging cache entry is removed",
-                     source_id)
+    # Staging entries of sources no longer listed (no staging job runs beside this one).
+    for source_id in Store(args.cache_dir, stage.NAMESPACE).retain(sources):
+        log.info("%s: no longer in raw/sources.csv; its staging cache entry is removed",
+                 source_id)
     # Parsed while the staged tables load (a large rules file takes seconds).
-    rules = functools.partial(load_rules_cached, schemas, catalog, units, args.cache_dir)
-    memo = None
-    if args.cache_dir:
-        from .rule_cache import memo_path
-
-        memo = memo_path(schemas, args.cache_dir)
+    rule_store = Store(args.cache_dir, rule_cache.NAMESPACE)
+    rules = functools.partial(rule_cache.load_rules_cached, schemas, catalog, units, rule_store)
+    memo = (functools.partial(rule_cache.StoredRuleMemo, rule_store, schemas)
+            if rule_store.enabled else None)
     checks = build_database(args.out, sources, catalog, discrepancies, args.transcriptions,
                             args.observations, args.checks, args.findings, extra, rules, units,
                             threads=args.threads, coverage=args.coverage,
-                            cache_dir=args.cache_dir, rule_memo=memo)
+                            load_store=Store(args.cache_dir, load.NAMESPACE), rule_memo=memo)
     # Every outcome is in the checks table; the log names those that did not pass
     # (thousands of passing rules would make it megabytes; -v lists them too).
     failed = [check for check in checks if check.status != "pass"]
@@ -89,10 +87,12 @@ def _build_db(args: argparse.Namespace) -> int:
 
 
 def _validate_pandera(args: argparse.Namespace) -> int:
+    from .cache import Store
+    from .cache.pandera import NAMESPACE
     from .pandera_schemas import validate_tables
     from .parquet import write_checks
 
-    checks = validate_tables(args.db, args.failure_cases, args.cache_dir)
+    checks = validate_tables(args.db, args.failure_cases, Store(args.cache_dir, NAMESPACE))
     write_checks(checks, args.checks)
     log.info("pandera: %d checks, %d failing", len(checks),
              sum(c.status == "fail" for c in checks))
@@ -121,11 +121,14 @@ def _audit_files(command: str, tables: list[Path], out_dir: Path, names) -> None
 
 
 def _export(args: argparse.Namespace) -> int:
+    from .cache import Store
+    from .cache.export import NAMESPACE
     from .publish import EXPORTED_FILES, export_tables
 
     out_dir = args.tables[0].parent.parent
     _audit_files("export", args.tables, out_dir, EXPORTED_FILES)
-    export_tables(args.db, out_dir / "audit", threads=args.threads, cache_dir=args.cache_dir)
+    export_tables(args.db, out_dir / "audit", threads=args.threads,
+                  store=Store(args.cache_dir, NAMESPACE))
     return 0
 
 
@@ -280,7 +283,7 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument(f"--{name}", type=Path, required=True)
     p.add_argument("--cache-dir", type=Path, default=None, metavar="DIR",
                    help="keep each source's products under DIR/stage/ and reuse them while "
-                        "its inputs are unchanged (stage_cache.py says what is compared)")
+                        "its inputs are unchanged (cache/stage.py says what is compared)")
     p.set_defaults(func=_stage)
 
     p = sub.add_parser("build-db", help="load the staged sources into DuckDB, apply the rules, "
@@ -304,7 +307,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--checks", type=Path, required=True)
     p.add_argument("--cache-dir", type=Path, default=None, metavar="DIR",
                    help="keep each source's verdict under DIR/pandera/ and validate only the "
-                        "sources whose rows changed (pandera_cache.py says how)")
+                        "sources whose rows changed (cache/pandera.py says how)")
     p.set_defaults(func=_validate_pandera)
 
     p = sub.add_parser("validate-gx", help="run the Great Expectations suites")
@@ -323,7 +326,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="DuckDB threads (default: all cores); the files do not depend on it")
     p.add_argument("--cache-dir", type=Path, default=None, metavar="DIR",
                    help="keep the observations and coverage tables under DIR/export/ and "
-                        "export again only the rows of sources that changed (export_cache.py)")
+                        "export again only the rows of sources that changed (cache/export.py)")
     p.set_defaults(func=_export)
 
     p = sub.add_parser("assemble", help="write the other would-be published tables, the data "

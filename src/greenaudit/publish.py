@@ -21,6 +21,7 @@ import duckdb
 
 from . import datapackage
 from .atomic import atomic_path
+from .cache.store import Store
 from .atomic import write_text_atomic as write_atomic  # noqa: F401 - imported from here by stages
 from .checks import CHECK_COLUMNS, Check
 
@@ -158,15 +159,16 @@ EXPORTS = {
 
 
 def export_tables(db_path: Path, audit: Path, threads: int | None = None,
-                  cache_dir: Path | None = None) -> None:
+                  store: Store | None = None) -> None:
     """Write the large published tables (EXPORTED_FILES) from the database into `audit`.
 
-    With a `cache_dir`, the tables sorted by source first are written through
-    export_cache: only the rows of sources that changed are exported again.
+    With a `store`, the tables sorted by source first are written through the
+    export cache (cache/export.py): only the rows of sources that changed are
+    exported again.
     """
-    from .export_cache import BY_SOURCE, ExportCache
+    from .cache.export import BY_SOURCE, ExportCache
 
-    cache = ExportCache(cache_dir) if cache_dir is not None else None
+    cache = ExportCache(store) if store is not None and store.enabled else None
     con = duckdb.connect(str(db_path), read_only=True)
     try:
         if threads:
