@@ -39,3 +39,4 @@ rule all:
         published=PUBLISHED,
         database=PUBLISHED_DB,
         report=REPORT,
+        record=PUBLISH_RECORD,

@@ -156,8 +156,17 @@ def _publish(args: argparse.Namespace) -> int:
         return 1
     if [p.name for p in args.staged] != [p.name for p in args.published]:
         raise SystemExit("publish: --staged and --published must name the same files in order")
-    publish(dict(zip(args.staged, args.published)), args.db, args.published_db)
+    from .published import damaged, write_record
+
+    repaired = damaged(args.published_db.parent)
+    try:
+        publish(dict(zip(args.staged, args.published)), args.db, args.published_db)
+    except ValueError as exc:
+        print(f"greenaudit: error: {exc}; the published set is left as it was", file=sys.stderr)
+        return 1
     log.info("published %s and %s", " ".join(map(str, args.published)), args.published_db)
+    if args.record:
+        write_record(args.record, args.published_db.parent, repaired)
     return 0
 
 
@@ -344,7 +353,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--staged", type=Path, nargs="+", required=True)
     p.add_argument("--published", type=Path, nargs="+", required=True)
     p.add_argument("--db", type=Path, required=True)
-    p.add_argument("--published-db", type=Path, required=True)
+    p.add_argument("--published-db", type=Path, required=True,
+                   help="the database's place: greenaudit.duckdb beside the published tables")
+    p.add_argument("--record", type=Path, default=None, metavar="FILE",
+                   help="also write FILE: the files published with their SHA-256, and what "
+                        "differed from what was last published")
     p.set_defaults(func=_publish)
 
     p = sub.add_parser("diff", help="what changed in the published data between two versions",

@@ -7,6 +7,7 @@ rule validate_pandera:
         checks=f"{VALIDATION}/pandera/checks.parquet",
     params:
         cache=CACHE_OPTION,
+        code=triggers.code("validate-pandera"),
     log:
         "results/logs/validate_pandera.log",
     benchmark:
@@ -31,6 +32,8 @@ rule validate_gx:
         results=f"{VALIDATION}/gx/gx_results.json",
         data_docs=directory(f"{VALIDATION}/gx/data_docs"),
         checks=f"{VALIDATION}/gx/checks.parquet",
+    params:
+        code=triggers.code("validate-gx"),
     log:
         "results/logs/validate_gx.log",
     benchmark:
