@@ -156,17 +156,13 @@ def _publish(args: argparse.Namespace) -> int:
         return 1
     if [p.name for p in args.staged] != [p.name for p in args.published]:
         raise SystemExit("publish: --staged and --published must name the same files in order")
-    from .published import damaged, write_record
-
-    repaired = damaged(args.published_db.parent)
     try:
-        publish(dict(zip(args.staged, args.published)), args.db, args.published_db)
-    except ValueError as exc:
-        print(f"greenaudit: error: {exc}; the published set is left as it was", file=sys.stderr)
+        publish(dict(zip(args.staged, args.published)), args.db, args.published_db, args.record)
+    except (ValueError, OSError) as exc:  # a staged set that does not verify, a full disk
+        print(f"greenaudit: error: not published ({exc}); the published set is left as it "
+              f"was", file=sys.stderr)
         return 1
     log.info("published %s and %s", " ".join(map(str, args.published)), args.published_db)
-    if args.record:
-        write_record(args.record, args.published_db.parent, repaired)
     return 0
 
 

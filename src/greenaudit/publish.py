@@ -252,19 +252,24 @@ def gate(status_path: Path) -> list[str]:
     return [f"{error['check_id']}: {error['message']}" for error in status["errors"]]
 
 
-def publish(tables: dict[Path, Path], work_db: Path, published_db: Path) -> None:
+def publish(tables: dict[Path, Path], work_db: Path, published_db: Path,
+            record: Path | None = None) -> None:
     """Put the validated tables ({staged: published}) and database in place, all at once.
 
     The published files share one directory, which `published.switch` replaces
     in one rename by a complete, verified copy: a failure or a kill leaves the
-    published set exactly as it was, or entirely new.
+    published set exactly as it was, or entirely new. With a `record` path, what
+    was published (and what differed before) is written there.
     """
     from . import published
 
     directory = published_db.parent
+    repaired = published.damaged(directory)
     if published_db.name != published.DATABASE or any(
             target.parent != directory for target in tables.values()):
         raise ValueError(f"publish: the tables and {published.DATABASE} must be published "
                          f"into one directory")
     published.switch(directory, {target.name: source for source, target in tables.items()},
                      work_db)
+    if record is not None:
+        published.write_record(record, directory, repaired)

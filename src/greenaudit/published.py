@@ -9,12 +9,11 @@ is a relative symbolic link to the database inside it.
 exchanges the two directories in one atomic rename (Linux renameat2 with
 RENAME_EXCHANGE; elsewhere two renames, with `recover` restoring the old set if a
 kill falls between them). A reader, or a kill, sees the old set or the new one,
-never a mix. Files of the directory that publication does not write (CHANGES.md)
-are carried over.
+never a mix. The files of KEPT (CHANGES.md) are carried over; nothing else is.
 
 `problems` says how the published set differs from what was published: a table
-whose bytes or SHA-256 are not those datapackage.json records, a missing or extra
-table, a database whose digest is not the one recorded, a link that does not lead
+whose bytes or SHA-256 are not those datapackage.json records, a missing table, a
+file nobody published, a database whose digest is not the one recorded, a link that does not lead
 to it. The workflow asks at every run and republishes when there is any.
 """
 
@@ -33,6 +32,9 @@ from .cache.store import copy_hashed
 DATABASE = "greenaudit.duckdb"
 DATABASE_DIGEST = f"{DATABASE}.sha256"
 DESCRIPTOR = "datapackage.json"
+# Files of the published directory that publication does not write but keeps:
+# written by `greenaudit diff --append`, committed with the tables.
+KEPT = ("CHANGES.md",)
 
 
 def _temporary(directory: Path, kind: str) -> Path:
@@ -60,6 +62,9 @@ def table_problems(directory: Path) -> list[str]:
         size = path.stat().st_size
         if size != resource.get("bytes") or f"sha256:{file_sha256(path)}" != resource.get("hash"):
             found.append(f"{path}: differs from the SHA-256 {DESCRIPTOR} records")
+    known = {*resources, DESCRIPTOR, DATABASE, DATABASE_DIGEST, *KEPT}
+    found += [f"{path}: not a published file" for path in sorted(directory.iterdir())
+              if path.name not in known and not path.name.startswith(".")]
     return found
 
 
@@ -161,15 +166,6 @@ def recover(directory: Path) -> None:
     shutil.rmtree(old, ignore_errors=True)
 
 
-def _resources(directory: Path) -> set[str]:
-    """The tables a published datapackage.json names (none if it cannot be read)."""
-    try:
-        package = json.loads((directory / DESCRIPTOR).read_text(encoding="utf-8"))
-        return {str(r["path"]) for r in package["resources"]}
-    except (OSError, ValueError, KeyError, TypeError):
-        return set()
-
-
 def _build(new: Path, directory: Path, tables: dict[str, Path], database: Path) -> None:
     shutil.rmtree(new, ignore_errors=True)
     new.mkdir(parents=True)
@@ -177,12 +173,10 @@ def _build(new: Path, directory: Path, tables: dict[str, Path], database: Path) 
         shutil.copyfile(source, new / name)
     digest = copy_hashed(database, new / DATABASE)
     (new / DATABASE_DIGEST).write_text(f"{digest}  {DATABASE}\n", encoding="ascii")
-    # What publication wrote last time is replaced; anything else (CHANGES.md) is kept.
-    written = set(tables) | {DATABASE, DATABASE_DIGEST} | _resources(directory)
-    if directory.is_dir():
-        for kept in sorted(directory.iterdir()):
-            if kept.name not in written and not kept.name.startswith(".") and kept.is_file():
-                shutil.copy2(kept, new / kept.name)
+    for name in KEPT:
+        kept = directory / name
+        if kept.is_file() and not kept.is_symlink() and name not in tables:
+            shutil.copy2(kept, new / name)
     wrong = table_problems(new) + database_problems(new, opened=True)
     if wrong:
         raise ValueError("; ".join(wrong))

@@ -56,6 +56,12 @@ rule publish:
 
     It waits for the report: a report that cannot be built fails the run before
     anything is published, and a refused run still has its report.
+
+    Its one output is the record of what it published. The published files
+    (PUBLISHED, PUBLISHED_DB) are switched by `greenaudit publish` itself, all at
+    once: were they outputs, Snakemake would delete them before the job, or back
+    them up and restore them one by one after a failure, and either could leave a
+    mixed set.
     """
     input:
         status=f"{VALIDATION}/status.json",
@@ -64,11 +70,9 @@ rule publish:
         report=REPORT,
     output:
         record=PUBLISH_RECORD,
-        # update(): Snakemake keeps the published files while the job runs and restores
-        # them if it fails, instead of deleting them first.
-        tables=update(PUBLISHED),
-        database=update(PUBLISHED_DB),
     params:
+        tables=PUBLISHED,
+        database=PUBLISHED_DB,
         code=triggers.code("publish"),
     log:
         "results/logs/publish.log",
@@ -82,5 +86,5 @@ rule publish:
         "../envs/greenaudit.yaml"
     shell:
         "greenaudit publish --status {input.status} --staged {input.tables}"
-        " --published {output.tables} --db {input.database} --published-db {output.database}"
+        " --published {params.tables} --db {input.database} --published-db {params.database}"
         " --record {output.record} 2>&1 | tee {log}"

@@ -2,7 +2,7 @@ import sys
 from pathlib import Path
 
 from greenaudit.cache import triggers
-from greenaudit.published import damaged
+from greenaudit.published import problems
 from greenaudit.shards import plan_shards
 from greenaudit.workflow import exit_on_input_error, listed_sources
 
@@ -28,15 +28,16 @@ WORK_DB = "results/work/greenaudit.duckdb"
 # The normalised source texts: one directory of <source_id>.txt per staging shard.
 NORMALISED = expand(f"{STAGING}/{{shard}}/normalised", shard=SHARDS)
 REPORT = "results/report/index.html"
-# What the last publication wrote, with digests. A published set that differs from
-# what was published (an edited table, a truncated database) is published again: its
-# record goes, and a missing output makes publish rerun whatever the modification
-# times and Snakemake's own records say.
+# What the last publication wrote, with digests: publish's output. A published set
+# that differs from what was published (a table edited, missing or added, a database
+# truncated) is published again: its record goes, and the missing output makes
+# publish rerun whatever the modification times and Snakemake's own records say.
 PUBLISH_RECORD = "results/logs/publish.record"
-for problem in damaged(Path(PUBLISHED_DIR)):
-    print(f"greenaudit: warning: {problem}; the published set will be written again",
-          file=sys.stderr)
-    Path(PUBLISH_RECORD).unlink(missing_ok=True)
+if Path(PUBLISH_RECORD).exists():
+    for problem in problems(Path(PUBLISHED_DIR)):
+        print(f"greenaudit: warning: {problem}; the published set will be written again",
+              file=sys.stderr)
+        Path(PUBLISH_RECORD).unlink(missing_ok=True)
 REPORT_CHARTS = "results/report/charts"
 
 

@@ -19,7 +19,7 @@ edit redoes only what the edit touched. Every cache is made of the same parts:
   export.py (the exported CSVs, per source).
 """
 
-from .fingerprint import code_fingerprint, command_fingerprint, fingerprint
+from .fingerprint import code_fingerprint, fingerprint
 from .store import Entry, Store
 
-__all__ = ["Entry", "Store", "code_fingerprint", "command_fingerprint", "fingerprint"]
+__all__ = ["Entry", "Store", "code_fingerprint", "fingerprint"]

@@ -9,16 +9,13 @@ digests are all made with it.
 `code_fingerprint(*modules)` digests the greenaudit code that the named modules
 reach through their imports (found by reading the sources, not by importing
 them), the package data beside it, the Python version and the versions of the
-libraries whose results are cached. `command_fingerprint(command)` does the same
-for one `greenaudit` subcommand: the handler's own imports and those of the
-command line module, so that a change in one stage's module changes the
-fingerprints of the commands that import it and no other.
+libraries whose results are cached. triggers.command_fingerprint does the same for
+one `greenaudit` subcommand.
 """
 
 from __future__ import annotations
 
 import hashlib
-import inspect
 import re
 import sys
 from decimal import Decimal
@@ -92,7 +89,7 @@ def file_sha256(path: Path) -> str:
 
 # ------------------------------------------------------------------ code
 
-def _module_file(name: str) -> Path | None:
+def module_file(name: str) -> Path | None:
     """The source of a greenaudit module or package, found without importing it."""
     parts = name.split(".")
     if parts[0] != PACKAGE:
@@ -110,7 +107,7 @@ _FROM = re.compile(r"^([ \t]*)from[ \t]+(\.*)([\w.]*)[ \t]+import[ \t]+(\([^)]*\
 _IMPORT = re.compile(r"^([ \t]*)import[ \t]+([^\n#;]*)", re.M)
 
 
-def _imports(text: str, module: str, is_package: bool, top_level: bool = False) -> set[str]:
+def imports_in(text: str, module: str, is_package: bool, top_level: bool = False) -> set[str]:
     """The greenaudit modules the import statements of `text` (in `module`) may load."""
     package = module if is_package else module.rpartition(".")[0]
     found: set[str] = set()
@@ -155,23 +152,23 @@ def module_files(names, partial: dict[str, set[str]] | None = None) -> set[Path]
         if name in seen:
             continue
         seen.add(name)
-        path = _module_file(name)
+        path = module_file(name)
         if path is None:
             continue
         files.add(path)
-        files.update(f for f in map(_module_file, _parents(name)) if f is not None)
+        files.update(f for f in map(module_file, _parents(name)) if f is not None)
         pending.extend(partial[name] if name in partial else _module_imports(name, path))
     return files
 
 
 @lru_cache(maxsize=None)
-def _source(path: Path) -> str:
+def source_text(path: Path) -> str:
     return path.read_text(encoding="utf-8")
 
 
 @lru_cache(maxsize=None)
 def _module_imports(name: str, path: Path) -> frozenset[str]:
-    return frozenset(_imports(_source(path), name, path.name == "__init__.py"))
+    return frozenset(imports_in(source_text(path), name, path.name == "__init__.py"))
 
 
 def _package_data(files: set[Path]) -> set[Path]:
@@ -199,7 +196,7 @@ def library_versions() -> tuple[str, ...]:
     return tuple(versions)
 
 
-def _digest_code(files: set[Path]) -> str:
+def digest_code(files: set[Path]) -> str:
     digest = hashlib.sha256(FORMAT.encode())
     _feed(digest, library_versions())
     for path in sorted(files | _package_data(files)):
@@ -215,31 +212,4 @@ def code_fingerprint(*modules: str) -> str:
         files = module_files(modules)
     else:
         files = {p for p in ROOT.rglob("*.py") if "__pycache__" not in p.parts}
-    return _digest_code(files)
-
-
-def _function_imports(function) -> set[str]:
-    """The greenaudit modules the body of `function` imports."""
-    return _imports(inspect.getsource(function), function.__module__, False)
-
-
-@lru_cache(maxsize=1)
-def _handlers() -> dict:
-    """{subcommand: the function running it}, as the command line parser declares them."""
-    from ..cli import build_parser
-
-    parser = build_parser()
-    return {name: sub.get_default("func") for action in parser._actions  # noqa: SLF001
-            if isinstance(action.choices, dict) for name, sub in action.choices.items()}
-
-
-@lru_cache(maxsize=None)
-def command_fingerprint(command: str) -> str:
-    """The code a `greenaudit <command>` run executes: the command line module with its
-    top-level imports and its handler's (not the other handlers')."""
-    handler = _handlers()[command]
-    cli = handler.__module__
-    # The parser's own imports (the report's limits) only describe options.
-    top = _imports(_source(_module_file(cli)), cli, False, top_level=True)
-    imported = top | _function_imports(handler)
-    return _digest_code(module_files([cli], {cli: imported}))
+    return digest_code(files)

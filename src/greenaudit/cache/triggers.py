@@ -4,8 +4,9 @@ Snakemake reruns a job whose parameters differ from those it recorded when the j
 last ran (the `params` rerun trigger, on by default). Two parameters make that
 follow content, not modification times:
 
-* `code`: the fingerprint of the greenaudit code its command runs
-  (fingerprint.command_fingerprint), so a change in one stage's module reruns the
+* `code`: the fingerprint of the greenaudit code its command runs (the command
+  line module with its top-level imports and its handler's, not the other
+  handlers'), so a change in one stage's module reruns the
   rules whose command imports it, and the rules after them, and nothing before;
 * `inputs`: the fingerprint of the rule's input files from the workspace (raw/,
   schemas/), so an edited input is audited even when results/ carries later
@@ -15,12 +16,42 @@ follow content, not modification times:
 
 from __future__ import annotations
 
+import inspect
+from functools import lru_cache
 from pathlib import Path
 
-from .fingerprint import command_fingerprint, file_sha256, fingerprint
+from .fingerprint import (digest_code, file_sha256, fingerprint, imports_in, module_file,
+                          module_files, source_text)
 
 RESULTS = "results"
 _digests: dict[str, str] = {}
+
+
+def _function_imports(function) -> set[str]:
+    """The greenaudit modules the body of `function` imports."""
+    return imports_in(inspect.getsource(function), function.__module__, False)
+
+
+@lru_cache(maxsize=1)
+def _handlers() -> dict:
+    """{subcommand: the function running it}, as the command line parser declares them."""
+    from ..cli import build_parser  # only here: the adapters' keys must not reach the parser
+
+    parser = build_parser()
+    return {name: sub.get_default("func") for action in parser._actions  # noqa: SLF001
+            if isinstance(action.choices, dict) for name, sub in action.choices.items()}
+
+
+@lru_cache(maxsize=None)
+def command_fingerprint(command: str) -> str:
+    """The code a `greenaudit <command>` run executes: the command line module with its
+    top-level imports and its handler's (not the other handlers')."""
+    handler = _handlers()[command]
+    cli = handler.__module__
+    # The parser's own imports (the report's limits) only describe options.
+    top = imports_in(source_text(module_file(cli)), cli, False, top_level=True)
+    imported = top | _function_imports(handler)
+    return digest_code(module_files([cli], {cli: imported}))
 
 
 def code(command: str) -> str:
