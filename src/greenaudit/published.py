@@ -13,8 +13,9 @@ never a mix. The files of KEPT (CHANGES.md) are carried over; nothing else is.
 
 `problems` says how the published set differs from what was published: a table
 whose bytes or SHA-256 are not those datapackage.json records, a missing table, a
-file nobody published, a database whose digest is not the one recorded, a link that does not lead
-to it. The workflow asks at every run and republishes when there is any.
+file nobody published, a database whose digest is not the one recorded, a link
+that does not lead to it. The workflow asks at every run and republishes when there
+is any; DuckDB opens the database, and reads every table, before it is published.
 """
 
 from __future__ import annotations
@@ -53,6 +54,8 @@ def table_problems(directory: Path) -> list[str]:
         return [f"{descriptor}: missing"]
     except (OSError, ValueError, KeyError, TypeError) as exc:
         return [f"{descriptor}: unreadable ({type(exc).__name__})"]
+    if not all(isinstance(name, str) and isinstance(r, dict) for name, r in resources.items()):
+        return [f"{descriptor}: unreadable (a resource without a path)"]
     found = []
     for name, resource in sorted(resources.items()):
         path = directory / name
