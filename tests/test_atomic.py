@@ -16,6 +16,7 @@ from greenaudit.atomic import (
 )
 from greenaudit.parquet import CHECKS, write_table
 from greenaudit.publish import publish
+from greenaudit.published import DATABASE
 
 
 def _names(directory: Path) -> list[str]:
@@ -95,23 +96,20 @@ def test_parquet_writer_failure_keeps_the_old_file(tmp_path):
 
 
 def test_publish_failure_on_one_copy_publishes_nothing(tmp_path):
-    staged, published = tmp_path / "staged", tmp_path / "audit"
-    staged.mkdir()
-    published.mkdir()
-    for name in ("a.csv", "b.csv"):
-        (staged / name).write_text(f"new {name}", encoding="utf-8")
-        (published / name).write_text(f"old {name}", encoding="utf-8")
-    (tmp_path / "work.duckdb").write_bytes(b"new db")
-    (tmp_path / "published.duckdb").write_bytes(b"old db")
-    tables = {staged / "a.csv": published / "a.csv", staged / "missing.csv": published / "b.csv"}
-    with pytest.raises(FileNotFoundError):
-        publish(tables, tmp_path / "work.duckdb", tmp_path / "published.duckdb")
-    assert [(published / n).read_text(encoding="utf-8") for n in ("a.csv", "b.csv")] == \
-        ["old a.csv", "old b.csv"]
-    assert (tmp_path / "published.duckdb").read_bytes() == b"old db"
-    assert _names(published) == ["a.csv", "b.csv"]
+    from test_published import contents, staged_set
 
-    publish({staged / "a.csv": published / "a.csv", staged / "b.csv": published / "b.csv"},
-            tmp_path / "work.duckdb", tmp_path / "published.duckdb")
-    assert (published / "b.csv").read_text(encoding="utf-8") == "new b.csv"
-    assert (tmp_path / "published.duckdb").read_bytes() == b"new db"
+    audit = tmp_path / "results" / "audit"
+    old, old_db = staged_set(tmp_path / "old", {"a.csv": b"old a\n", "b.csv": b"old b\n"})
+    publish({path: audit / name for name, path in old.items()}, old_db, audit / DATABASE)
+    before = contents(audit)
+    staged, work_db = staged_set(tmp_path / "staged", {"a.csv": b"new a\n", "b.csv": b"new b\n"})
+    (staged["b.csv"]).unlink()
+    with pytest.raises(FileNotFoundError):
+        publish({path: audit / name for name, path in staged.items()}, work_db, audit / DATABASE)
+    assert contents(audit) == before
+    assert _names(audit) == sorted(before)
+
+    (staged["b.csv"]).write_bytes(b"new b\n")
+    publish({path: audit / name for name, path in staged.items()}, work_db, audit / DATABASE)
+    assert (audit / "b.csv").read_bytes() == b"new b\n"
+    assert (audit / DATABASE).read_bytes() == work_db.read_bytes()
