@@ -36,6 +36,6 @@ onerror:
 
 rule all:
     input:
-        published=PUBLISHED,
-        database=PUBLISHED_DB,
         report=REPORT,
+        # Written by publish with the published set (PUBLISHED, PUBLISHED_DB).
+        record=PUBLISH_RECORD,

@@ -30,6 +30,9 @@ COPIED = ("Snakefile", "config", "workflow", "raw", "schemas")
 # change log is written by `greenaudit diff --append`, not by the workflow).
 AUDIT = AUDIT_FILES
 COMMITTED_AUDIT = tuple(sorted((*AUDIT_FILES, "CHANGES.md")))
+# The database is published beside the tables (in one switch, greenaudit.published) but
+# not committed; results/greenaudit.duckdb links to it.
+UNCOMMITTED_AUDIT = ("greenaudit.duckdb", "greenaudit.duckdb.sha256")
 PUBLISHED_DB = Path("results/greenaudit.duckdb")
 TRACEBACK = "Traceback (most recent call last)"
 
@@ -50,7 +53,8 @@ def copy_inputs(dest: Path, names: tuple[str, ...] = COPIED) -> Path:
 def fresh_clone(dest: Path) -> Path:
     """A seed workspace as a clone has it: sources, workflow and the published audit tables."""
     copy_inputs(dest)
-    shutil.copytree(SEED_AUDIT, dest / "results" / "audit")
+    shutil.copytree(SEED_AUDIT, dest / "results" / "audit",
+                    ignore=shutil.ignore_patterns(*UNCOMMITTED_AUDIT))
     return dest
 
 
@@ -114,8 +118,9 @@ def digests(workdir: Path) -> dict[str, str]:
 
 
 def published_files(directory: Path) -> list[str]:
-    """Names in results/audit/, hidden ones (temporary files) included."""
-    return sorted(p.name for p in (directory / "results" / "audit").iterdir())
+    """Names in results/audit/, hidden ones (temporary files) included; not the database."""
+    return sorted(p.name for p in (directory / "results" / "audit").iterdir()
+                  if p.name not in UNCOMMITTED_AUDIT)
 
 
 def differing_tables(workdir: Path) -> list[str]:

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from greenaudit.audit.publish import format_cell, gate, publish, to_csv, write_atomic
+from greenaudit.audit.publish import format_cell, gate, to_csv, write_atomic
 
 D = Decimal
 
@@ -133,19 +133,6 @@ def test_database_decimals_are_written_as_format_cell_writes_them(values) -> Non
         assert write_table_csv(con, "t", columns, ("id",), path) == len(values)
         written = path.read_text(encoding="utf-8")
     assert written == to_csv(columns, rows)
-
-
-def test_publish_copies_bytes_exactly(tmp_path):
-    # A quote may carry a carriage return; the copy must keep it (the data package hashes
-    # the staged bytes).
-    staged = tmp_path / "staged" / "observations.csv"
-    write_atomic(staged, 'quote\n"line one\r\nline two"\n')
-    work_db = tmp_path / "work.duckdb"
-    work_db.write_bytes(b"db")
-    published = tmp_path / "audit" / "observations.csv"
-    publish({staged: published}, work_db, tmp_path / "greenaudit.duckdb")
-    assert published.read_bytes() == staged.read_bytes()
-    assert (tmp_path / "greenaudit.duckdb").read_bytes() == b"db"
 
 
 @given(st.lists(st.one_of(st.none(), st.text(alphabet=st.sampled_from(

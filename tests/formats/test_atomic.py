@@ -15,7 +15,6 @@ from greenaudit.formats.atomic import (
     write_text_atomic,
 )
 from greenaudit.formats.parquet import CHECKS, write_table
-from greenaudit.audit.publish import publish
 
 
 def _names(directory: Path) -> list[str]:
@@ -93,25 +92,3 @@ def test_parquet_writer_failure_keeps_the_old_file(tmp_path):
     assert target.read_bytes() == before
     assert _names(tmp_path) == ["checks.parquet"]
 
-
-def test_publish_failure_on_one_copy_publishes_nothing(tmp_path):
-    staged, published = tmp_path / "staged", tmp_path / "audit"
-    staged.mkdir()
-    published.mkdir()
-    for name in ("a.csv", "b.csv"):
-        (staged / name).write_text(f"new {name}", encoding="utf-8")
-        (published / name).write_text(f"old {name}", encoding="utf-8")
-    (tmp_path / "work.duckdb").write_bytes(b"new db")
-    (tmp_path / "published.duckdb").write_bytes(b"old db")
-    tables = {staged / "a.csv": published / "a.csv", staged / "missing.csv": published / "b.csv"}
-    with pytest.raises(FileNotFoundError):
-        publish(tables, tmp_path / "work.duckdb", tmp_path / "published.duckdb")
-    assert [(published / n).read_text(encoding="utf-8") for n in ("a.csv", "b.csv")] == \
-        ["old a.csv", "old b.csv"]
-    assert (tmp_path / "published.duckdb").read_bytes() == b"old db"
-    assert _names(published) == ["a.csv", "b.csv"]
-
-    publish({staged / "a.csv": published / "a.csv", staged / "b.csv": published / "b.csv"},
-            tmp_path / "work.duckdb", tmp_path / "published.duckdb")
-    assert (published / "b.csv").read_text(encoding="utf-8") == "new b.csv"
-    assert (tmp_path / "published.duckdb").read_bytes() == b"new db"

@@ -18,7 +18,8 @@ from greenaudit.rules.derive import (apply_rules, evaluate_rules, input_signatur
 from greenaudit.text.intervals import Interval
 from greenaudit.workspace.manifest import source_ids
 from greenaudit.formats.parquet import FINDINGS, OBSERVATIONS, write_table
-from greenaudit.rule_cache import StoredRuleMemo
+from greenaudit.cache import Store
+from greenaudit.cache.rules import StoredRuleMemo
 from greenaudit.rules.evaluate import Input, evaluate
 from greenaudit.rules.units import RuleUnits
 from greenaudit.rules.load import load_rules
@@ -387,13 +388,13 @@ def _outcome(tmp_path: Path, observations: list[dict], rules, catalog, units, me
 def test_kept_outcomes_equal_fresh_ones_and_a_changed_input_is_evaluated_again(
         tmp_path, seed_observations, seed_rules, catalog, units):
     rules = list(seed_rules.values())
-    path = tmp_path / "cache" / "outcomes.pickle"
+    store, schemas = Store(tmp_path / "cache", "rules"), tmp_path
     fresh = _outcome(tmp_path, seed_observations, rules, catalog, units)
-    first = StoredRuleMemo(path)
+    first = StoredRuleMemo(store, schemas)
     assert _outcome(tmp_path, seed_observations, rules, catalog, units, first) == fresh
     assert first.reused == 0
     first.save()
-    again = StoredRuleMemo(path)
+    again = StoredRuleMemo(store, schemas)
     assert _outcome(tmp_path, seed_observations, rules, catalog, units, again) == fresh
     assert again.reused == len(rules)
 
@@ -405,7 +406,7 @@ def test_kept_outcomes_equal_fresh_ones_and_a_changed_input_is_evaluated_again(
     reading = {r.rule_id for r in rules
                if ("hi_tech_mfg_share_change", "2012-2022", "") in {f.key for f in r.references}}
     assert reading  # the edit reaches at least one rule
-    memo = StoredRuleMemo(path)
+    memo = StoredRuleMemo(store, schemas)
     kept = _outcome(tmp_path, changed, rules, catalog, units, memo)
     assert kept == _outcome(tmp_path, changed, rules, catalog, units)
     assert memo.reused == len(rules) - len(reading)
@@ -423,16 +424,21 @@ def test_an_input_printed_differently_is_a_different_input():
 
 def test_a_damaged_outcomes_file_is_evaluated_afresh(tmp_path, seed_observations, seed_rules,
                                                     catalog, units, caplog):
-    path = tmp_path / "outcomes.pickle"
-    path.write_bytes(b"not a pickle")
+    store, schemas = Store(tmp_path / "cache", "rules"), tmp_path
     rules = list(seed_rules.values())
+    first = StoredRuleMemo(store, schemas)
+    _outcome(tmp_path, seed_observations, rules, catalog, units, first)
+    first.save()
+    payload = tmp_path / "cache" / "rules" / "outcomes" / "data.json"
+    payload.write_bytes(payload.read_bytes().replace(b"rule.", b"rule,", 1))
     with caplog.at_level("WARNING", logger="greenaudit"):
-        memo = StoredRuleMemo(path)
-    assert "unreadable rule outcomes" in caplog.text
+        memo = StoredRuleMemo(store, schemas)
+    assert "cache rules/outcomes: data.json differs from its recorded SHA-256" in caplog.text
     assert _outcome(tmp_path, seed_observations, rules, catalog, units, memo) == _outcome(
         tmp_path, seed_observations, rules, catalog, units)
+    assert memo.reused == 0
     memo.save()
-    assert StoredRuleMemo(path).earlier.keys() == {r.rule_id for r in rules}
+    assert StoredRuleMemo(store, schemas).earlier.keys() == {r.rule_id for r in rules}
 
 
 def _around(value: str, half: str) -> Input:

@@ -6,6 +6,7 @@ rule export_tables:
         tables=expand(f"{VALIDATION}/audit/{{file}}", file=EXPORTED_FILES),
     params:
         cache=CACHE_OPTION,
+        code=triggers.code("export"),
     log:
         "results/logs/export_tables.log",
     benchmark:
@@ -33,6 +34,8 @@ rule assemble_audit:
     output:
         tables=expand(f"{VALIDATION}/audit/{{file}}", file=ASSEMBLED_FILES),
         status=f"{VALIDATION}/status.json",
+    params:
+        code=triggers.code("assemble"),
     log:
         "results/logs/assemble_audit.log",
     benchmark:
@@ -49,21 +52,28 @@ rule assemble_audit:
 
 
 rule publish:
-    """The gate, then publication: refuse, naming every error, or copy the tables and DB into place.
+    """The gate, then publication: refuse, naming every error, or switch the published set.
 
-    It does not wait for the report, which runs beside it (and first, by priority, when
-    cores are scarce): Snakemake lets a running job finish when another fails, so a
-    refused run still has its report.
+    It waits for the report: a report that cannot be built fails the run before
+    anything is published, and a refused run still has its report.
+
+    Its one output is the record of what it published. The published files
+    (PUBLISHED, PUBLISHED_DB) are switched by `greenaudit publish` itself, all at
+    once: were they outputs, Snakemake would delete them before the job, or back
+    them up and restore them one by one after a failure, and either could leave a
+    mixed set.
     """
     input:
         status=f"{VALIDATION}/status.json",
         tables=expand(f"{VALIDATION}/audit/{{file}}", file=AUDIT_FILES),
         database=WORK_DB,
+        report=REPORT,
     output:
-        # update(): Snakemake keeps the published files while the job runs and restores
-        # them if it fails, instead of deleting them first.
-        tables=update(PUBLISHED),
-        database=update(PUBLISHED_DB),
+        record=PUBLISH_RECORD,
+    params:
+        tables=PUBLISHED,
+        database=PUBLISHED_DB,
+        code=triggers.code("publish"),
     log:
         "results/logs/publish.log",
     benchmark:
@@ -76,5 +86,5 @@ rule publish:
         "../envs/greenaudit.yaml"
     shell:
         "greenaudit publish --status {input.status} --staged {input.tables}"
-        " --published {output.tables} --db {input.database} --published-db {output.database}"
-        " 2>&1 | tee {log}"
+        " --published {params.tables} --db {input.database} --published-db {params.database}"
+        " --record {output.record} 2>&1 | tee {log}"

@@ -1,6 +1,9 @@
 import os
+import sys
 from pathlib import Path
 
+from greenaudit.audit.published import problems
+from greenaudit.cache import triggers
 from greenaudit.stage.shards import plan_shards
 from greenaudit.workflow import exit_on_input_error, listed_sources
 
@@ -18,12 +21,24 @@ AUDIT_FILES = [f"{table}.csv" for table in AUDIT_TABLES] + ["datapackage.json"]
 # (and the data package, which describes them all) once the checks are in.
 EXPORTED_FILES = ["observations.csv", "indicators.csv", "findings.csv", "coverage.csv"]
 ASSEMBLED_FILES = [name for name in AUDIT_FILES if name not in EXPORTED_FILES]
-PUBLISHED = expand("results/audit/{file}", file=AUDIT_FILES)
-PUBLISHED_DB = "results/greenaudit.duckdb"
+PUBLISHED_DIR = "results/audit"
+PUBLISHED = expand(f"{PUBLISHED_DIR}/{{file}}", file=AUDIT_FILES)
+# Published with the tables, in one switch; results/greenaudit.duckdb links to it.
+PUBLISHED_DB = f"{PUBLISHED_DIR}/greenaudit.duckdb"
 WORK_DB = "results/work/greenaudit.duckdb"
 # The normalised source texts: one directory of <source_id>.txt per staging shard.
 NORMALISED = expand(f"{STAGING}/{{shard}}/normalised", shard=SHARDS)
 REPORT = "results/report/index.html"
+# What the last publication wrote, with digests: publish's output. A published set
+# that differs from what was published (a table edited, missing or added, a database
+# truncated) is published again: its record goes, and the missing output makes
+# publish rerun whatever the modification times and Snakemake's own records say.
+PUBLISH_RECORD = "results/logs/publish.record"
+if Path(PUBLISH_RECORD).exists():
+    for problem in problems(Path(PUBLISHED_DIR)):
+        print(f"greenaudit: warning: {problem}; the published set will be written again",
+              file=sys.stderr)
+        Path(PUBLISH_RECORD).unlink(missing_ok=True)
 REPORT_CHARTS = "results/report/charts"
 
 

@@ -1,3 +1,15 @@
+# The workspace files the database is built from, beside the staged sources.
+DATABASE_INPUTS = {
+    "ignored": WORKSPACE / "raw/ignored.csv",
+    "manifest": WORKSPACE / "raw/sources.csv",
+    "catalog": WORKSPACE / "schemas/indicators.yaml",
+    "discrepancies": WORKSPACE / "schemas/known_discrepancies.yaml",
+    "rules": WORKSPACE / "schemas/rules.yaml",
+    "units": WORKSPACE / "schemas/units.yaml",
+    "registry": WORKSPACE / "schemas/units.txt",
+}
+
+
 rule build_database:
     """The single writer: load the staged sources into DuckDB, apply the rules, compare sources."""
     input:
@@ -6,18 +18,14 @@ rule build_database:
         checks=staged("checks"),
         findings=staged("findings"),
         coverage=staged("coverage"),
-        ignored=WORKSPACE / "raw/ignored.csv",
-        manifest=WORKSPACE / "raw/sources.csv",
-        catalog=WORKSPACE / "schemas/indicators.yaml",
-        discrepancies=WORKSPACE / "schemas/known_discrepancies.yaml",
-        rules=WORKSPACE / "schemas/rules.yaml",
-        units=WORKSPACE / "schemas/units.yaml",
-        registry=WORKSPACE / "schemas/units.txt",
+        **DATABASE_INPUTS,
     output:
         database=WORK_DB,
     params:
         workspace=WORKSPACE,
         cache=CACHE_OPTION,
+        code=triggers.code("build-db"),
+        inputs=triggers.inputs(DATABASE_INPUTS),
     log:
         "results/logs/build_database.log",
     benchmark:

@@ -15,14 +15,14 @@ rule render_report:
         checks=report(f"{REPORT_CHARTS}/checks.svg", caption="../report/checks.rst", category="Charts"),
     params:
         workspace=WORKSPACE,
+        code=triggers.code("report"),
+        inputs=triggers.inputs(WORKSPACE / "raw/sources.csv", WORKSPACE / "schemas/indicators.yaml"),
     log:
         "results/logs/render_report.log",
     benchmark:
         "results/benchmarks/render_report.tsv"
     # DuckDB scans the large tables (observations, coverage) with these threads.
     threads: 2
-    # Before publish when cores are scarce: a refused publication ends the run.
-    priority: 1
     resources:
         mem_mb=2000,
         runtime=20,

@@ -1,12 +1,18 @@
+# The workspace files every source is staged against.
+STAGE_SHARED = {
+    "manifest": WORKSPACE / "raw/sources.csv",
+    "catalog": WORKSPACE / "schemas/indicators.yaml",
+    "units": WORKSPACE / "schemas/units.yaml",
+    "ignored": WORKSPACE / "raw/ignored.csv",
+    "registry": WORKSPACE / "schemas/units.txt",
+}
+
+
 rule stage_shard:
     """Verify a batch of sources, parse their transcriptions, prove every quote (no DB writes)."""
     input:
         unpack(shard_files),
-        manifest=WORKSPACE / "raw/sources.csv",
-        catalog=WORKSPACE / "schemas/indicators.yaml",
-        units=WORKSPACE / "schemas/units.yaml",
-        ignored=WORKSPACE / "raw/ignored.csv",
-        registry=WORKSPACE / "schemas/units.txt",
+        **STAGE_SHARED,
     output:
         transcriptions=f"{STAGING}/{{shard}}/transcriptions.parquet",
         observations=f"{STAGING}/{{shard}}/observations.parquet",
@@ -21,6 +27,9 @@ rule stage_shard:
         near_band=config["near_band"],
         max_quote_chars=config.get("max_quote_chars", 300),
         cache=CACHE_OPTION,
+        # Rerun on a change of the code staging runs, or of an input's content.
+        code=triggers.code("stage"),
+        inputs=triggers.inputs(shard_files, STAGE_SHARED),
     log:
         "results/logs/stage_shard/{shard}.log",
     benchmark:

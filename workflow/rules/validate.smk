@@ -7,6 +7,7 @@ rule validate_pandera:
         checks=f"{VALIDATION}/pandera/checks.parquet",
     params:
         cache=CACHE_OPTION,
+        code=triggers.code("validate-pandera"),
     log:
         "results/logs/validate_pandera.log",
     benchmark:
@@ -37,6 +38,7 @@ rule validate_gx:
         # without them the pages are built unstyled, never loading from the network.
         # Relative to the working directory, so a moved workspace does not rerun the job.
         assets=os.path.relpath(f"{workflow.basedir}/workflow/data_docs/node_modules"),
+        code=triggers.code("validate-gx"),
     log:
         "results/logs/validate_gx.log",
     benchmark:

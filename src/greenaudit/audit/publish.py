@@ -11,18 +11,18 @@ import decimal
 import json
 import logging
 import re
-import shutil
 from collections import Counter
-from contextlib import ExitStack
 from decimal import Decimal
 from pathlib import Path
 
 import duckdb
 
 from greenaudit.audit import datapackage
+from greenaudit.audit.formula import neutralise, neutralise_sql
+from greenaudit.cache.store import Store
+from greenaudit.checks import CHECK_COLUMNS, Check
 from greenaudit.formats.atomic import atomic_path
 from greenaudit.formats.atomic import write_text_atomic as write_atomic  # noqa: F401 - imported from here by stages
-from greenaudit.checks import CHECK_COLUMNS, Check
 
 log = logging.getLogger("greenaudit")
 
@@ -93,9 +93,10 @@ def _csv_field(text: str) -> str:
 
 
 def to_csv(columns: tuple[str, ...], rows: list[tuple]) -> str:
-    """The published CSV text: the quoting DuckDB's COPY applies in write_table_csv."""
+    """The published CSV text: the quoting DuckDB's COPY applies in write_table_csv, every
+    field neutralised (formula.py)."""
     lines = [",".join(_csv_field(c) for c in columns)]
-    lines += [",".join(_csv_field(format_cell(v)) for v in row) for row in rows]
+    lines += [",".join(_csv_field(neutralise(format_cell(v))) for v in row) for row in rows]
     return "\n".join(lines) + "\n"
 
 
@@ -114,7 +115,7 @@ def _as_text(con: duckdb.DuckDBPyConnection, table: str, columns: tuple[str, ...
         if types[renamed.get(column, column)].startswith("DECIMAL"):
             text = _DECIMAL_SQL.format(c=source)
         else:
-            text = f"CAST({source} AS VARCHAR)"
+            text = neutralise_sql(f"CAST({source} AS VARCHAR)")
         # NULL and empty text alike are written as an empty field (see write_table_csv).
         expressions.append(f"nullif({text}, '') AS \"{column}\"")
     return expressions
@@ -127,10 +128,10 @@ def write_table_csv(con: duckdb.DuckDBPyConnection, table: str, columns: tuple[s
 
     DuckDB writes the file itself (no row passes through Python). Its CSV is the one
     `to_csv` writes: fields quoted only when they hold a comma, a quote or a line
-    break, quotes doubled, "\n" line ends. Empty text is written as NULL, which
-    DuckDB leaves unquoted (an empty string it would quote as ""). Sorted on the
-    stored values (row 9 before row 10), not on their text. `where` (a condition
-    on the table as `src`, with `params`) writes only some rows.
+    break, quotes doubled, "\n" line ends, text neutralised (formula.py). Empty text
+    is written as NULL, which DuckDB leaves unquoted (an empty string it would quote
+    as ""). Sorted on the stored values (row 9 before row 10), not on their text.
+    `where` (a condition on the table as `src`, with `params`) writes only some rows.
     """
     select = ", ".join(_as_text(con, table, columns, renamed))
     order = ", ".join(f'src."{c}"' for c in order_by)
@@ -159,15 +160,16 @@ EXPORTS = {
 
 
 def export_tables(db_path: Path, audit: Path, threads: int | None = None,
-                  cache_dir: Path | None = None) -> None:
+                  store: Store | None = None) -> None:
     """Write the large published tables (EXPORTED_FILES) from the database into `audit`.
 
-    With a `cache_dir`, the tables sorted by source first are written through
-    export_cache: only the rows of sources that changed are exported again.
+    With a `store`, the tables sorted by source first are written through the
+    export cache (cache/export.py): only the rows of sources that changed are
+    exported again.
     """
-    from greenaudit.export_cache import BY_SOURCE, ExportCache
+    from greenaudit.cache.export import BY_SOURCE, ExportCache
 
-    cache = ExportCache(cache_dir) if cache_dir is not None else None
+    cache = ExportCache(store) if store is not None and store.enabled else None
     con = duckdb.connect(str(db_path), read_only=True)
     try:
         if threads:
@@ -251,13 +253,24 @@ def gate(status_path: Path) -> list[str]:
     return [f"{error['check_id']}: {error['message']}" for error in status["errors"]]
 
 
-def publish(tables: dict[Path, Path], work_db: Path, published_db: Path) -> None:
-    """Copy the validated tables ({staged: published}) and database into place.
+def publish(tables: dict[Path, Path], work_db: Path, published_db: Path,
+            record: Path | None = None) -> None:
+    """Put the validated tables ({staged: published}) and database in place, all at once.
 
-    Every copy is written beside its target first; only when all of them are on
-    disk are they renamed into place, one rename each, so a failure while copying
-    leaves the published set exactly as it was.
+    The published files share one directory, which `published.switch` replaces
+    in one rename by a complete, verified copy: a failure or a kill leaves the
+    published set exactly as it was, or entirely new. With a `record` path, what
+    was published (and what differed before) is written there.
     """
-    with ExitStack() as renames:
-        for source, target in [*tables.items(), (work_db, published_db)]:
-            shutil.copyfile(source, renames.enter_context(atomic_path(target)))
+    from . import published
+
+    directory = published_db.parent
+    repaired = published.damaged(directory)
+    if published_db.name != published.DATABASE or any(
+            target.parent != directory for target in tables.values()):
+        raise ValueError(f"publish: the tables and {published.DATABASE} must be published "
+                         f"into one directory")
+    published.switch(directory, {target.name: source for source, target in tables.items()},
+                     work_db)
+    if record is not None:
+        published.write_record(record, directory, repaired)

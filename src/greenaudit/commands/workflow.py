@@ -29,14 +29,15 @@ def _stage(args: argparse.Namespace) -> int:
     from greenaudit.formats.atomic import write_text_atomic
     from greenaudit.formats.parquet import write_arrow
     from greenaudit.stage.source import Settings, StageContext
-    from greenaudit.stage_cache import TABLE_SCHEMAS, stage_batch
+    from greenaudit.cache import Store
+    from greenaudit.cache.stage import NAMESPACE, TABLE_SCHEMAS, stage_batch
 
     settings = Settings(Decimal(args.approximate_band), Decimal(args.near_band),
                         args.max_quote_chars)
     context = StageContext.load(args.workspace, settings)
     parts: dict[str, list[pa.Table]] = {name: [] for name in TABLE_SCHEMAS}
-    cache = args.cache_dir / "stage" if args.cache_dir else None
-    for staged, cached in stage_batch(context, args.source_ids, cache):
+    store = Store(args.cache_dir, NAMESPACE)
+    for staged, cached in stage_batch(context, args.source_ids, store):
         write_text_atomic(args.normalised_dir / f"{staged.source_id}.txt", staged.normalised_text)
         failed = staged.failing_checks()
         log.info("%s%s: %d rows, %d observations, %d failing checks", staged.source_id,
@@ -65,7 +66,7 @@ def _add_stage(sub) -> None:
         p.add_argument(f"--{name}", type=Path, required=True)
     p.add_argument("--cache-dir", type=Path, default=None, metavar="DIR",
                    help="keep each source's products under DIR/stage/ and reuse them while "
-                        "its inputs are unchanged (stage_cache.py says what is compared)")
+                        "its inputs are unchanged (cache/stage.py says what is compared)")
     p.set_defaults(func=_stage)
 
 
@@ -73,7 +74,8 @@ def _build_db(args: argparse.Namespace) -> int:
     from greenaudit.workspace.catalog import load_catalog, load_discrepancies
     from greenaudit.database.build import build_database
     from greenaudit.workspace.manifest import load_manifest
-    from greenaudit.rule_cache import load_rules_cached
+    from greenaudit.cache import Store, load, stage
+    from greenaudit.cache import rules as rule_cache
     from greenaudit.text.units import UnitSystem
     from greenaudit.workspace.completeness import workspace_checks
 
@@ -83,23 +85,19 @@ def _build_db(args: argparse.Namespace) -> int:
     sources = load_manifest(args.workspace)
     discrepancies = load_discrepancies(schemas, catalog, set(sources))
     extra = workspace_checks(args.workspace, sources)
-    if args.cache_dir:
-        from greenaudit.stage_cache import prune_unlisted
-
-        for source_id in prune_unlisted(args.cache_dir / "stage", sources):
-            log.info("%s: no longer in raw/sources.csv; its staging cache entry is removed",
-                     source_id)
+    # Staging entries of sources no longer listed (no staging job runs beside this one).
+    for source_id in Store(args.cache_dir, stage.NAMESPACE).retain(sources):
+        log.info("%s: no longer in raw/sources.csv; its staging cache entry is removed",
+                 source_id)
     # Parsed while the staged tables load (a large rules file takes seconds).
-    rules = functools.partial(load_rules_cached, schemas, catalog, units, args.cache_dir)
-    memo = None
-    if args.cache_dir:
-        from greenaudit.rule_cache import memo_path
-
-        memo = memo_path(schemas, args.cache_dir)
+    rule_store = Store(args.cache_dir, rule_cache.NAMESPACE)
+    rules = functools.partial(rule_cache.load_rules_cached, schemas, catalog, units, rule_store)
+    memo = (functools.partial(rule_cache.StoredRuleMemo, rule_store, schemas)
+            if rule_store.enabled else None)
     checks = build_database(args.out, sources, catalog, discrepancies, args.transcriptions,
                             args.observations, args.checks, args.findings, extra, rules, units,
                             threads=args.threads, coverage=args.coverage,
-                            cache_dir=args.cache_dir, rule_memo=memo)
+                            load_store=Store(args.cache_dir, load.NAMESPACE), rule_memo=memo)
     # Every outcome is in the checks table; the log names those that did not pass
     # (thousands of passing rules would make it megabytes; -v lists them too).
     failed = [check for check in checks if check.status != "pass"]
@@ -138,9 +136,11 @@ def _wrote_checks(checks: list, path: Path, tool: str) -> int:
 
 
 def _validate_pandera(args: argparse.Namespace) -> int:
+    from greenaudit.cache import Store
+    from greenaudit.cache.pandera import NAMESPACE
     from greenaudit.validate.pandera import validate_tables
 
-    checks = validate_tables(args.db, args.failure_cases, args.cache_dir)
+    checks = validate_tables(args.db, args.failure_cases, Store(args.cache_dir, NAMESPACE))
     return _wrote_checks(checks, args.checks, "pandera")
 
 
@@ -151,7 +151,7 @@ def _add_validate_pandera(sub) -> None:
     p.add_argument("--checks", type=Path, required=True)
     p.add_argument("--cache-dir", type=Path, default=None, metavar="DIR",
                    help="keep each source's verdict under DIR/pandera/ and validate only the "
-                        "sources whose rows changed (pandera_cache.py says how)")
+                        "sources whose rows changed (cache/pandera.py says how)")
     p.set_defaults(func=_validate_pandera)
 
 
@@ -188,10 +188,13 @@ def _audit_files(command: str, tables: list[Path], out_dir: Path, names) -> None
 
 def _export(args: argparse.Namespace) -> int:
     from greenaudit.audit.publish import EXPORTED_FILES, export_tables
+    from greenaudit.cache import Store
+    from greenaudit.cache.export import NAMESPACE
 
     out_dir = args.tables[0].parent.parent
     _audit_files("export", args.tables, out_dir, EXPORTED_FILES)
-    export_tables(args.db, out_dir / "audit", threads=args.threads, cache_dir=args.cache_dir)
+    export_tables(args.db, out_dir / "audit", threads=args.threads,
+                  store=Store(args.cache_dir, NAMESPACE))
     return 0
 
 
@@ -204,7 +207,7 @@ def _add_export(sub) -> None:
                    help="DuckDB threads (default: all cores); the files do not depend on it")
     p.add_argument("--cache-dir", type=Path, default=None, metavar="DIR",
                    help="keep the observations and coverage tables under DIR/export/ and "
-                        "export again only the rows of sources that changed (export_cache.py)")
+                        "export again only the rows of sources that changed (cache/export.py)")
     p.set_defaults(func=_export)
 
 
@@ -242,7 +245,12 @@ def _publish(args: argparse.Namespace) -> int:
         return 1
     if [p.name for p in args.staged] != [p.name for p in args.published]:
         raise SystemExit("publish: --staged and --published must name the same files in order")
-    publish(dict(zip(args.staged, args.published)), args.db, args.published_db)
+    try:
+        publish(dict(zip(args.staged, args.published)), args.db, args.published_db, args.record)
+    except (ValueError, OSError) as exc:  # a staged set that does not verify, a full disk
+        print(f"greenaudit: error: not published ({exc}); the published set is left as it "
+              f"was", file=sys.stderr)
+        return 1
     log.info("published %s and %s", " ".join(map(str, args.published)), args.published_db)
     return 0
 
@@ -255,7 +263,11 @@ def _add_publish(sub) -> None:
     p.add_argument("--staged", type=Path, nargs="+", required=True)
     p.add_argument("--published", type=Path, nargs="+", required=True)
     p.add_argument("--db", type=Path, required=True)
-    p.add_argument("--published-db", type=Path, required=True)
+    p.add_argument("--published-db", type=Path, required=True,
+                   help="the database's place: greenaudit.duckdb beside the published tables")
+    p.add_argument("--record", type=Path, default=None, metavar="FILE",
+                   help="also write FILE: the files published with their SHA-256, and what "
+                        "differed from what was last published")
     p.set_defaults(func=_publish)
 
 

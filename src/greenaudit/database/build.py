@@ -15,10 +15,11 @@ from pathlib import Path
 import duckdb
 
 from greenaudit.workspace.catalog import DISCREPANCIES_FILE, Discrepancy, Indicator
+from greenaudit.cache.load import open_loaded, plan_load
+from greenaudit.cache.store import Store
 from greenaudit.checks import Check, outcome
-from greenaudit.rules.derive import RuleOutcome, evaluate_rules, store_rule_outcome
+from greenaudit.rules.derive import RuleMemo, RuleOutcome, evaluate_rules, store_rule_outcome
 from greenaudit.stage.evidence import EVIDENCE_STATUSES
-from greenaudit.load_cache import open_loaded, plan_load
 from greenaudit.workspace.manifest import Source
 from greenaudit.formats.rowinsert import insert_rows
 from greenaudit.rules.load import DERIVED, RULES_LABEL, Rule
@@ -191,18 +192,16 @@ def _create_empty(con: duckdb.DuckDBPyConnection, name: str, parquet_glob: list[
 
 def _evaluate_staged_rules(rules: Sequence[Rule] | Callable[[], Sequence[Rule]],
                            catalog: dict[str, Indicator], units: UnitSystem | None,
-                           observations: list[Path], memo_path: Path | None = None) -> RuleOutcome:
+                           observations: list[Path],
+                           memo_factory: Callable[[], RuleMemo] | None = None) -> RuleOutcome:
     """The rules' outcome over the staged observations, read from their Parquet files."""
     rules = list(rules() if callable(rules) else rules)
     if not rules:
         return RuleOutcome([], [], [])
     if units is None:
         raise ValueError("rules need the unit system they were typed with")
-    memo = None
-    if memo_path is not None:
-        from greenaudit.rule_cache import StoredRuleMemo
-
-        memo = StoredRuleMemo(memo_path)
+    # Read here, in the rules' thread, beside the load.
+    memo = memo_factory() if memo_factory is not None else None
     staged = duckdb.connect()
     try:
         files = ", ".join("'" + str(p).replace("'", "''") + "'" for p in observations)
@@ -222,8 +221,8 @@ def build_database(out_path: Path, sources: dict[str, Source], catalog: dict[str
                    extra_checks: list[Check],
                    rules: Sequence[Rule] | Callable[[], Sequence[Rule]] = (),
                    units: UnitSystem | None = None, threads: int | None = None,
-                   coverage: list[Path] = (), cache_dir: Path | None = None,
-                   rule_memo: Path | None = None) -> list[Check]:
+                   coverage: list[Path] = (), load_store: Store | None = None,
+                   rule_memo: Callable[[], RuleMemo] | None = None) -> list[Check]:
     """Write the database to a temp file and rename it into place.
 
     Returns the checks computed here: the rules' (which also add derived
@@ -232,9 +231,10 @@ def build_database(out_path: Path, sources: dict[str, Source], catalog: dict[str
     The rules are evaluated over the staged Parquet while DuckDB loads it (DuckDB
     releases the GIL), so the rules' Python work costs no extra wall time. `rules`
     may be a function returning them: parsing a large rules file then overlaps the
-    load too. With a `cache_dir`, the large staged tables come from the last build's
-    load where their files are unchanged (load_cache); with a `rule_memo` file, a
-    rule whose inputs are unchanged is not evaluated again (rule_cache).
+    load too. With a `load_store`, the large staged tables come from the last build's
+    load where their files are unchanged (cache/load.py); with a `rule_memo` (made
+    by the function given), a rule whose inputs are unchanged is not evaluated again
+    (cache/rules.py).
     """
     out_path.parent.mkdir(parents=True, exist_ok=True)
     tmp = out_path.with_name(f".{out_path.name}.tmp")
@@ -244,7 +244,7 @@ def build_database(out_path: Path, sources: dict[str, Source], catalog: dict[str
     con: duckdb.DuckDBPyConnection | None = None
     try:
         plan = plan_load({"transcriptions": transcriptions, "observations": observations,
-                          "coverage": list(coverage)}, cache_dir)
+                          "coverage": list(coverage)}, load_store)
         with ThreadPoolExecutor(max_workers=1) as pool:
             evaluating = pool.submit(_evaluate_staged_rules, rules, catalog, units, observations,
                                      rule_memo)

@@ -27,6 +27,10 @@ RC = {
     "axes.titlesize": 8,
     "axes.spines.top": False,
     "axes.spines.right": False,
+    # Labels come from the data (source ids, breakdowns such as country=us$_$): drawn as
+    # written, never interpreted as mathtext or handed to TeX.
+    "text.parse_math": False,
+    "text.usetex": False,
 }
 VERDICT_COLOURS = {
     "conflict": "#d73027",

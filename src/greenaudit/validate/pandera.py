@@ -25,18 +25,19 @@ import pandera.pandas as pa
 from pandera.typing import Series
 
 from greenaudit.workspace.catalog import INDICATOR_ID, KINDS
+from greenaudit.cache.pandera import (BY_SOURCE, CheckKey, SourceVerdict, VerdictStore,
+                                      columns_with_nulls, entry_key)
+from greenaudit.cache.rows import summaries
+from greenaudit.cache.store import Store
 from greenaudit.checks import Check
 from greenaudit.stage.coverage import STATUSES as COVERAGE_STATUSES
 from greenaudit.database.build import AGREEMENTS, EVIDENCE_VALUES
 from greenaudit.formats.duckframe import column_types, read_frame
 from greenaudit.workspace.manifest import SCRIPTS
 from greenaudit.workspace.manifest import SOURCE_ID as DOCUMENT_ID
-from greenaudit.pandera_cache import (BY_SOURCE, CheckKey, SourceVerdict, VerdictStore, columns_with_nulls,
-                            entry_key)
 from greenaudit.stage.period_basis import PERIOD_BASES
 from greenaudit.stage.qualifier import MAX_QUALIFIER_CHARS
 from greenaudit.text.quantity import QUALIFIERS
-from greenaudit.row_summary import summaries
 from greenaudit.rules.load import DERIVED, DERIVED_SOURCE_PREFIX
 
 PERIOD_PATTERN = r"^\d{4}(-\d{2}|-\d{4})?$"
@@ -248,7 +249,7 @@ def _locate(frame: pd.DataFrame, index: pd.Series, key: tuple[str, ...]) -> pd.S
     """Each failing row named by its key ("source_id=a;row_number=7"), '' for a whole column.
 
     A position in the frame would depend on the rows' physical order in the database,
-    which differs between a full load and a reused one (load_cache).
+    which differs between a full load and a reused one (cache/load.py).
     """
     named = pd.Series("", index=index.index, dtype=object)
     at = pd.to_numeric(index, errors="coerce")
@@ -307,7 +308,7 @@ def _failure_cases(frame: pd.DataFrame, name: str, model) -> pd.DataFrame:
 
 
 def _validate(db_path: Path, name: str, model, store: VerdictStore | None) -> _Validated:
-    """Validate a table; with a `store`, only the sources whose rows changed (pandera_cache)."""
+    """Validate a table; with a `store`, only the sources whose rows changed (cache/pandera.py)."""
     by_source = store is not None and name in BY_SOURCE
     where, with_nulls, current, earlier, key = None, None, {}, {}, ""
     if by_source:
@@ -375,13 +376,13 @@ def _validate(db_path: Path, name: str, model, store: VerdictStore | None) -> _V
 
 
 def validate_tables(db_path: Path, failure_cases_path: Path,
-                    cache_dir: Path | None = None) -> list[Check]:
+                    cache: Store | None = None) -> list[Check]:
     """Validate the database tables; write failure cases; return one check per rule.
 
-    With a `cache_dir`, the rows of sources unchanged since the last run are not
-    validated again (pandera_cache).
+    With a `cache` store, the rows of sources unchanged since the last run are not
+    validated again (cache/pandera.py).
     """
-    store = VerdictStore(cache_dir) if cache_dir is not None else None
+    store = VerdictStore(cache) if cache is not None and cache.enabled else None
     checks: list[Check] = []
     cases: list[tuple[str, ...]] = []
     for name, model in MODELS.items():
@@ -403,7 +404,7 @@ def validate_tables(db_path: Path, failure_cases_path: Path,
                                 "fail" if n_failed else "pass", f"{name}.{column}",
                                 validated.n_rows, n_failed, message))
     all_cases = pd.DataFrame(sorted(cases), columns=CASE_COLUMNS, dtype=object)
-    from greenaudit.audit.publish import write_atomic
+    from greenaudit.formats.atomic import write_text_atomic as write_atomic
 
     write_atomic(failure_cases_path, all_cases.to_csv(index=False, lineterminator="\n"))
     return checks

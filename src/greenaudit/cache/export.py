@@ -1,27 +1,25 @@
 """The exported observations and coverage CSVs, kept with where each source's rows lie.
 
 Both tables are published sorted by source_id first, so each source's rows are one
-run of bytes. The entry (`cache_dir`/export/<table>.csv, a copy of the last export,
-and <table>.json) records the summary of each source's rows in the
-database (row_summary.py) and the byte range of its rows in the file. An export
-then writes, in source order, the stored bytes of every source whose summary is
-unchanged and the freshly exported rows of the others: at a million observations,
-about a second instead of four.
+run of bytes. The entry (a slot per table in the store's `export` namespace)
+holds a copy of the last export and, as its meta, the summary of each source's
+rows in the database (rows.py) and the byte range of its rows in the file. An
+export then writes, in source order, the stored bytes of every source whose
+summary is unchanged and the freshly exported rows of the others: at a million
+observations, about a second instead of four.
 
 Row ends are found without parsing the CSV: a line break ends a record exactly when
 an even number of quote characters precede it (quotes inside a field are doubled,
 and a field holding a line break is quoted). The entry is used only under the same
-key (code, DuckDB's version, the table's column types, the columns written and
-their order) and while its copy has the size and modification time recorded;
-anything else exports the whole table.
+key (code, the table's column types, the columns written and their order) and once
+its copy verifies against its recorded SHA-256; anything else exports the whole
+table.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import os
-import shutil
 from collections.abc import Callable
 from contextlib import ExitStack
 from pathlib import Path
@@ -30,10 +28,13 @@ import duckdb
 import numpy as np
 
 from greenaudit.formats.atomic import atomic_path
-from .row_summary import summaries, table_key
+from .fingerprint import code_fingerprint
+from .rows import summaries, table_key
+from .store import Entry, Store
 
 log = logging.getLogger("greenaudit")
 
+NAMESPACE = "export"
 # Tables published sorted by source_id first.
 BY_SOURCE = ("observations", "coverage")
 _CHUNK = 1 << 26  # bytes scanned at a time for row ends
@@ -86,32 +87,36 @@ def _copy_range(source, target, start: int, length: int) -> None:
 
 
 class ExportCache:
-    """The entries under `cache_dir`/export/."""
+    """The export entries of the tables sorted by source first."""
 
-    def __init__(self, cache_dir: Path) -> None:
-        self.root = Path(cache_dir) / "export"
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        store.retain(BY_SOURCE)
 
     def write(self, con: duckdb.DuckDBPyConnection, table: str, path: Path,
               export: Exporter, *key_parts: object) -> str:
         """Write `table`'s CSV to `path` through the entry; say how it was written."""
-        key = table_key(con, table, (), *key_parts)
+        key = table_key(con, table, code_fingerprint("greenaudit.publish"), *key_parts)
         current = summaries(con, table)
         order = list(current)
         counts = {s: n for s, (n, _) in current.items()}
-        stored = self._load(table, key)
-        if stored is not None:
+        entry = self.store.entry(table, key)
+        if entry is not None:
             try:
-                return self._reuse(table, path, export, stored, current, order, counts, key)
-            except (OSError, ValueError, KeyError) as exc:
-                log.warning("export cache of %s not usable (%s); exporting afresh", table, exc)
+                return self._reuse(entry, path, export, current, order, counts)
+            except (OSError, ValueError, KeyError, TypeError) as exc:
+                log.warning("cache export/%s: not usable (%s); exporting afresh", table, exc)
         export(None, [], path, True)
         header = int(row_ends(path)[0]) if path.stat().st_size else 0
         blocks = _blocks(path, header, order, counts)
         self._store(table, path, key, header, current, blocks)
         return "exported afresh"
 
-    def _reuse(self, table, path, export, stored, current, order, counts, key) -> str:
-        old_file = self.root / f"{table}.csv"
+    def _reuse(self, entry: Entry, path: Path, export: Exporter, current: dict, order: list,
+               counts: dict) -> str:
+        table = entry.path.name
+        stored = entry.meta
+        old_file = entry.file(f"{table}.csv")
         old = dict(zip(stored["sources"], stored["blocks"]))  # a NULL source id is None
         changed = [s for s in order if old.get(s, [None])[0] != list(current[s])]
         part = path.with_name(f".{path.name}.changed")
@@ -144,45 +149,13 @@ class ExportCache:
                     at += length
         finally:
             part.unlink(missing_ok=True)
-        self._store(table, path, key, header, current, blocks)
+        self._store(table, path, entry.key, header, current, blocks)
         return f"{len(changed)} of {len(order)} sources exported, the rest reused"
-
-    def _load(self, table: str, key: str) -> dict | None:
-        manifest = self.root / f"{table}.json"
-        try:
-            stored = json.loads(manifest.read_text(encoding="utf-8"))
-            stat = (self.root / f"{table}.csv").stat()
-        except FileNotFoundError:
-            return None
-        except (OSError, ValueError) as exc:
-            log.warning("unreadable export cache entry %s (%s); exporting afresh", manifest, exc)
-            return None
-        if not isinstance(stored, dict) or stored.get("key") != key:
-            return None
-        if [stat.st_size, stat.st_mtime_ns] != stored.get("stat"):
-            log.warning("%s changed since it was cached; exporting afresh", manifest.with_suffix(".csv"))
-            return None
-        return stored
 
     def _store(self, table: str, path: Path, key: str, header: int, current: dict,
                blocks: dict) -> None:
-        """Link the written file as the entry and record its blocks; skipped if it cannot be."""
-        data = self.root / f"{table}.csv"
-        manifest = self.root / f"{table}.json"
-        try:
-            self.root.mkdir(parents=True, exist_ok=True)
-            manifest.unlink(missing_ok=True)
-            copied = data.with_name(f".{data.name}.tmp")
-            # A copy, not a link: the workflow may touch its outputs, and a user may edit
-            # them; only greenaudit writes under the cache.
-            shutil.copyfile(path, copied)
-            os.replace(copied, data)
-            stat = data.stat()
-            record = {"key": key, "stat": [stat.st_size, stat.st_mtime_ns], "header": header,
-                      "sources": list(current),
-                      "blocks": [[list(current[s]), blocks[s]] for s in current]}
-            temporary = manifest.with_name(f".{manifest.name}.tmp")
-            temporary.write_text(json.dumps(record), encoding="utf-8")
-            os.replace(temporary, manifest)
-        except OSError as exc:
-            log.warning("export cache entry for %s not written (%s)", table, exc)
+        """Keep a copy of the written file (not a link: the workflow may touch its
+        outputs, and a user may edit them) with its blocks."""
+        meta = {"header": header, "sources": list(current),
+                "blocks": [[list(current[s]), blocks[s]] for s in current]}
+        self.store.put(table, key, {f"{table}.csv": path}, meta)

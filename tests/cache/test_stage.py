@@ -8,9 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from greenaudit.cache import Store
+from greenaudit.cache.stage import StageCache, stage_batch
 from greenaudit.cli import main
 from greenaudit.stage.source import StageContext
-from greenaudit.stage_cache import StageCache, stage_batch
 
 PRODUCTS = ("transcriptions", "observations", "checks", "findings", "coverage")
 
@@ -36,7 +37,7 @@ def _restaged(workspace: Path, cache: Path) -> set[str]:
     """The sources that a staging run with this cache stages afresh."""
     context = StageContext.load(workspace)
     return {staged.source_id for staged, cached in
-            stage_batch(context, _source_ids(workspace), cache / "stage") if not cached}
+            stage_batch(context, _source_ids(workspace), Store(cache, "stage")) if not cached}
 
 
 def test_cached_products_are_byte_identical_to_fresh_ones(workspace_copy: Path, tmp_path: Path):
@@ -59,8 +60,9 @@ def test_an_edited_table_restages_its_source_only(workspace_copy: Path, tmp_path
     edited = _stage(workspace_copy, tmp_path / "edited", cache)
     assert edited == _stage(workspace_copy, tmp_path / "fresh", None)
     assert _restaged(workspace_copy, cache) == set()
-    # One entry per source: the edited source's old entry is gone.
-    assert [len(list((cache / "stage" / i).iterdir())) for i in ids] == [1] * len(ids)
+    # One entry per source, nothing else: the edited source's old entry is gone.
+    assert sorted(p.name for p in (cache / "stage").iterdir()) == sorted(ids)
+    assert all((cache / "stage" / i / "entry.json").is_file() for i in ids)
 
 
 @pytest.mark.parametrize("edit", ["manifest_row", "source_text"])
@@ -98,16 +100,17 @@ def test_settings_and_code_are_part_of_the_key(workspace_copy: Path, tmp_path: P
                                               monkeypatch: pytest.MonkeyPatch):
     from decimal import Decimal
 
-    import greenaudit.cachekey as cachekey
+    import greenaudit.cache.stage as stage_cache
     from greenaudit.stage.source import Settings
 
+    store = Store(tmp_path, "stage")
     context = StageContext.load(workspace_copy)
     source_id = _source_ids(workspace_copy)[0]
-    key = StageCache(tmp_path, context).key(source_id)
+    key = StageCache(store, context).key(source_id)
     wider = StageContext.load(workspace_copy, Settings(Decimal("0.1"), Decimal("0.05")))
-    assert StageCache(tmp_path, wider).key(source_id) != key
-    monkeypatch.setattr(cachekey, "code_fingerprint", lambda: "other code")
-    assert StageCache(tmp_path, context).key(source_id) != key
+    assert StageCache(store, wider).key(source_id) != key
+    monkeypatch.setattr(stage_cache, "code_fingerprint", lambda module: "other code")
+    assert StageCache(store, context).key(source_id) != key
 
 
 def test_an_unreadable_entry_is_staged_afresh(workspace_copy: Path, tmp_path: Path,
@@ -115,25 +118,23 @@ def test_an_unreadable_entry_is_staged_afresh(workspace_copy: Path, tmp_path: Pa
     cache = tmp_path / "cache"
     fresh = _stage(workspace_copy, tmp_path / "fresh", cache)
     source_id = _source_ids(workspace_copy)[2]
-    (entry,) = (cache / "stage" / source_id).iterdir()
-    (entry / "observations.arrow").write_bytes(b"not arrow")
+    (cache / "stage" / source_id / "observations.parquet").write_bytes(b"not parquet")
     with caplog.at_level(logging.WARNING, logger="greenaudit"):
         assert _stage(workspace_copy, tmp_path / "again", cache) == fresh
-    assert f"{source_id}: unreadable stage cache entry" in caplog.text
+    assert f"cache stage/{source_id}: observations.parquet has" in caplog.text
     assert _restaged(workspace_copy, cache) == set()
 
 
 def test_entries_of_sources_no_longer_listed_are_pruned(workspace_copy: Path, tmp_path: Path):
-    from greenaudit.stage_cache import prune_unlisted
-
     cache = tmp_path / "cache"
     _stage(workspace_copy, tmp_path / "out", cache)
     ids = _source_ids(workspace_copy)
-    (cache / "stage" / ".writing.tmp").mkdir()  # a temporary directory is not an entry
-    assert prune_unlisted(cache / "stage", ids[1:]) == [ids[0]]
-    assert sorted(p.name for p in (cache / "stage").iterdir()) == sorted(ids[1:] + [".writing.tmp"])
-    assert prune_unlisted(cache / "stage", ids[1:]) == []
-    assert prune_unlisted(tmp_path / "absent", ids) == []
+    (cache / "stage" / ".left.by.a.killed.job.tmp").mkdir()  # not an entry: removed, unnamed
+    store = Store(cache, "stage")
+    assert store.retain(ids[1:]) == [ids[0]]
+    assert sorted(p.name for p in (cache / "stage").iterdir()) == sorted(ids[1:])
+    assert store.retain(ids[1:]) == []
+    assert Store(tmp_path / "absent", "stage").retain(ids) == []
 
 
 def test_a_cache_that_cannot_be_written_costs_speed_not_the_build(
@@ -143,4 +144,4 @@ def test_a_cache_that_cannot_be_written_costs_speed_not_the_build(
     cache.write_text("a file where the cache directory should be\n")
     with caplog.at_level(logging.WARNING, logger="greenaudit"):
         assert _stage(workspace_copy, tmp_path / "uncached", cache) == fresh
-    assert "stage cache entry not written" in caplog.text
+    assert "cache stage/" in caplog.text and "entry not written" in caplog.text

@@ -11,6 +11,7 @@ import duckdb
 import pyarrow.parquet as pq
 import pytest
 
+from greenaudit.cache import Store
 from greenaudit.validate.pandera import validate_tables
 from greenaudit.formats.parquet import write_checks
 
@@ -32,7 +33,8 @@ BREAKAGES = [
 
 def _validate(db: Path, out: Path, cache: Path | None) -> tuple[str, list]:
     out.mkdir(parents=True, exist_ok=True)
-    checks = validate_tables(db, out / "failure_cases.csv", cache)
+    checks = validate_tables(db, out / "failure_cases.csv",
+                             Store(cache, "pandera") if cache else None)
     write_checks(checks, out / "checks.parquet")
     return ((out / "failure_cases.csv").read_text(encoding="utf-8"),
             pq.read_table(out / "checks.parquet").to_pylist())
@@ -88,10 +90,13 @@ def test_a_damaged_entry_is_validated_afresh(broken_db: Path, tmp_path: Path, ca
     cache = tmp_path / "cache"
     plain = _validate(broken_db, tmp_path / "plain", None)
     _validate(broken_db, tmp_path / "first", cache)
-    (cache / "pandera" / "observations.pickle").write_bytes(b"\x80garbage")
+    payload = cache / "pandera" / "observations" / "verdicts.json"
+    payload.write_bytes(payload.read_bytes().replace(b'"@c"', b'"@x"', 1))
     with caplog.at_level(logging.WARNING, logger="greenaudit"):
         assert _validate(broken_db, tmp_path / "again", cache) == plain
-    assert "unreadable pandera cache entry" in caplog.text
+    assert "cache pandera/observations: verdicts.json differs from its recorded SHA-256" \
+        in caplog.text
+    assert not list((cache / "pandera").rglob("*.pickle"))
 
 
 def test_another_column_type_is_another_key(broken_db: Path, tmp_path: Path, caplog):
@@ -111,7 +116,7 @@ def test_another_column_type_is_another_key(broken_db: Path, tmp_path: Path, cap
 
 
 def test_the_verdicts_do_not_depend_on_how_rows_are_stored(broken_db: Path, tmp_path: Path):
-    """A reused load (load_cache) stores rows in another order than a full load does."""
+    """A reused load (cache/load.py) stores rows in another order than a full load does."""
     from greenaudit.validate.gx import catalog_from_database, run_gx_validation
 
     shuffled = tmp_path / "shuffled.duckdb"

@@ -11,8 +11,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from greenaudit import load_cache
-from greenaudit.load_cache import BY_SOURCE, MANIFEST, open_loaded, plan_load
+from greenaudit.cache import Store, load as load_cache
+from greenaudit.cache.load import BY_SOURCE, open_loaded, plan_load
+from greenaudit.cache.store import ENTRY, file_sha256
 
 EMPTY = {"coverage": "source_id VARCHAR, start INTEGER"}
 
@@ -30,9 +31,17 @@ def _shards(root: Path, shards: list[list[tuple[str, int]]]) -> dict[str, list[P
                     for i, rows in enumerate(shards)] for table in BY_SOURCE}
 
 
+def _store(cache: Path | None) -> Store | None:
+    return Store(cache, "load") if cache else None
+
+
+def _entry(cache: Path) -> Path:
+    return cache / "load" / load_cache.SLOT
+
+
 def _load(files: dict[str, list[Path]], cache: Path | None, out: Path):
     """(rows of each table, sorted; the plan's description)."""
-    plan = plan_load(files, cache)
+    plan = plan_load(files, _store(cache))
     out.unlink(missing_ok=True)
     con = open_loaded(out, plan, EMPTY)
     try:
@@ -99,23 +108,33 @@ def test_a_different_file_list_code_or_most_files_changed_loads_afresh(
 def test_a_damaged_entry_is_loaded_afresh_with_a_warning(tmp_path: Path, caplog):
     cache = tmp_path / "cache"
     _load(_shards(tmp_path / "staged", SHARDS), cache, tmp_path / "one.duckdb")
-    (cache / "load" / load_cache.DATABASE).write_bytes(b"not a database")
+    database = _entry(cache) / load_cache.DATABASE
+    data = bytearray(database.read_bytes())
+    data[len(data) // 2] ^= 0xFF  # one byte, the size kept
+    database.write_bytes(bytes(data))
     files = _shards(tmp_path / "staged", [SHARDS[0], [("c", 9)], SHARDS[2]])
     with caplog.at_level(logging.WARNING, logger="greenaudit"):
         again, how = _load(files, cache, tmp_path / "two.duckdb")
     assert how == "loaded afresh" and "not usable" in caplog.text
+    assert "staged.duckdb differs from its recorded SHA-256" in caplog.text
     assert again == _load(files, None, tmp_path / "fresh.duckdb")[0]
     # The entry is whole again: the next build reuses it.
     assert _load(files, cache, tmp_path / "three.duckdb")[1].startswith("reused")
 
 
 def test_rows_that_do_not_add_up_load_afresh(tmp_path: Path, caplog):
-    """An entry holding rows its manifest does not account for is not trusted."""
+    """An entry holding rows its record does not account for is not trusted, even with
+    its digest recorded anew."""
     cache = tmp_path / "cache"
     _load(_shards(tmp_path / "staged", SHARDS), cache, tmp_path / "one.duckdb")
-    con = duckdb.connect(str(cache / "load" / load_cache.DATABASE))
+    database = _entry(cache) / load_cache.DATABASE
+    con = duckdb.connect(str(database))
     con.execute("INSERT INTO observations VALUES ('zz', 0)")
     con.close()
+    record = json.loads((_entry(cache) / ENTRY).read_text(encoding="utf-8"))
+    record["files"][load_cache.DATABASE] = {"bytes": database.stat().st_size,
+                                            "sha256": file_sha256(database)}
+    (_entry(cache) / ENTRY).write_text(json.dumps(record), encoding="utf-8")
     files = _shards(tmp_path / "staged", SHARDS)
     with caplog.at_level(logging.WARNING, logger="greenaudit"):
         again, how = _load(files, cache, tmp_path / "two.duckdb")
@@ -123,22 +142,27 @@ def test_rows_that_do_not_add_up_load_afresh(tmp_path: Path, caplog):
     assert ("zz", 0) not in again["observations"]
 
 
-def test_a_failed_update_leaves_no_manifest_claiming_the_entry(tmp_path: Path, monkeypatch):
+def test_a_failed_update_leaves_the_entry_as_it_was(tmp_path: Path, monkeypatch):
+    """The update works on a copy: the entry still describes the last whole load."""
     cache = tmp_path / "cache"
     _load(_shards(tmp_path / "staged", SHARDS), cache, tmp_path / "one.duckdb")
+    before = {p.name: p.read_bytes() for p in _entry(cache).iterdir()}
     files = _shards(tmp_path / "staged", [SHARDS[0], [("c", 9)], SHARDS[2]])
-    plan = plan_load(files, cache)
+    plan = plan_load(files, _store(cache))
     assert plan.reuse
 
     def broken(con, plan):
+        con.execute("DELETE FROM observations")
         raise KeyboardInterrupt  # killed in the middle of the update
 
     monkeypatch.setattr(load_cache, "update_from_entry", broken)
     with pytest.raises(KeyboardInterrupt):
         open_loaded(tmp_path / "two.duckdb", plan, EMPTY)
-    assert not (cache / "load" / MANIFEST).exists()
+    assert {p.name: p.read_bytes() for p in _entry(cache).iterdir()} == before
     monkeypatch.undo()
-    assert plan_load(files, cache).reuse is False
+    again, how = _load(files, cache, tmp_path / "three.duckdb")
+    assert how.startswith("reused")
+    assert again == _load(files, None, tmp_path / "fresh.duckdb")[0]
 
 
 def test_an_unwritable_cache_costs_speed_not_the_build(tmp_path: Path, caplog):
@@ -148,7 +172,7 @@ def test_an_unwritable_cache_costs_speed_not_the_build(tmp_path: Path, caplog):
     files = _shards(tmp_path / "staged", SHARDS)
     with caplog.at_level(logging.WARNING, logger="greenaudit"):
         tables, how = _load(files, cache, tmp_path / "one.duckdb")
-    assert how == "loaded afresh" and "not written" in caplog.text
+    assert how == "loaded afresh" and "entry not written" in caplog.text
     assert tables == _load(files, None, tmp_path / "fresh.duckdb")[0]
 
 
@@ -164,11 +188,11 @@ def test_an_entry_grown_past_twice_its_fresh_size_is_loaded_afresh(tmp_path: Pat
     cache = tmp_path / "cache"
     files = _shards(tmp_path / "staged", SHARDS)
     _load(files, cache, tmp_path / "one.duckdb")
-    manifest = cache / "load" / MANIFEST
+    manifest = _entry(cache) / ENTRY
     record = json.loads(manifest.read_text(encoding="utf-8"))
-    size = (cache / "load" / load_cache.DATABASE).stat().st_size
-    assert record["fresh_size"] == size
-    record["fresh_size"] = int(size / load_cache.MAX_GROWTH) - 1
+    size = (_entry(cache) / load_cache.DATABASE).stat().st_size
+    assert record["meta"]["fresh_size"] == size
+    record["meta"]["fresh_size"] = int(size / load_cache.MAX_GROWTH) - 1
     manifest.write_text(json.dumps(record), encoding="utf-8")
     assert _load(files, cache, tmp_path / "two.duckdb")[1] == "loaded afresh"
     assert _load(files, cache, tmp_path / "three.duckdb")[1].startswith("reused")

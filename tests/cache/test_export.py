@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import logging
+import os
 import shutil
 from pathlib import Path
 
 import duckdb
 import pytest
 
-from greenaudit.export_cache import row_ends
+from greenaudit.cache import Store
+from greenaudit.cache.export import row_ends
 from greenaudit.audit.publish import EXPORTED_FILES, export_tables
 
 
@@ -24,7 +26,7 @@ def test_row_ends_skip_line_breaks_inside_quoted_fields(tmp_path: Path):
 
 def _export(db: Path, out: Path, cache: Path | None) -> dict[str, bytes]:
     out.mkdir(parents=True, exist_ok=True)
-    export_tables(db, out, threads=1, cache_dir=cache)
+    export_tables(db, out, threads=1, store=Store(cache, "export") if cache else None)
     return {name: (out / name).read_bytes() for name in EXPORTED_FILES}
 
 
@@ -76,20 +78,26 @@ def test_an_export_through_the_cache_is_the_whole_export(db: Path, tmp_path: Pat
 
 
 def test_an_entry_changed_in_place_is_not_used(db: Path, tmp_path: Path, caplog):
+    """One byte changed, the file's size and modification time kept."""
     cache = tmp_path / "cache"
     first = _export(db, tmp_path / "first", cache)
-    with open(cache / "export" / "observations.csv", "r+b") as handle:
+    copy = cache / "export" / "observations" / "observations.csv"
+    before = copy.stat()
+    with open(copy, "r+b") as handle:
         handle.seek(200)
         handle.write(b"#")
+    os.utime(copy, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert (copy.stat().st_size, copy.stat().st_mtime_ns) == (before.st_size, before.st_mtime_ns)
     with caplog.at_level(logging.WARNING, logger="greenaudit"):
         assert _export(db, tmp_path / "again", cache) == first
-    assert "changed since it was cached" in caplog.text
+    assert "cache export/observations: observations.csv differs from its recorded SHA-256" \
+        in caplog.text
 
 
 def test_a_damaged_manifest_exports_afresh(db: Path, tmp_path: Path, caplog):
     cache = tmp_path / "cache"
     first = _export(db, tmp_path / "first", cache)
-    (cache / "export" / "coverage.json").write_text("{not json", encoding="utf-8")
+    (cache / "export" / "coverage" / "entry.json").write_text("{not json", encoding="utf-8")
     with caplog.at_level(logging.WARNING, logger="greenaudit"):
         assert _export(db, tmp_path / "again", cache) == first
-    assert "unreadable export cache entry" in caplog.text
+    assert "cache export/coverage: unreadable entry.json" in caplog.text

@@ -1,41 +1,38 @@
 """The large staged tables as last loaded into DuckDB, kept so a build reloads only changed shards.
 
-Writing a million staged rows into DuckDB's storage costs seconds (about 5.5 s at a
-million observations), and it is the same work every build when one source changed.
-The entry under `cache_dir`/load/ is a database holding only the tables loaded per
-source (transcriptions, observations, coverage) and a manifest naming, for each of
-them, the Parquet files loaded, their SHA-256 and the source ids each held.
+Writing a million staged rows into DuckDB's storage costs seconds, and it is the
+same work every build when one source changed. The store's `load` namespace has
+one slot, `staged`: a database holding only the tables loaded per source
+(transcriptions, observations, coverage), and as its meta, for each table, the
+Parquet files loaded, their SHA-256 and the source ids each held.
 
-A build whose files are the same list, in the same order, reuses the entry: the rows
-of every source of a changed file (as it was and as it is) are deleted and the
-file's rows inserted. That takes about a second, against a full load. The entry is
-used only when the code fingerprint and DuckDB's version are also the same, and its
-row counts are checked against the files' after the update; anything unexpected
-loads the tables afresh. Rows end up in another physical order than a full load
-gives: no output depends on it (exports and GX sort, pandera names failing rows by
-their key; tests/test_pandera_cache.py shuffles every table to check).
+A build whose files are the same list, in the same order, starts from a copy of
+that database: the rows of every source of a changed file (as it was and as it
+is) are deleted and the file's rows inserted, and the row counts are checked
+against the files'. Anything unexpected loads the tables afresh. Rows then lie in
+another physical order than a full load gives: no output depends on it (exports
+and GX sort, pandera names failing rows by their key; tests/cache/test_pandera_verdicts.py
+shuffles every table to check).
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 import logging
-import os
-import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
 
-from . import cachekey
+from .fingerprint import code_fingerprint, file_sha256, fingerprint
+from .store import Store
 
 log = logging.getLogger("greenaudit")
 
+NAMESPACE = "load"
+SLOT = "staged"
+DATABASE = "staged.duckdb"
 # The staged tables whose every row belongs to one source (a `source_id` column).
 BY_SOURCE = ("transcriptions", "observations", "coverage")
-MANIFEST = "manifest.json"
-DATABASE = "staged.duckdb"
 # Past this share of changed files a full load costs less than the deletions.
 MAX_CHANGED_SHARE = 0.5
 # DuckDB reuses the space deleted rows free, but an entry that has grown past this
@@ -44,14 +41,7 @@ MAX_GROWTH = 2.0
 
 
 def load_key() -> str:
-    digest = hashlib.sha256(cachekey.code_fingerprint().encode())
-    digest.update(f"\0duckdb={duckdb.__version__}".encode())
-    return digest.hexdigest()
-
-
-def file_sha256(path: Path) -> str:
-    with open(path, "rb") as handle:
-        return hashlib.file_digest(handle, "sha256").hexdigest()
+    return fingerprint(code_fingerprint(__name__))
 
 
 def _quoted(paths: list[str]) -> str:
@@ -81,7 +71,7 @@ class LoadPlan:
 
     files: dict[str, list[str]]
     digests: dict[str, str]
-    entry: Path | None = None          # cache_dir/load, or None without a cache
+    store: Store = field(default_factory=lambda: Store(None, NAMESPACE))
     reuse: bool = False                # start from the entry's database
     changed: dict[str, list[str]] = field(default_factory=dict)  # table -> changed files
     old_sources: dict[str, list[str]] = field(default_factory=dict)  # file -> ids it held
@@ -96,33 +86,32 @@ class LoadPlan:
         return f"reused from the last build, {n} changed file(s) reloaded"
 
 
-def plan_load(files: dict[str, list[Path]], cache_dir: Path | None) -> LoadPlan:
-    """Compare the staged files with the entry's manifest (when there is a cache)."""
+def plan_load(files: dict[str, list[Path]], store: Store | None = None) -> LoadPlan:
+    """Compare the staged files with the entry's record (when there is a store)."""
     names = {table: [str(p) for p in files.get(table, [])] for table in BY_SOURCE}
-    if cache_dir is None:
+    if store is None or not store.enabled:
         return LoadPlan(names, {})
+    store.retain((SLOT,))
     digests = {p: file_sha256(Path(p)) for paths in names.values() for p in paths}
-    plan = LoadPlan(names, digests, entry=Path(cache_dir) / "load")
+    plan = LoadPlan(names, digests, store)
     try:
-        manifest = json.loads((plan.entry / MANIFEST).read_text(encoding="utf-8"))
-        tables = manifest["tables"]
-        if manifest.get("key") != load_key() or not (plan.entry / DATABASE).is_file():
+        recorded = store.entry(SLOT, load_key(), _unchecked=DATABASE)
+        if recorded is None:
             return plan
-        plan.fresh_size = int(manifest["fresh_size"])
-        if (plan.entry / DATABASE).stat().st_size > MAX_GROWTH * plan.fresh_size:
+        meta = recorded.meta
+        plan.fresh_size = int(meta["fresh_size"])
+        if recorded.file(DATABASE).stat().st_size > MAX_GROWTH * plan.fresh_size:
             return plan  # deletions left too much free space behind: start afresh
         changed: dict[str, list[str]] = {}
         old_sources: dict[str, list[str]] = {}
         for table in BY_SOURCE:
-            entries = tables[table]
+            entries = meta["tables"][table]
             if [e["path"] for e in entries] != names[table]:
                 return plan
             changed[table] = [e["path"] for e in entries if e["sha256"] != digests[e["path"]]]
             old_sources.update({e["path"]: list(e["sources"]) for e in entries})
-    except FileNotFoundError:
-        return plan
     except (OSError, ValueError, KeyError, TypeError) as exc:
-        log.warning("unreadable load cache manifest in %s (%s); loading afresh", plan.entry, exc)
+        log.warning("cache load/%s: unreadable record (%s); loading afresh", SLOT, exc)
         return plan
     n_files = sum(len(paths) for paths in names.values())
     n_changed = sum(len(paths) for paths in changed.values())
@@ -168,36 +157,32 @@ def open_loaded(path: Path, plan: LoadPlan, empty_sql: dict[str, str],
                 threads: int | None = None) -> duckdb.DuckDBPyConnection:
     """A new database at `path` holding the tables of BY_SOURCE; the entry is refreshed.
 
-    With a reusable entry, the entry's database is updated in place (its manifest
-    removed first, so a failure leaves no entry claiming stale tables) and copied to
-    `path`; otherwise the tables are loaded afresh into `path` and copied to the entry.
+    With a reusable entry, its database is copied to `path` (verified as it is
+    copied) and updated there; otherwise the tables are loaded afresh. Either way
+    the result is saved as the new entry before anything else is added to it.
     """
     if plan.reuse:
-        assert plan.entry is not None
+        con = None
         try:
-            (plan.entry / MANIFEST).unlink(missing_ok=True)
-            entry_con = duckdb.connect(str(plan.entry / DATABASE))
-            try:
-                _set_threads(entry_con, threads)
-                update_from_entry(entry_con, plan)
-                entry_con.execute("CHECKPOINT")
-            finally:
-                entry_con.close()
-            shutil.copyfile(plan.entry / DATABASE, path)
+            if plan.store.copy_out(SLOT, load_key(), DATABASE, path) is None:
+                raise ValueError("the entry did not verify")
             con = duckdb.connect(str(path))
             _set_threads(con, threads)
-            _save_manifest(con, plan)
+            update_from_entry(con, plan)
+            _save(con, path, plan)
             return con
         except (duckdb.Error, OSError, ValueError) as exc:
-            log.warning("load cache in %s not usable (%s); loading afresh", plan.entry, exc)
+            log.warning("cache load/%s: not usable (%s); loading afresh", SLOT, exc)
+            if con is not None:
+                con.close()
             plan.reuse = False
             for leftover in (path, path.with_name(path.name + ".wal")):
                 leftover.unlink(missing_ok=True)
     con = duckdb.connect(str(path))
     _set_threads(con, threads)
     load_afresh(con, plan, empty_sql)
-    if plan.entry is not None:
-        _store_entry(con, path, plan)
+    if plan.store.enabled:
+        _save(con, path, plan)
     return con
 
 
@@ -206,38 +191,22 @@ def _set_threads(con: duckdb.DuckDBPyConnection, threads: int | None) -> None:
         con.execute(f"SET threads TO {int(threads)}")
 
 
-def _store_entry(con: duckdb.DuckDBPyConnection, path: Path, plan: LoadPlan) -> None:
-    """Copy the freshly loaded tables to the entry; a cache that cannot be written is skipped."""
-    assert plan.entry is not None
-    target = plan.entry / DATABASE
-    temporary = plan.entry / f".{DATABASE}.tmp"
+def _save(con: duckdb.DuckDBPyConnection, path: Path, plan: LoadPlan) -> None:
+    """Save the loaded tables as the entry; a cache that cannot be written is skipped."""
     try:
-        plan.entry.mkdir(parents=True, exist_ok=True)
-        (plan.entry / MANIFEST).unlink(missing_ok=True)
         con.execute("CHECKPOINT")  # the file holds every row: no write-ahead log to copy
-        shutil.copyfile(path, temporary)
-        os.replace(temporary, target)
-        plan.fresh_size = target.stat().st_size
-        _save_manifest(con, plan)
+        if not plan.reuse:
+            plan.fresh_size = path.stat().st_size
+        if plan.reuse:
+            sources = {**plan.old_sources, **plan.new_sources}
+        else:
+            sources = {}
+            for table in BY_SOURCE:
+                sources.update(_sources_by_file(con, plan.files[table]))
     except (duckdb.Error, OSError) as exc:
-        log.warning("load cache in %s not written (%s)", plan.entry, exc)
-        try:
-            temporary.unlink(missing_ok=True)
-        except OSError:
-            pass
-
-
-def _save_manifest(con: duckdb.DuckDBPyConnection, plan: LoadPlan) -> None:
-    assert plan.entry is not None
-    if plan.reuse:
-        sources = {**plan.old_sources, **plan.new_sources}
-    else:
-        sources = {}
-        for table in BY_SOURCE:
-            sources.update(_sources_by_file(con, plan.files[table]))
-    manifest = {"key": load_key(), "fresh_size": plan.fresh_size, "tables": {
+        log.warning("cache load/%s: entry not written (%s)", SLOT, exc)
+        return
+    meta = {"fresh_size": plan.fresh_size, "tables": {
         table: [{"path": p, "sha256": plan.digests[p], "sources": sources[p]}
                 for p in plan.files[table]] for table in BY_SOURCE}}
-    temporary = plan.entry / f".{MANIFEST}.tmp"
-    temporary.write_text(json.dumps(manifest, ensure_ascii=False), encoding="utf-8")
-    os.replace(temporary, plan.entry / MANIFEST)
+    plan.store.put(SLOT, load_key(), {DATABASE: path}, meta)

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import shutil
 from pathlib import Path
 
 import pytest
 
+from greenaudit.cache import Store
+from greenaudit.cache.rules import load_rules_cached, rules_key
 from greenaudit.workspace.catalog import load_catalog
 from greenaudit.errors import GreenauditError
-from greenaudit.rule_cache import load_rules_cached, rules_key
 from greenaudit.rules.load import load_rules
 from greenaudit.text.units import UnitSystem
 
@@ -24,7 +26,8 @@ def schemas(tmp_path: Path, schemas_dir: Path) -> Path:
 
 def _load(schemas: Path, cache: Path | None):
     units = UnitSystem.load(schemas)
-    return load_rules_cached(schemas, load_catalog(schemas, units), units, cache)
+    return load_rules_cached(schemas, load_catalog(schemas, units), units,
+                             Store(cache, "rules") if cache else None)
 
 
 def test_cached_rules_equal_parsed_ones(schemas: Path, tmp_path: Path):
@@ -33,9 +36,13 @@ def test_cached_rules_equal_parsed_ones(schemas: Path, tmp_path: Path):
     assert parsed  # the project's rules file is not empty
     cache = tmp_path / "cache"
     assert _load(schemas, cache) == parsed
-    (entry,) = (cache / "rules").iterdir()
-    assert entry.name == f"{rules_key(schemas)}.pickle"
+    assert [p.name for p in (cache / "rules").iterdir()] == ["parsed"]
+    record = json.loads((cache / "rules" / "parsed" / "entry.json").read_text(encoding="utf-8"))
+    assert record["key"] == rules_key(schemas)
     assert _load(schemas, cache) == parsed  # read back from the entry
+    # Data, not code: the entry is JSON, and nothing is pickled.
+    json.loads((cache / "rules" / "parsed" / "data.json").read_text(encoding="utf-8"))
+    assert not list(cache.rglob("*.pickle"))
     assert _load(schemas, None) == parsed
 
 
@@ -50,7 +57,9 @@ def test_an_edit_to_a_file_the_rules_depend_on_changes_the_key(schemas: Path, tm
     assert rules_key(schemas) != before
     _load(schemas, cache)
     # The stale entry is gone; only the current one is kept.
-    assert [p.name for p in (cache / "rules").iterdir()] == [f"{rules_key(schemas)}.pickle"]
+    record = json.loads((cache / "rules" / "parsed" / "entry.json").read_text(encoding="utf-8"))
+    assert [p.name for p in (cache / "rules").iterdir()] == ["parsed"]
+    assert record["key"] == rules_key(schemas)
 
 
 def test_an_edited_rule_is_read_from_the_file_not_the_cache(schemas: Path, tmp_path: Path):
@@ -78,11 +87,11 @@ def test_a_damaged_entry_is_parsed_afresh(schemas: Path, tmp_path: Path,
                                          caplog: pytest.LogCaptureFixture):
     cache = tmp_path / "cache"
     parsed = _load(schemas, cache)
-    (entry,) = (cache / "rules").iterdir()
-    entry.write_bytes(entry.read_bytes()[:100])
+    payload = cache / "rules" / "parsed" / "data.json"
+    payload.write_bytes(payload.read_bytes()[:100])
     with caplog.at_level(logging.WARNING, logger="greenaudit"):
         assert _load(schemas, cache) == parsed
-    assert "unreadable rules cache entry" in caplog.text
+    assert "cache rules/parsed: data.json has 100 bytes" in caplog.text
     assert _load(schemas, cache) == parsed  # and the entry is whole again
 
 
@@ -92,4 +101,4 @@ def test_a_cache_that_cannot_be_written_costs_speed_not_the_build(
     cache.write_text("a file where the cache directory should be\n")
     with caplog.at_level(logging.WARNING, logger="greenaudit"):
         assert _load(schemas, cache) == _load(schemas, None)
-    assert "rules cache entry" in caplog.text and "not written" in caplog.text
+    assert "cache rules/parsed: entry not written" in caplog.text
