@@ -90,8 +90,8 @@ def _truncate(workdir: Path, fault: dict, marks: dict) -> None:
 
 def _copy(workdir: Path, fault: dict, marks: dict) -> None:
     target = workdir / fault["to"]
-    data = (workdir / fault["from"]).read_bytes()
-    target.unlink()  # a link is replaced, not written through
+    data = (workdir / fault.get("from", fault.get("file"))).read_bytes()
+    target.unlink(missing_ok=True)  # a link is replaced, not written through
     target.write_bytes(data)
 
 
@@ -118,8 +118,9 @@ def _date(workdir: Path, fault: dict, marks: dict) -> None:
         os.utime(path, (when, when), follow_symlinks=False)
 
 
-FAULTS = {"overwrite": _overwrite, "truncate": _truncate, "copy": _copy, "pickle": _pickle,
-          "date": _date, **EDITS}
+# The bad-input edits, and the faults of results/ (a fault's `copy` replaces a link by a file).
+FAULTS = {**EDITS, "overwrite": _overwrite, "truncate": _truncate, "copy": _copy,
+          "pickle": _pickle, "date": _date}
 
 
 def apply_faults(workdir: Path, faults: list[dict]) -> dict:

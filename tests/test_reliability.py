@@ -175,7 +175,8 @@ def test_second_invocation_is_refused_while_the_first_completes(tmp_path: Path) 
 FAILING_PUBLISH = """#!{python}
 # The real greenaudit, except that the disk fills up half-way through publication.
 import errno, shutil, sys
-from greenaudit import cli, published
+from greenaudit import cli
+from greenaudit.audit import published
 
 copied, copy = [], shutil.copyfile
 def copy_then_fill(source, target):

@@ -23,13 +23,13 @@ ALL_RULES = {"stage_shard", "build_database", "validate_pandera", "validate_gx",
 AFTER_VALIDATION = {"assemble_audit", "render_report", "publish"}
 RERUNS = {
     None: set(),  # the same code elsewhere on disk: nothing to do
-    "pandera_schemas.py": {"validate_pandera"} | AFTER_VALIDATION,
-    "gx_validation.py": {"validate_gx"} | AFTER_VALIDATION,
-    "publish.py": {"export_tables"} | AFTER_VALIDATION,
+    "validate/pandera.py": {"validate_pandera"} | AFTER_VALIDATION,
+    "validate/gx/run.py": {"validate_gx"} | AFTER_VALIDATION,
+    "audit/publish.py": {"export_tables"} | AFTER_VALIDATION,
     "report/charts.py": {"render_report", "publish"},
-    "database.py": ALL_RULES - {"stage_shard"},
-    "formula.py": {"export_tables"} | AFTER_VALIDATION,
-    "normalise.py": ALL_RULES,  # staging's text kernel: the first rule reruns
+    "database/build.py": ALL_RULES - {"stage_shard"},
+    "audit/formula.py": {"export_tables"} | AFTER_VALIDATION,
+    "text/normalise.py": ALL_RULES,  # staging's text kernel: the first rule reruns
 }
 
 
