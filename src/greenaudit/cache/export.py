@@ -5,8 +5,7 @@ run of bytes. The entry (a slot per table in the store's `export` namespace)
 holds a copy of the last export and, as its meta, the summary of each source's
 rows in the database (rows.py) and the byte range of its rows in the file. An
 export then writes, in source order, the stored bytes of every source whose
-summary is unchanged and the freshly exported rows of the others: at a million
-observations, about a second instead of four.
+summary is unchanged and the freshly exported rows of the others.
 
 Row ends are found without parsing the CSV: a line break ends a record exactly when
 an even number of quote characters precede it (quotes inside a field are doubled,

@@ -3,8 +3,8 @@
 Every check of the models validated by source reads one row at a time, or (the
 uniqueness keys, which all start with source_id) the rows of one source, so a
 source's failure cases depend on its rows alone. A source whose rows have the
-summary of the last run (rows.py: about 0.3 s for a million rows, against 5 s to
-read and validate them) gets its stored failure cases back.
+summary of the last run (rows.py: far cheaper than reading and validating them)
+gets its stored failure cases back.
 
 One slot per table in the store's `pandera` namespace, a JSON payload (codec.py),
 keyed by the code (with the versions of DuckDB, pandas and pandera) and the

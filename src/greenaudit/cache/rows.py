@@ -1,7 +1,7 @@
 """Each source's rows of a database table, summarised in SQL: what the per-source caches compare.
 
 A source's rows are summarised by their count and the sum of DuckDB's 64-bit hash
-of every row (about 0.3 s for a million rows). Rows that changed leave the summary
+of every row, one SQL aggregate per table. Rows that changed leave the summary
 unchanged only if their hashes collide, with a probability of about 2^-64. A
 summary is only compared under a key that also fingerprints the table's column
 types and the code (with the versions of the libraries that read the rows).

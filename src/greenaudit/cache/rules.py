@@ -1,7 +1,7 @@
 """Parsed rules and each rule's last outcome, kept in the store (namespace `rules`).
 
-Parsing and typing a large schemas/rules.yaml takes seconds (20,000 rules: about
-3 s), reading them back a fraction of that; a build where one source changed
+Parsing and typing a large schemas/rules.yaml costs far more than reading the
+parsed rules back (docs/benchmarks.md); a build where one source changed
 re-evaluates only the rules reading what it states. Both entries are keyed by the
 fingerprint of the rules file, the catalog and unit files that type it, its
 directory (rules carry it in messages) and the code. Under that key a rule id is
