@@ -152,29 +152,31 @@ def test_a_changed_quantity_digit_fails_naming_source_and_row(workspace, row, da
 
 # ------------------------------------------------------------------ exhaustive (slow)
 
-@pytest.mark.slow
-@pytest.mark.parametrize("sid", SOURCES)
-def test_every_quantity_digit_changed_to_every_other_digit(workspace, sid):
-    header = TABLES[sid][0]
-    for index in range(1, len(TABLES[sid])):
-        quantity = TABLES[sid][index][header.index("quantity")]
-        for position in digit_positions(quantity):
-            for new in other_digits(quantity[position]):
-                workspace.assert_named(sid, index, index + 1, "quantity",
-                                       quantity[:position] + new + quantity[position + 1:])
+# One test per row, so that pytest-xdist spreads the exhaustive changes over its workers.
+ROW_IDS = [f"{sid}:{line}" for sid, _, line in ROWS]
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("sid", SOURCES)
-def test_every_quote_character_changed(workspace, sid):
-    """Each position of each quote, replaced by a character of the source itself (the
-    likeliest to still match somewhere) and by a digit."""
-    header = TABLES[sid][0]
-    rng = random.Random(sid)
-    for index in range(1, len(TABLES[sid])):
-        quote = TABLES[sid][index][header.index("quote")]
-        for position in range(len(quote)):
-            for new in (rng.choice(workspace.alphabet[sid]), rng.choice(ARABIC)):
-                if quote_changes_visible(workspace, sid, quote, position, new):
-                    workspace.assert_named(sid, index, index + 1, "quote",
-                                           quote[:position] + new + quote[position + 1:])
+@pytest.mark.parametrize("row", ROWS, ids=ROW_IDS)
+def test_every_quantity_digit_changed_to_every_other_digit(workspace, row):
+    sid, index, line = row
+    quantity = TABLES[sid][index][TABLES[sid][0].index("quantity")]
+    for position in digit_positions(quantity):
+        for new in other_digits(quantity[position]):
+            workspace.assert_named(sid, index, line, "quantity",
+                                   quantity[:position] + new + quantity[position + 1:])
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("row", ROWS, ids=ROW_IDS)
+def test_every_quote_character_changed(workspace, row):
+    """Each position of the row's quote, replaced by a character of the source itself
+    (the likeliest to still match somewhere) and by a digit."""
+    sid, index, line = row
+    quote = TABLES[sid][index][TABLES[sid][0].index("quote")]
+    rng = random.Random(f"{sid}:{line}")
+    for position in range(len(quote)):
+        for new in (rng.choice(workspace.alphabet[sid]), rng.choice(ARABIC)):
+            if quote_changes_visible(workspace, sid, quote, position, new):
+                workspace.assert_named(sid, index, line, "quote",
+                                       quote[:position] + new + quote[position + 1:])
