@@ -1,4 +1,4 @@
-"""Tests of cross-source agreement computed in DuckDB (greenaudit.database.build.AGREEMENT_SQL)."""
+"""Tests of cross-source agreement computed in DuckDB (greenaudit.database.agreement.AGREEMENT_SQL)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,8 @@ import pytest
 
 from greenaudit.workspace.catalog import Discrepancy, load_catalog
 from greenaudit.checks import Check
-from greenaudit.database.build import AGREEMENTS, build_database
+from greenaudit.database.agreement import AGREEMENTS
+from greenaudit.database.build import build_database
 from greenaudit.workspace.manifest import load_manifest
 from greenaudit.formats.parquet import CHECKS, FINDINGS, OBSERVATIONS, TRANSCRIPTIONS, write_table
 from greenaudit.text.quantity import intervals

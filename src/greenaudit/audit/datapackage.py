@@ -20,7 +20,7 @@ from pathlib import Path
 from greenaudit.workspace.catalog import KINDS
 from greenaudit.checks import SEVERITIES, STATUSES
 from greenaudit.stage.coverage import STATUSES as COVERAGE_STATUSES
-from greenaudit.database.build import AGREEMENTS, DERIVED
+from greenaudit.database.agreement import AGREEMENTS, DERIVED
 from greenaudit.workspace.manifest import SCRIPTS
 from greenaudit.text.quantity import QUALIFIERS
 

@@ -82,7 +82,7 @@ def load_inputs(con: duckdb.DuckDBPyConnection, keys: set[Key]) -> dict[Key, Inp
 
 
 def _precision_order(row: dict) -> tuple:
-    """As in database.AGREEMENT_SQL: narrowest interval first, then source and row."""
+    """As in database/agreement.py: narrowest interval first, then source and row."""
     lower, upper = row["lower"], row["upper"]
     width = None if lower is None or upper is None else upper - lower
     return (row["indicator_id"], row["period"], row["breakdown"], width is None,

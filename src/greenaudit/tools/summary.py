@@ -15,7 +15,7 @@ from pathlib import Path
 
 from greenaudit.tools import diff as datadiff
 from greenaudit.checks import SEVERITIES, STATUSES
-from greenaudit.database.build import AGREEMENTS
+from greenaudit.database.agreement import AGREEMENTS
 
 MAX_ERRORS = 25
 

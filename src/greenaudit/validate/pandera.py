@@ -31,7 +31,7 @@ from greenaudit.cache.rows import summaries
 from greenaudit.cache.store import Store
 from greenaudit.checks import Check
 from greenaudit.stage.coverage import STATUSES as COVERAGE_STATUSES
-from greenaudit.database.build import AGREEMENTS, EVIDENCE_VALUES
+from greenaudit.database.agreement import AGREEMENTS, EVIDENCE_VALUES
 from greenaudit.formats.duckframe import column_types, read_frame
 from greenaudit.workspace.manifest import SCRIPTS
 from greenaudit.workspace.manifest import SOURCE_ID as DOCUMENT_ID

@@ -30,7 +30,7 @@ _STATEMENT = ("[source_id, CAST(row_number AS VARCHAR), quantity, CAST(lower AS 
 
 # The statements of every (indicator, period, breakdown) that two or more sources
 # state: they agree if their stated intervals share a point, agree within rounding if
-# their allowed intervals do, and conflict otherwise (as database.AGREEMENT_SQL
+# their allowed intervals do, and conflict otherwise (as database/agreement.py
 # defines the published verdict, which is shown beside it).
 AGREEMENT_SQL = f"""
 WITH groups AS (
