@@ -11,7 +11,7 @@ import pytest
 from greenaudit.workspace.catalog import Discrepancy, load_catalog
 from greenaudit.checks import Check
 from greenaudit.database.agreement import AGREEMENTS
-from greenaudit.database.build import build_database
+from greenaudit.database.build import References, StagedFiles, build_database
 from greenaudit.workspace.manifest import load_manifest
 from greenaudit.formats.parquet import CHECKS, FINDINGS, OBSERVATIONS, TRANSCRIPTIONS, write_table
 from greenaudit.text.quantity import intervals
@@ -97,8 +97,9 @@ def build(tmp_path, sources, catalog):
         findings = stage / "findings.parquet"
         write_table([], FINDINGS, findings)
         out = tmp_path / "results" / "greenaudit.duckdb"
-        result = build_database(out, sources, catalog, list(discrepancies), [transcriptions],
-                                obs_files, [checks], [findings], [])
+        result = build_database(out, StagedFiles([transcriptions], obs_files, [checks],
+                                                 [findings]),
+                                References(sources, catalog, list(discrepancies)))
         assert not (out.parent / f".{out.name}.tmp").exists()
         return Built(out, result)
     return run

@@ -322,7 +322,7 @@ def test_derived_value_outside_its_ranges(tmp_path, rules_from, catalog, units):
 
 def _build(tmp_path: Path, seed_workspace: Path, seed_observations: list[dict], catalog, units,
            rules) -> tuple[Path, list]:
-    from greenaudit.database.build import build_database
+    from greenaudit.database.build import References, RuleSet, StagedFiles, build_database
     from greenaudit.workspace.manifest import load_manifest
     from greenaudit.formats.parquet import CHECKS, TRANSCRIPTIONS
 
@@ -334,9 +334,10 @@ def _build(tmp_path: Path, seed_workspace: Path, seed_observations: list[dict], 
     write_table([], CHECKS, paths["checks"])
     write_table([], FINDINGS, paths["findings"])
     out = tmp_path / "results" / "greenaudit.duckdb"
-    checks = build_database(out, load_manifest(seed_workspace), catalog, [],
-                            [paths["transcriptions"]], [paths["observations"]],
-                            [paths["checks"]], [paths["findings"]], [], rules, units)
+    staged = StagedFiles([paths["transcriptions"]], [paths["observations"]],
+                         [paths["checks"]], [paths["findings"]])
+    checks = build_database(out, staged, References(load_manifest(seed_workspace), catalog, []),
+                            RuleSet(rules, units))
     return out, checks
 
 

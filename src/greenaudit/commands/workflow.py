@@ -72,7 +72,7 @@ def _add_stage(sub) -> None:
 
 def _build_db(args: argparse.Namespace) -> int:
     from greenaudit.workspace.catalog import load_catalog, load_discrepancies
-    from greenaudit.database.build import build_database
+    from greenaudit.database.build import References, RuleSet, StagedFiles, build_database
     from greenaudit.workspace.manifest import load_manifest
     from greenaudit.cache import Store, load, stage
     from greenaudit.cache import rules as rule_cache
@@ -94,10 +94,12 @@ def _build_db(args: argparse.Namespace) -> int:
     rules = functools.partial(rule_cache.load_rules_cached, schemas, catalog, units, rule_store)
     memo = (functools.partial(rule_cache.StoredRuleMemo, rule_store, schemas)
             if rule_store.enabled else None)
-    checks = build_database(args.out, sources, catalog, discrepancies, args.transcriptions,
-                            args.observations, args.checks, args.findings, extra, rules, units,
-                            threads=args.threads, coverage=args.coverage,
-                            load_store=Store(args.cache_dir, load.NAMESPACE), rule_memo=memo)
+    staged = StagedFiles(args.transcriptions, args.observations, args.checks, args.findings,
+                         args.coverage)
+    checks = build_database(args.out, staged,
+                            References(sources, catalog, discrepancies, extra),
+                            RuleSet(rules, units, memo), threads=args.threads,
+                            load_store=Store(args.cache_dir, load.NAMESPACE))
     # Every outcome is in the checks table; the log names those that did not pass
     # (thousands of passing rules would make it megabytes; -v lists them too).
     failed = [check for check in checks if check.status != "pass"]

@@ -10,6 +10,7 @@ import logging
 import os
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
@@ -66,26 +67,51 @@ def _evaluate_staged_rules(rules: Sequence[Rule] | Callable[[], Sequence[Rule]],
     return result
 
 
-def build_database(out_path: Path, sources: dict[str, Source], catalog: dict[str, Indicator],
-                   discrepancies: list[Discrepancy], transcriptions: list[Path],
-                   observations: list[Path], checks: list[Path], findings: list[Path],
-                   extra_checks: list[Check],
-                   rules: Sequence[Rule] | Callable[[], Sequence[Rule]] = (),
-                   units: UnitSystem | None = None, threads: int | None = None,
-                   coverage: list[Path] = (), load_store: Store | None = None,
-                   rule_memo: Callable[[], RuleMemo] | None = None) -> list[Check]:
+@dataclass(frozen=True)
+class StagedFiles:
+    """The staging products of every shard, one Parquet file per shard and table."""
+
+    transcriptions: list[Path]
+    observations: list[Path]
+    checks: list[Path]
+    findings: list[Path]
+    coverage: list[Path] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class References:
+    """What the database is built against: the workspace's declarations, and the
+    checks of the workspace itself (workspace/completeness.py)."""
+
+    sources: dict[str, Source]
+    catalog: dict[str, Indicator]
+    discrepancies: list[Discrepancy]
+    extra_checks: list[Check] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class RuleSet:
+    """The rules (or a function parsing them, so that parsing overlaps the load), the
+    unit system that typed them, and a factory of the memo of their last outcomes."""
+
+    rules: Sequence[Rule] | Callable[[], Sequence[Rule]] = ()
+    units: UnitSystem | None = None
+    memo: Callable[[], RuleMemo] | None = None
+
+
+def build_database(out_path: Path, staged: StagedFiles, references: References,
+                   rules: RuleSet = RuleSet(), threads: int | None = None,
+                   load_store: Store | None = None) -> list[Check]:
     """Write the database to a temp file and rename it into place.
 
     Returns the checks computed here: the rules' (which also add derived
     observations, before agreement is computed) and the agreement checks.
 
     The rules are evaluated over the staged Parquet while DuckDB loads it (DuckDB
-    releases the GIL), so the rules' Python work costs no extra wall time. `rules`
-    may be a function returning them: parsing a large rules file then overlaps the
-    load too. With a `load_store`, the large staged tables come from the last build's
-    load where their files are unchanged (cache/load.py); with a `rule_memo` (made
-    by the function given), a rule whose inputs are unchanged is not evaluated again
-    (cache/rules.py).
+    releases the GIL), so the rules' Python work costs no extra wall time. With a
+    `load_store`, the large staged tables come from the last build's load where
+    their files are unchanged (cache/load.py); with a rule memo, a rule whose inputs
+    are unchanged is not evaluated again (cache/rules.py).
     """
     out_path.parent.mkdir(parents=True, exist_ok=True)
     tmp = out_path.with_name(f".{out_path.name}.tmp")
@@ -94,40 +120,8 @@ def build_database(out_path: Path, sources: dict[str, Source], catalog: dict[str
         leftover.unlink(missing_ok=True)
     con: duckdb.DuckDBPyConnection | None = None
     try:
-        plan = plan_load({"transcriptions": transcriptions, "observations": observations,
-                          "coverage": list(coverage)}, load_store)
-        with ThreadPoolExecutor(max_workers=1) as pool:
-            evaluating = pool.submit(_evaluate_staged_rules, rules, catalog, units, observations,
-                                     rule_memo)
-            # Every aggregate that could depend on thread scheduling is ordered (string_agg
-            # ORDER BY, ranked windows, min over units), so any thread count gives the same
-            # tables; nor does any depend on the rows' physical order, which a reused load
-            # changes.
-            try:
-                con = open_loaded(tmp, plan, {"coverage": COVERAGE_COLUMNS_SQL}, threads)
-                log.info("staged tables: %s", plan.description)
-                _create_empty(con, "staged_checks", checks, "")
-                _create_empty(con, "findings", findings, "")
-                _create_reference_tables(con, sources, catalog, discrepancies)
-            except BaseException:
-                # A rule's error names the line of schemas/rules.yaml to fix: report it first.
-                if evaluating.exception() is not None:
-                    evaluating.result()
-                raise
-            rule_outcome = evaluating.result()
-        rule_checks = store_rule_outcome(con, rule_outcome)
-        con.execute(AGREEMENT_SQL)
-        computed = rule_checks + _agreement_checks(con, discrepancies)
-        con.execute(CONFLICT_FINDINGS_SQL)
-        con.execute("""CREATE TABLE computed_checks (check_id VARCHAR, kind VARCHAR,
-            severity VARCHAR, status VARCHAR, target VARCHAR, n_items BIGINT, n_failed BIGINT,
-            message VARCHAR)""")
-        insert_rows(con, "computed_checks", [c.as_row() for c in extra_checks + computed])
-        con.execute("""CREATE TABLE checks AS SELECT * FROM (
-            SELECT * FROM staged_checks UNION ALL SELECT * FROM computed_checks) ORDER BY ALL""")
-        con.execute("DROP TABLE staged_checks")
-        con.execute("DROP TABLE computed_checks")
-        con.execute("CHECKPOINT")
+        con, rule_outcome = _load(tmp, staged, references, rules, threads, load_store)
+        computed = _compute(con, rule_outcome, references)
     except BaseException:
         if con is not None:
             con.close()
@@ -136,6 +130,60 @@ def build_database(out_path: Path, sources: dict[str, Source], catalog: dict[str
         raise
     con.close()
     os.replace(tmp, out_path)
+    return computed
+
+
+def _load(tmp: Path, staged: StagedFiles, references: References, rules: RuleSet,
+          threads: int | None, load_store: Store | None):
+    """The staged and reference tables loaded into `tmp`, and the rules' outcome."""
+    plan = plan_load({"transcriptions": staged.transcriptions,
+                      "observations": staged.observations,
+                      "coverage": list(staged.coverage)}, load_store)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        evaluating = pool.submit(_evaluate_staged_rules, rules.rules, references.catalog,
+                                 rules.units, staged.observations, rules.memo)
+        # Every aggregate that could depend on thread scheduling is ordered (string_agg
+        # ORDER BY, ranked windows, min over units), so any thread count gives the same
+        # tables; nor does any depend on the rows' physical order, which a reused load
+        # changes.
+        con = None
+        try:
+            con = open_loaded(tmp, plan, {"coverage": COVERAGE_COLUMNS_SQL}, threads)
+            log.info("staged tables: %s", plan.description)
+            _create_empty(con, "staged_checks", staged.checks, "")
+            _create_empty(con, "findings", staged.findings, "")
+            _create_reference_tables(con, references.sources, references.catalog,
+                                     references.discrepancies)
+        except BaseException:
+            if con is not None:
+                con.close()
+            # A rule's error names the line of schemas/rules.yaml to fix: report it first.
+            if evaluating.exception() is not None:
+                evaluating.result()
+            raise
+        try:
+            return con, evaluating.result()
+        except BaseException:
+            con.close()
+            raise
+
+
+def _compute(con: duckdb.DuckDBPyConnection, rule_outcome: RuleOutcome,
+             references: References) -> list[Check]:
+    """Derived observations, agreement, conflict findings and the checks table."""
+    rule_checks = store_rule_outcome(con, rule_outcome)
+    con.execute(AGREEMENT_SQL)
+    computed = rule_checks + _agreement_checks(con, references.discrepancies)
+    con.execute(CONFLICT_FINDINGS_SQL)
+    con.execute("""CREATE TABLE computed_checks (check_id VARCHAR, kind VARCHAR,
+        severity VARCHAR, status VARCHAR, target VARCHAR, n_items BIGINT, n_failed BIGINT,
+        message VARCHAR)""")
+    insert_rows(con, "computed_checks", [c.as_row() for c in references.extra_checks + computed])
+    con.execute("""CREATE TABLE checks AS SELECT * FROM (
+        SELECT * FROM staged_checks UNION ALL SELECT * FROM computed_checks) ORDER BY ALL""")
+    con.execute("DROP TABLE staged_checks")
+    con.execute("DROP TABLE computed_checks")
+    con.execute("CHECKPOINT")
     return computed
 
 
