@@ -28,6 +28,7 @@ import shutil
 from pathlib import Path
 
 from greenaudit.cache.fingerprint import file_sha256
+from greenaudit.formats.atomic import fsync_path
 from greenaudit.cache.store import copy_hashed
 
 DATABASE = "greenaudit.duckdb"
@@ -153,14 +154,6 @@ def _exchange(new: Path, old: Path) -> bool:
     raise OSError(code, os.strerror(code), str(old))
 
 
-def _fsync(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
 def recover(directory: Path) -> None:
     """Finish what a kill between the two renames of the fallback switch left undone."""
     old = _temporary(directory, "old")
@@ -184,8 +177,8 @@ def _build(new: Path, directory: Path, tables: dict[str, Path], database: Path) 
     if wrong:
         raise ValueError("; ".join(wrong))
     for path in new.iterdir():
-        _fsync(path)
-    _fsync(new)
+        fsync_path(path)
+    fsync_path(new)
 
 
 def _link(directory: Path) -> None:
@@ -216,7 +209,7 @@ def switch(directory: Path, tables: dict[str, Path], database: Path) -> None:
             old = _temporary(directory, "old")
             os.replace(directory, old)
             os.replace(new, directory)
-        _fsync(directory.parent)
+        fsync_path(directory.parent)
     finally:
         shutil.rmtree(new, ignore_errors=True)  # the old set, after an exchange
         recover(directory)

@@ -25,7 +25,8 @@ def temp_path(path: Path, kind: str = "tmp") -> Path:
     return path.with_name(f".{path.name}.{kind}")
 
 
-def _fsync(path: Path) -> None:
+def fsync_path(path: Path) -> None:
+    """Flush a file or a directory (a rename is durable once its directory is)."""
     fd = os.open(path, os.O_RDONLY)
     try:
         os.fsync(fd)
@@ -44,9 +45,9 @@ def atomic_path(path: Path) -> Iterator[Path]:
         yield tmp
         if not tmp.is_file():
             raise FileNotFoundError(f"{tmp}: nothing was written for {path}")
-        _fsync(tmp)
+        fsync_path(tmp)
         os.replace(tmp, path)
-        _fsync(path.parent)
+        fsync_path(path.parent)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
@@ -81,7 +82,7 @@ def replace_directory(built: Path, path: Path) -> None:
     if path.exists():
         os.replace(path, old)
     os.replace(built, path)
-    _fsync(path.parent)
+    fsync_path(path.parent)
     shutil.rmtree(old, ignore_errors=True)
 
 
