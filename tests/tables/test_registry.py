@@ -241,3 +241,13 @@ def test_a_column_added_to_the_registry_reaches_every_consumer():
     schema = models.model("SourceRow", sources).to_schema()
     assert list(schema.columns)[-1] == "url"
     assert str(schema.columns["url"].dtype) == "string[pyarrow]"
+
+
+def test_the_staging_rule_writes_and_the_database_rule_reads_every_staged_table():
+    staged = {t.name for t in tables.STAGED}
+    stage = (SMK / "stage.smk").read_text(encoding="utf-8")
+    outputs = re.findall(r'^\s+(\w+)=f"\{STAGING\}/\{\{shard\}\}/(\w+)\.parquet"', stage, re.M)
+    assert {name for name, _ in outputs} == staged
+    assert all(name == product for name, product in outputs)
+    database = (SMK / "database.smk").read_text(encoding="utf-8")
+    assert set(re.findall(r'staged\("(\w+)"\)', database)) == staged
