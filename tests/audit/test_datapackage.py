@@ -98,7 +98,7 @@ def test_descriptor_refuses_a_table_without_a_resource(tmp_path):
     names = [*datapackage.RESOURCE_FILES, "unlisted.csv"]
     with pytest.raises(ValueError, match="unlisted.csv have no resource"):
         datapackage.descriptor(tmp_path, names, _sources(AUDIT))
-    with pytest.raises(ValueError, match="catalog.csv of greenaudit.audit.datapackage are not among"):
+    with pytest.raises(ValueError, match="catalog.csv of greenaudit.tables are not among"):
         datapackage.descriptor(tmp_path, [n for n in datapackage.RESOURCE_FILES
                                           if n != "catalog.csv"], _sources(AUDIT))
     (tmp_path / "checks.csv").write_text("check_id,kind\n", encoding="utf-8")

@@ -10,7 +10,7 @@ import pytest
 
 from greenaudit.workspace.catalog import Discrepancy, load_catalog
 from greenaudit.checks import Check
-from greenaudit.database.agreement import AGREEMENTS
+from greenaudit.tables.vocabulary import AGREEMENTS
 from greenaudit.database.build import References, StagedFiles, build_database
 from greenaudit.workspace.manifest import load_manifest
 from greenaudit.formats.parquet import CHECKS, FINDINGS, OBSERVATIONS, TRANSCRIPTIONS, write_table
@@ -462,3 +462,20 @@ def test_a_hint_says_agrees_within_rounding_when_only_the_rounding_meets(build, 
                    observe(C, "28.2%", period="2012")])
     [(*_, message)] = _hints(built)
     assert " agrees within rounding with " in message
+
+
+def test_every_database_table_has_the_registry_s_columns_and_types(build, observe):
+    from greenaudit import tables
+
+    built = build([observe(A, "15.5%"), observe(B, "15.5%")])
+    con = duckdb.connect(str(built.path), read_only=True)
+    try:
+        names = [n for (n,) in con.execute("SELECT table_name FROM information_schema.tables "
+                                           "ORDER BY table_name").fetchall()]
+        assert names == sorted(tables.TABLES)
+        for name in names:
+            found = con.execute("SELECT column_name, data_type FROM information_schema.columns "
+                                "WHERE table_name = ? ORDER BY ordinal_position", [name]).fetchall()
+            assert found == [(c.name, c.type.sql) for c in tables.table(name).columns], name
+    finally:
+        con.close()

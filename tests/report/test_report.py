@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from greenaudit import tables
 from greenaudit.errors import InputError
 from greenaudit.text.normalise import Cleaning
 from greenaudit.report import ReportPaths, build_report
@@ -47,10 +48,9 @@ TEXTS = {
     HANS: f"2012年甲比重为9.4%。2022年甲比重达到15.5%,较2012年提高了6.1个百分点。引用{INJECTED}有45个。",
     HANT: "到2022年,甲比重超过15%。",
 }
-OBSERVATION_COLUMNS = ("source_id", "row_number", "indicator_id", "period", "breakdown", "quantity",
-                       "value", "unit", "qualifier", "value_canonical", "unit_canonical", "lower",
-                       "upper", "quote", "evidence", "quote_start", "quote_end", "quantity_start",
-                       "quantity_end", "flags", "note")
+# The published header (greenaudit.tables); the rows below leave out its trailing empty
+# columns, which _write_csv fills in.
+OBSERVATION_COLUMNS = tables.OBSERVATIONS.published_names
 OBSERVATIONS = [
     (HANS, 2, "share_a", "2012", "", "9.4%", "9.4", "%", "exact", "9.4", "percent", "9.35", "9.45",
      "2012年甲比重为9.4%", "verified", "", "", "", "", "", ""),
@@ -105,7 +105,9 @@ COVERAGE = [
 def _write_csv(path: Path, rows) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "w", encoding="utf-8", newline="") as handle:
-        csv.writer(handle, lineterminator="\n").writerows(rows)
+        width = len(rows[0])
+        csv.writer(handle, lineterminator="\n").writerows(
+            [*row, *[""] * (width - len(row))] for row in rows)
     return path
 
 

@@ -2,6 +2,7 @@ import os
 import sys
 from pathlib import Path
 
+from greenaudit import tables
 from greenaudit.audit.published import problems
 from greenaudit.cache import triggers
 from greenaudit.stage.shards import plan_shards
@@ -14,13 +15,14 @@ STAGING = "results/staging"
 # Staging products and parsed rules, reused while their inputs are unchanged.
 CACHE_OPTION = "--cache-dir results/cache" if config["cache"] else ""
 VALIDATION = "results/validation"
-AUDIT_TABLES = ["observations", "indicators", "checks", "findings", "coverage", "sources", "catalog"]
-# datapackage.json describes the tables (greenaudit.audit.datapackage); it is written last.
-AUDIT_FILES = [f"{table}.csv" for table in AUDIT_TABLES] + ["datapackage.json"]
-# The large tables are exported from the database while it is validated; the rest
-# (and the data package, which describes them all) once the checks are in.
-EXPORTED_FILES = ["observations.csv", "indicators.csv", "findings.csv", "coverage.csv"]
-ASSEMBLED_FILES = [name for name in AUDIT_FILES if name not in EXPORTED_FILES]
+# The published tables and files, as the table registry (greenaudit.tables) declares
+# them: datapackage.json describes the tables and is written last; the large tables
+# are exported from the database while it is validated, the rest (and the data
+# package, which describes them all) assembled once the checks are in.
+AUDIT_TABLES = list(tables.AUDIT_TABLES)
+AUDIT_FILES = list(tables.AUDIT_FILES)
+EXPORTED_FILES = list(tables.EXPORTED_FILES)
+ASSEMBLED_FILES = list(tables.ASSEMBLED_FILES)
 PUBLISHED_DIR = "results/audit"
 PUBLISHED = expand(f"{PUBLISHED_DIR}/{{file}}", file=AUDIT_FILES)
 # Published with the tables, in one switch; results/greenaudit.duckdb links to it.

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import duckdb
 
+from greenaudit import tables
 from greenaudit.audit import datapackage
 from greenaudit.audit.formula import neutralise, neutralise_sql
 from greenaudit.cache.store import Store
@@ -26,44 +27,37 @@ from greenaudit.formats.atomic import write_text_atomic as write_atomic  # noqa:
 
 log = logging.getLogger("greenaudit")
 
-OBSERVATION_COLUMNS = (
-    "source_id", "row_number", "indicator_id", "period", "breakdown", "quantity", "value",
-    "unit", "qualifier", "value_canonical", "unit_canonical", "lower", "upper", "quote",
-    "evidence", "quote_start", "quote_end", "quantity_start", "quantity_end", "flags", "note",
-    "context_qualifier", "qualifier_start", "qualifier_end", "occurrence", "quantity_occurrence",
-)
-INDICATOR_COLUMNS = (
-    "indicator_id", "period", "breakdown", "value", "unit_canonical", "lower", "upper",
-    "n_sources", "sources", "agreement", "flags", "value_source",
-)
-FINDING_COLUMNS = (
-    "check_id", "severity", "source_id", "row_number", "indicator_id", "period", "breakdown",
-    "message",
-)
-SOURCE_COLUMNS = ("source_id", "file", "sha256", "title", "publisher", "published", "script",
-                  "kind", "drop_strings", "strip_patterns")
+# The published columns of each table, in their order (greenaudit.tables declares them).
+OBSERVATION_COLUMNS = tables.OBSERVATIONS.published_names
+INDICATOR_COLUMNS = tables.INDICATORS.published_names
+FINDING_COLUMNS = tables.FINDINGS.published_names
+SOURCE_COLUMNS = tables.SOURCES.published_names
+CATALOG_COLUMNS = tables.CATALOG.published_names
+COVERAGE_COLUMNS = tables.COVERAGE.published_names
+AUDIT_FILES = tables.AUDIT_FILES
+EXPORTED_FILES = tables.EXPORTED_FILES
+ASSEMBLED_FILES = tables.ASSEMBLED_FILES
 # Rules that derived a value are published as sources too, so that every source_id
 # of the observations and indicators tables resolves (the data package's foreign keys).
-DERIVED_SOURCES_SQL = """
-SELECT DISTINCT source_id, 'schemas/rules.yaml' AS file, '' AS sha256,
-       'rule ' || substr(source_id, 9) || ' of schemas/rules.yaml' AS title,
-       'greenaudit rules' AS publisher, '' AS published, '' AS script, 'derived' AS kind,
-       '' AS drop_strings, '' AS strip_patterns
-FROM observations WHERE source_id LIKE 'derived:%'
-"""
-CATALOG_COLUMNS = (
-    "indicator_id", "name_en", "name_zh", "kind", "unit", "valid_low", "valid_high",
-    "plausible_low", "plausible_high", "plausible_reason", "target", "description",
-)
-COVERAGE_COLUMNS = ("source_id", "start", "end", "mention", "status", "reason")
-AUDIT_TABLES = ("observations.csv", "indicators.csv", "checks.csv", "findings.csv",
-                "coverage.csv", "sources.csv", "catalog.csv")
-# Written last: it describes (and hashes) the tables above.
-AUDIT_FILES = AUDIT_TABLES + ("datapackage.json",)
-# The large tables depend on the database only, so `export_tables` writes them while
-# the database is validated; `assemble` writes the rest once the checks are in.
-EXPORTED_FILES = ("observations.csv", "indicators.csv", "findings.csv", "coverage.csv")
-ASSEMBLED_FILES = tuple(name for name in AUDIT_FILES if name not in EXPORTED_FILES)
+# Every column not named here is empty for them.
+DERIVED_SOURCE = {
+    "source_id": "source_id",
+    "file": "'schemas/rules.yaml'",
+    "title": "'rule ' || substr(source_id, 9) || ' of schemas/rules.yaml'",
+    "publisher": "'greenaudit rules'",
+    "kind": "'derived'",
+}
+
+
+def _derived_sources_sql() -> str:
+    empty = {tables.STRING: "''"}
+    columns = [f'{DERIVED_SOURCE.get(c.name, empty.get(c.type, "NULL"))} AS "{c.name}"'
+               for c in tables.SOURCES.published_columns]
+    return (f"SELECT DISTINCT {', '.join(columns)} FROM observations "
+            f"WHERE source_id LIKE 'derived:%'")
+
+
+DERIVED_SOURCES_SQL = _derived_sources_sql()
 
 
 _EXACT = decimal.Context(prec=80)
@@ -146,17 +140,10 @@ def write_table_csv(con: duckdb.DuckDBPyConnection, table: str, columns: tuple[s
     return int(count)
 
 
-# Each large table: its columns, its order, and the columns published under another name.
-EXPORTS = {
-    # `value` is published as written (34.0 stays 34.0), not as a normalised decimal.
-    "observations": (OBSERVATION_COLUMNS,
-                     ("source_id", "indicator_id", "period", "breakdown", "row_number"),
-                     {"value": "value_text"}),
-    "indicators": (INDICATOR_COLUMNS, ("indicator_id", "period", "breakdown"), {}),
-    "findings": (FINDING_COLUMNS, ("source_id", "row_number", "check_id", "indicator_id",
-                                   "period", "breakdown", "message"), {}),
-    "coverage": (COVERAGE_COLUMNS, ("source_id", "start", "end"), {}),
-}
+# Each large table: its columns, its order, and the columns published under another name
+# (observations: `value` is published as written, value_text, not as a normalised decimal).
+EXPORTS = {t.name: (t.published_names, t.sort, t.renamed)
+           for t in tables.PUBLISHED if t.published == "exported"}
 
 
 def export_tables(db_path: Path, audit: Path, threads: int | None = None,
@@ -205,11 +192,8 @@ def assemble(db_path: Path, extra_checks: list[Check], out_dir: Path) -> dict:
     try:
         staged = [Check(*row) for row in con.execute(
             f"SELECT {', '.join(CHECK_COLUMNS)} FROM checks").fetchall()]
-        sources = con.execute(f"""SELECT * FROM (
-            SELECT {', '.join(SOURCE_COLUMNS)} FROM sources
-            UNION ALL {DERIVED_SOURCES_SQL}) ORDER BY source_id""").fetchall()
-        catalog = con.execute(
-            f"SELECT {', '.join(CATALOG_COLUMNS)} FROM catalog ORDER BY indicator_id").fetchall()
+        sources = _published_rows(con, tables.SOURCES, DERIVED_SOURCES_SQL)
+        catalog = _published_rows(con, tables.CATALOG)
     finally:
         con.close()
     checks = sorted(staged + extra_checks, key=lambda c: c.check_id)
@@ -217,7 +201,7 @@ def assemble(db_path: Path, extra_checks: list[Check], out_dir: Path) -> dict:
     if duplicated:
         raise ValueError(f"check ids are not unique: {', '.join(duplicated)}")
     small = {
-        "checks.csv": to_csv(CHECK_COLUMNS, [c.as_row() for c in checks]),
+        "checks.csv": to_csv(tables.CHECKS.published_names, [c.as_row() for c in checks]),
         "sources.csv": to_csv(SOURCE_COLUMNS, sources),
         "catalog.csv": to_csv(CATALOG_COLUMNS, catalog),
     }
@@ -237,6 +221,16 @@ def assemble(db_path: Path, extra_checks: list[Check], out_dir: Path) -> dict:
     write_atomic(out_dir / "status.json", json.dumps(status, ensure_ascii=False, indent=2,
                                                      sort_keys=True) + "\n")
     return status
+
+
+def _published_rows(con: duckdb.DuckDBPyConnection, table: tables.Table,
+                    union: str = "") -> list[tuple]:
+    """The rows of a table as published: its columns, in its order (and the rows of `union`)."""
+    columns = ", ".join(f'"{table.renamed.get(n, n)}" AS "{n}"' for n in table.published_names)
+    more = f" UNION ALL {union}" if union else ""
+    order = ", ".join(f'"{c}"' for c in table.sort)
+    return con.execute(f"SELECT * FROM (SELECT {columns} FROM {table.name}{more}) "
+                       f"ORDER BY {order}").fetchall()
 
 
 def _counts(checks: list[Check]) -> dict:

@@ -19,7 +19,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from greenaudit.stage.coverage import IGNORED_FILE
-from greenaudit.formats.parquet import CHECKS, COVERAGE, FINDINGS, OBSERVATIONS, TRANSCRIPTIONS, arrow_table
+from greenaudit.formats.parquet import STAGED_SCHEMAS, arrow_table
 from greenaudit.stage.source import StageContext, Staged, all_findings, stage_source
 from .fingerprint import Input, code_fingerprint, fingerprint
 from .store import DamagedEntry, Entry, Store
@@ -28,8 +28,7 @@ NAMESPACE = "stage"
 # Workspace files every source is staged against (StageContext.load reads them).
 SHARED_INPUTS = ("schemas/indicators.yaml", "schemas/units.yaml", "schemas/units.txt",
                  IGNORED_FILE)
-TABLE_SCHEMAS = {"transcriptions": TRANSCRIPTIONS, "observations": OBSERVATIONS,
-                 "checks": CHECKS, "findings": FINDINGS, "coverage": COVERAGE}
+TABLE_SCHEMAS = STAGED_SCHEMAS
 NORMALISED_FILE = "normalised.txt"
 
 

@@ -8,14 +8,8 @@ finding naming the statements outside what a majority of credible ones agree on.
 
 from __future__ import annotations
 
-from greenaudit.rules.load import DERIVED, RULES_LABEL
-from greenaudit.stage.evidence import EVIDENCE_STATUSES
-
-# `derived`: the only statement of the (indicator, period, breakdown) is a value a
-# rule of schemas/rules.yaml derived; no source states it.
-AGREEMENTS = ("agree", "agree_within_rounding", "conflict", "single_source", DERIVED)
-# Evidence of an observation: how its quote was proven, or `derived` (computed by a rule).
-EVIDENCE_VALUES = (*EVIDENCE_STATUSES, DERIVED)
+from greenaudit.rules.load import RULES_LABEL
+from greenaudit.tables.vocabulary import DERIVED
 
 # A NULL bound is an open end: max() and min() skip NULLs, which is what an open
 # end means for an intersection (and an all-NULL side stays unbounded).

@@ -20,6 +20,7 @@ from greenaudit.cache.load import open_loaded, plan_load
 from greenaudit.cache.store import Store
 from greenaudit.checks import Check, outcome
 from greenaudit.rules.derive import RuleMemo, RuleOutcome, evaluate_rules, store_rule_outcome
+from greenaudit import tables
 from greenaudit.workspace.manifest import Source
 from greenaudit.formats.rowinsert import insert_rows
 from greenaudit.rules.load import Rule
@@ -29,8 +30,7 @@ from greenaudit.database.period_hints import inferred_period_hints
 
 log = logging.getLogger("greenaudit")
 
-COVERAGE_COLUMNS_SQL = ("source_id VARCHAR, start INTEGER, \"end\" INTEGER, mention VARCHAR, "
-                       "status VARCHAR, reason VARCHAR")
+COVERAGE_COLUMNS_SQL = tables.sql_columns(tables.COVERAGE)
 
 def _create_empty(con: duckdb.DuckDBPyConnection, name: str, parquet_glob: list[Path],
                   columns_sql: str) -> None:
@@ -150,8 +150,8 @@ def _load(tmp: Path, staged: StagedFiles, references: References, rules: RuleSet
         try:
             con = open_loaded(tmp, plan, {"coverage": COVERAGE_COLUMNS_SQL}, threads)
             log.info("staged tables: %s", plan.description)
-            _create_empty(con, "staged_checks", staged.checks, "")
-            _create_empty(con, "findings", staged.findings, "")
+            _create_empty(con, "staged_checks", staged.checks, tables.sql_columns(tables.CHECKS))
+            _create_empty(con, "findings", staged.findings, tables.sql_columns(tables.FINDINGS))
             _create_reference_tables(con, references.sources, references.catalog,
                                      references.discrepancies)
         except BaseException:
@@ -175,9 +175,7 @@ def _compute(con: duckdb.DuckDBPyConnection, rule_outcome: RuleOutcome,
     con.execute(AGREEMENT_SQL)
     computed = rule_checks + _agreement_checks(con, references.discrepancies)
     con.execute(CONFLICT_FINDINGS_SQL)
-    con.execute("""CREATE TABLE computed_checks (check_id VARCHAR, kind VARCHAR,
-        severity VARCHAR, status VARCHAR, target VARCHAR, n_items BIGINT, n_failed BIGINT,
-        message VARCHAR)""")
+    con.execute(f"CREATE TABLE computed_checks ({tables.sql_columns(tables.CHECKS)})")
     insert_rows(con, "computed_checks", [c.as_row() for c in references.extra_checks + computed])
     con.execute("""CREATE TABLE checks AS SELECT * FROM (
         SELECT * FROM staged_checks UNION ALL SELECT * FROM computed_checks) ORDER BY ALL""")
@@ -191,24 +189,19 @@ def _create_reference_tables(con: duckdb.DuckDBPyConnection, sources: dict[str, 
                              catalog: dict[str, Indicator],
                              discrepancies: list[Discrepancy]) -> None:
     """The sources, catalog and declared discrepancies, as read from the workspace."""
-    con.execute("""CREATE TABLE sources (source_id VARCHAR, file VARCHAR, sha256 VARCHAR,
-        title VARCHAR, publisher VARCHAR, published VARCHAR, script VARCHAR, kind VARCHAR,
-        drop_strings VARCHAR, strip_patterns VARCHAR)""")
-    insert_rows(con, "sources", [list(s.record().values())
-                                 for s in sorted(sources.values(), key=lambda s: s.source_id)])
-    con.execute("""CREATE TABLE catalog (indicator_id VARCHAR, name_en VARCHAR, name_zh VARCHAR,
-        kind VARCHAR, unit VARCHAR, valid_low DECIMAL(38,10), valid_high DECIMAL(38,10),
-        plausible_low DECIMAL(38,10), plausible_high DECIMAL(38,10), plausible_reason VARCHAR,
-        target BOOLEAN, description VARCHAR)""")
-    insert_rows(con, "catalog", [
-        [i.indicator_id, i.name_en, i.name_zh, i.kind, i.unit, i.valid_low, i.valid_high,
-         i.plausible_low, i.plausible_high, i.plausible_reason, i.target, i.description]
-        for i in sorted(catalog.values(), key=lambda i: i.indicator_id)])
-    con.execute("""CREATE TABLE discrepancies (indicator_id VARCHAR, period VARCHAR,
-        breakdown VARCHAR, sources VARCHAR, reason VARCHAR)""")
-    insert_rows(con, "discrepancies", [
+    _create(con, tables.SOURCES, [[s.record()[c] for c in tables.SOURCES.column_names]
+                                  for s in sorted(sources.values(), key=lambda s: s.source_id)])
+    _create(con, tables.CATALOG, [[getattr(i, c) for c in tables.CATALOG.column_names]
+                                  for i in sorted(catalog.values(), key=lambda i: i.indicator_id)])
+    _create(con, tables.DISCREPANCIES, [
         [d.indicator_id, d.period, d.breakdown, ";".join(d.sources), d.reason]
         for d in discrepancies])
+
+
+def _create(con: duckdb.DuckDBPyConnection, table: tables.Table, rows: list[list]) -> None:
+    """A table of the registry, created with its declared columns and filled with `rows`."""
+    con.execute(f"CREATE TABLE {table.name} ({tables.sql_columns(table)})")
+    insert_rows(con, table.name, rows)
 
 
 def _agreement_checks(con: duckdb.DuckDBPyConnection,

@@ -7,53 +7,27 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from greenaudit import tables
 from greenaudit.formats.atomic import atomic_path
 from greenaudit.checks import Check
 
 DEC = pa.decimal128(38, 10)
+ARROW_TYPES = {tables.STRING: pa.string(), tables.INT32: pa.int32(), tables.INT64: pa.int64(),
+               tables.DECIMAL: DEC, tables.BOOLEAN: pa.bool_()}
 
-TRANSCRIPTIONS = pa.schema([
-    ("source_id", pa.string()), ("row_number", pa.int32()), ("indicator_id", pa.string()),
-    ("period", pa.string()), ("quantity", pa.string()), ("quote", pa.string()),
-    ("breakdown", pa.string()), ("note", pa.string()),
-    # Optional columns of the table, as transcribed ('' when absent or empty).
-    ("context_qualifier", pa.string()), ("period_basis", pa.string()),
-    ("occurrence", pa.string()), ("quantity_occurrence", pa.string()),
-])
 
-OBSERVATIONS = pa.schema([
-    ("source_id", pa.string()), ("row_number", pa.int32()), ("indicator_id", pa.string()),
-    ("period", pa.string()), ("breakdown", pa.string()), ("quantity", pa.string()),
-    ("value", DEC), ("value_text", pa.string()), ("unit", pa.string()), ("qualifier", pa.string()),
-    ("value_canonical", DEC), ("unit_canonical", pa.string()),
-    ("lower", DEC), ("upper", DEC), ("stated_lower", DEC), ("stated_upper", DEC),
-    ("kind", pa.string()), ("quote", pa.string()), ("evidence", pa.string()),
-    ("quote_start", pa.int32()), ("quote_end", pa.int32()),
-    ("quantity_start", pa.int32()), ("quantity_end", pa.int32()),
-    ("flags", pa.string()), ("note", pa.string()),
-    # The row's context qualifier and where the evidence found it; the period's basis
-    # (stated or inferred) and the occurrences the row names, as transcribed.
-    ("context_qualifier", pa.string()), ("qualifier_start", pa.int32()),
-    ("qualifier_end", pa.int32()), ("period_basis", pa.string()),
-    ("occurrence", pa.string()), ("quantity_occurrence", pa.string()),
-])
+def arrow_schema(table: tables.Table) -> pa.Schema:
+    """The Arrow schema of a registry table: its columns in their stored order."""
+    return pa.schema([(c.name, ARROW_TYPES[c.type]) for c in table.columns])
 
-FINDINGS = pa.schema([
-    ("check_id", pa.string()), ("severity", pa.string()), ("source_id", pa.string()),
-    ("row_number", pa.int32()), ("indicator_id", pa.string()), ("period", pa.string()),
-    ("breakdown", pa.string()), ("message", pa.string()),
-])
 
-COVERAGE = pa.schema([
-    ("source_id", pa.string()), ("start", pa.int32()), ("end", pa.int32()),
-    ("mention", pa.string()), ("status", pa.string()), ("reason", pa.string()),
-])
-
-CHECKS = pa.schema([
-    ("check_id", pa.string()), ("kind", pa.string()), ("severity", pa.string()),
-    ("status", pa.string()), ("target", pa.string()), ("n_items", pa.int64()),
-    ("n_failed", pa.int64()), ("message", pa.string()),
-])
+# The staged products (greenaudit.tables declares them).
+TRANSCRIPTIONS = arrow_schema(tables.TRANSCRIPTIONS)
+OBSERVATIONS = arrow_schema(tables.OBSERVATIONS)
+FINDINGS = arrow_schema(tables.FINDINGS)
+COVERAGE = arrow_schema(tables.COVERAGE)
+CHECKS = arrow_schema(tables.CHECKS)
+STAGED_SCHEMAS = {t.name: arrow_schema(t) for t in tables.STAGED}
 
 
 def arrow_table(rows: list[dict], schema: pa.Schema) -> pa.Table:

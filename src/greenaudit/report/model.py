@@ -22,6 +22,7 @@ from pathlib import Path
 
 from markupsafe import Markup
 
+from greenaudit import tables
 from greenaudit.workspace.manifest import Source
 from .data import AuditData
 from .limits import Limits
@@ -35,8 +36,7 @@ VERDICT_LABELS = {"agree": "agree", "agree_within_rounding": "within rounding",
                   "conflict": "conflict", "single_source": "single source", "derived": "derived"}
 SEVERITIES = ("error", "warning", "info")
 DERIVED_PREFIX = "derived:"
-INDICATOR_COLUMNS = {"indicator_id", "period", "breakdown", "value", "unit_canonical", "lower",
-                     "upper", "n_sources", "sources", "agreement", "flags", "value_source"}
+INDICATOR_COLUMNS = set(tables.INDICATORS.published_names)
 
 
 @dataclass(frozen=True)

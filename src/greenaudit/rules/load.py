@@ -35,9 +35,8 @@ RULE_ID = re.compile(r"^[a-z][a-z0-9_]*$")
 DERIVED_KIND = "derived"
 PLAUSIBILITY_KIND = "plausibility"
 # How a derived observation is marked: its evidence and qualifier (it is computed,
-# not quoted), a flag, and a source id `derived:<rule_id>`.
-DERIVED = "derived"
-DERIVED_SOURCE_PREFIX = "derived:"
+# not quoted), a flag, and a source id `derived:<rule_id>` (the tables' vocabulary).
+from greenaudit.tables.vocabulary import DERIVED, DERIVED_SOURCE_PREFIX  # noqa: E402
 # The rules file as named in published tables (never an absolute path).
 RULES_LABEL = "schemas/rules.yaml"
 

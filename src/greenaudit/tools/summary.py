@@ -15,7 +15,7 @@ from pathlib import Path
 
 from greenaudit.tools import diff as datadiff
 from greenaudit.checks import SEVERITIES, STATUSES
-from greenaudit.database.agreement import AGREEMENTS
+from greenaudit.tables.vocabulary import AGREEMENTS
 
 MAX_ERRORS = 25
 

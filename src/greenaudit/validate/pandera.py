@@ -5,9 +5,9 @@ and what must hold within a row. What holds across rows and tables (each indicat
 range and unit, cross-source agreement, derived identities) is GX's
 (greenaudit.validate.gx); no check is run by both.
 
-The models build on each other: a transcription row is keyed like an
-observation, and an observation carries the values an indicator summarises.
-Validation is lazy, so every failure case is kept, published as an audit table
+The models are made from the table registry (greenaudit.tables): each column
+with its dtype, nullability, accepted values, pattern and bounds, and each table's
+uniqueness. The classes here add only the checks across columns. Validation is lazy, so every failure case is kept, published as an audit table
 under results/validation/pandera/, and summarised as checks.
 """
 
@@ -24,86 +24,62 @@ import pandas as pd
 import pandera.pandas as pa
 from pandera.typing import Series
 
-from greenaudit.workspace.catalog import INDICATOR_ID, KINDS
+from greenaudit import tables
 from greenaudit.cache.pandera import (BY_SOURCE, CheckKey, SourceVerdict, VerdictStore,
                                       columns_with_nulls, entry_key)
 from greenaudit.cache.rows import summaries
 from greenaudit.cache.store import Store
 from greenaudit.checks import Check
-from greenaudit.stage.coverage import STATUSES as COVERAGE_STATUSES
-from greenaudit.database.agreement import AGREEMENTS, EVIDENCE_VALUES
 from greenaudit.formats.duckframe import column_types, read_frame
-from greenaudit.workspace.manifest import SCRIPTS
-from greenaudit.workspace.manifest import SOURCE_ID as DOCUMENT_ID
-from greenaudit.stage.period_basis import PERIOD_BASES
-from greenaudit.stage.qualifier import MAX_QUALIFIER_CHARS
-from greenaudit.text.quantity import QUALIFIERS
-from greenaudit.rules.load import DERIVED, DERIVED_SOURCE_PREFIX
-
-PERIOD_PATTERN = r"^\d{4}(-\d{2}|-\d{4})?$"
-BREAKDOWN_PATTERN = r"^$|^[a-z][a-z0-9_]*=[^;=]+(;[a-z][a-z0-9_]*=[^;=]+)*$"
-# A document's id, or derived:<rule_id> for a value a rule of schemas/rules.yaml derived.
-SOURCE_ID_PATTERN = rf"^(?:[A-Za-z0-9][A-Za-z0-9_.-]*|{DERIVED_SOURCE_PREFIX}[a-z][a-z0-9_]*)$"
-NO_FORMULA = r"^[^=+\-@]"
-OCCURRENCE = r"^(?:[1-9][0-9]*)?$"
+from greenaudit.tables.vocabulary import DERIVED, DERIVED_SOURCE_PREFIX
 
 log = logging.getLogger("greenaudit")
-SHA256_PATTERN = r"^[0-9a-f]{64}$"
+
+# NULL in an integer column is read as NaN: pandas' int32 holds no NULL.
+_DTYPES = {tables.STRING: str, tables.INT32: np.int32, tables.INT64: np.int64,
+           tables.DECIMAL: float, tables.BOOLEAN: bool}
 
 
-class KeyedRow(pa.DataFrameModel):
-    """What identifies a statement: an indicator in a period, for a breakdown."""
-
-    indicator_id: Series[str] = pa.Field(str_matches=INDICATOR_ID.pattern,
-                                         description="id in schemas/indicators.yaml")
-    period: Series[str] = pa.Field(str_matches=PERIOD_PATTERN,
-                                   description="YYYY, YYYY-MM or YYYY-YYYY")
-    breakdown: Series[str] = pa.Field(str_matches=BREAKDOWN_PATTERN,
-                                      description="'' or sorted key=value pairs")
+def _dtype(column: tables.Column):
+    kind = _DTYPES[column.type]
+    return float if column.nullable and kind in (np.int32, np.int64) else kind
 
 
-class Transcription(KeyedRow):
-    """A row of raw/tables/<source_id>.csv as transcribed."""
-
-    source_id: Series[str] = pa.Field(str_matches=SOURCE_ID_PATTERN)
-    row_number: Series[np.int32] = pa.Field(ge=2, description="line in the CSV file")
-    quantity: Series[str] = pa.Field(str_length={"min_value": 1, "max_value": 64})
-    quote: Series[str] = pa.Field(str_length={"min_value": 1, "max_value": 10_000},
-                                  str_matches=NO_FORMULA,
-                                  description="verbatim, never starting a formula")
-    note: Series[str] = pa.Field(nullable=True)
-    context_qualifier: Series[str] = pa.Field(nullable=True,
-                                              str_length={"max_value": MAX_QUALIFIER_CHARS})
-    period_basis: Series[str] = pa.Field(nullable=True, isin=["", *PERIOD_BASES])
-    occurrence: Series[str] = pa.Field(nullable=True, str_matches=OCCURRENCE)
-    quantity_occurrence: Series[str] = pa.Field(nullable=True, str_matches=OCCURRENCE)
-
-    class Config:
-        unique = ["source_id", "indicator_id", "period", "breakdown"]
-        strict = True
+def _field(column: tables.Column):
+    """The pandera field of a registry column: its nullability, values, pattern and bounds."""
+    checks: dict = {"nullable": column.nullable, "description": column.description or None}
+    if column.values is not None:
+        checks["isin"] = list(column.values)
+    if column.pattern or column.matches:
+        checks["str_matches"] = column.pattern or column.matches
+    if column.minimum is not None:
+        checks["ge"] = column.minimum
+    if column.length is not None:
+        low, high = column.length
+        checks["str_length"] = {k: v for k, v in (("min_value", low), ("max_value", high))
+                                if v is not None}
+    return pa.Field(**checks)
 
 
-class Observation(Transcription):
-    """A transcription parsed, converted and proven against its source."""
+def model(name: str, table: tables.Table, checks: type = pa.DataFrameModel) -> type:
+    """The pandera model of a registry table: each column Pandera validates, with its
+    dtype and row checks, the table's uniqueness, and no other column (strict).
 
-    value: Series[float] = pa.Field(description="the number as written")
-    unit: Series[str] = pa.Field(description="the unit as written, '' if implied")
-    qualifier: Series[str] = pa.Field(isin=[*QUALIFIERS, DERIVED])
-    value_canonical: Series[float] = pa.Field(description="in unit_canonical")
-    unit_canonical: Series[str]
-    lower: Series[float] = pa.Field(nullable=True, description="NULL: unbounded below")
-    upper: Series[float] = pa.Field(nullable=True, description="NULL: unbounded above")
-    stated_lower: Series[float] = pa.Field(nullable=True)
-    stated_upper: Series[float] = pa.Field(nullable=True)
-    kind: Series[str] = pa.Field(isin=list(KINDS))
-    evidence: Series[str] = pa.Field(isin=list(EVIDENCE_VALUES))
-    quote_start: Series[float] = pa.Field(nullable=True, ge=0)
-    quote_end: Series[float] = pa.Field(nullable=True, ge=0)
-    quantity_start: Series[float] = pa.Field(nullable=True, ge=0)
-    quantity_end: Series[float] = pa.Field(nullable=True, ge=0)
-    qualifier_start: Series[float] = pa.Field(nullable=True, ge=0)
-    qualifier_end: Series[float] = pa.Field(nullable=True, ge=0)
-    flags: Series[str]
+    `checks` is a model of the checks across columns and declares no column of its
+    own, so every column of the model is one of the registry's.
+    """
+    if checks.to_schema().columns:
+        raise TypeError(f"{checks.__name__}: declares columns; they belong in greenaudit.tables")
+    columns = [c for c in table.columns if c.validated]
+    config = type("Config", (), {"unique": list(table.unique_columns), "strict": True})
+    namespace = {"__annotations__": {c.name: Series[_dtype(c)] for c in columns},
+                 **{c.name: _field(c) for c in columns},
+                 "Config": config, "__doc__": table.description, "__module__": __name__}
+    return type(name, (checks,), namespace)
+
+
+class ObservationChecks(pa.DataFrameModel):
+    """What must hold across the columns of an observation."""
 
     @pa.dataframe_check(name="value_within_interval")
     @classmethod
@@ -136,18 +112,8 @@ class Observation(Transcription):
         return start.isna() | ((start >= df["quote_start"]) & (end <= df["quote_end"]))
 
 
-class IndicatorRow(KeyedRow):
-    """One (indicator, period, breakdown) with the sources' verdict."""
-
-    value: Series[float]
-    unit_canonical: Series[str]
-    lower: Series[float] = pa.Field(nullable=True)
-    upper: Series[float] = pa.Field(nullable=True)
-    n_sources: Series[np.int32] = pa.Field(ge=1)
-    sources: Series[str] = pa.Field(str_matches=r"^[^;]+(;[^;]+)*$")
-    agreement: Series[str] = pa.Field(isin=list(AGREEMENTS))
-    flags: Series[str]
-    value_source: Series[str]
+class IndicatorChecks(pa.DataFrameModel):
+    """What must hold across the columns of an (indicator, period, breakdown)."""
 
     @pa.dataframe_check(name="single_source_iff_one_source")
     @classmethod
@@ -169,39 +135,9 @@ class IndicatorRow(KeyedRow):
     def n_sources_matches_sources(cls, df: pd.DataFrame) -> pd.Series:
         return df["sources"].str.count(";") + 1 == df["n_sources"]
 
-    class Config:
-        unique = ["indicator_id", "period", "breakdown"]
-        strict = True
 
-
-class SourceRow(pa.DataFrameModel):
-    """A document of raw/sources.csv as the database holds it."""
-
-    source_id: Series[str] = pa.Field(str_matches=DOCUMENT_ID.pattern, description="a document's")
-    file: Series[str] = pa.Field(str_length={"min_value": 1})
-    sha256: Series[str] = pa.Field(str_matches=SHA256_PATTERN, description="lower-case hex")
-    title: Series[str]
-    publisher: Series[str]
-    published: Series[str]
-    script: Series[str] = pa.Field(isin=list(SCRIPTS))
-    kind: Series[str]
-    drop_strings: Series[str]
-    strip_patterns: Series[str]
-
-    class Config:
-        unique = ["source_id"]
-        strict = True
-
-
-class CoverageRow(pa.DataFrameModel):
-    """One numeric mention of a source and how it is accounted for."""
-
-    source_id: Series[str] = pa.Field(str_matches=SOURCE_ID_PATTERN)
-    start: Series[np.int32] = pa.Field(ge=0, description="offset in the original file")
-    end: Series[np.int32] = pa.Field(ge=1)
-    mention: Series[str] = pa.Field(str_length={"min_value": 1})
-    status: Series[str] = pa.Field(isin=list(COVERAGE_STATUSES))
-    reason: Series[str]
+class CoverageChecks(pa.DataFrameModel):
+    """What must hold across the columns of a numeric mention."""
 
     @pa.dataframe_check(name="span_not_empty")
     @classmethod
@@ -213,24 +149,26 @@ class CoverageRow(pa.DataFrameModel):
     def reason_unless_missing(cls, df: pd.DataFrame) -> pd.Series:
         return (df["reason"].str.strip() != "") == (df["status"] != "missing")
 
-    class Config:
-        unique = ["source_id", "start"]
-        strict = True
 
+# A transcription row as transcribed; an observation: it parsed, converted and proven
+# against its source; an indicator: one (indicator, period, breakdown) with the
+# sources' verdict; a source: a document of raw/sources.csv; a numeric mention of a
+# source and how it is accounted for.
+Transcription = model("Transcription", tables.TRANSCRIPTIONS)
+Observation = model("Observation", tables.OBSERVATIONS, ObservationChecks)
+IndicatorRow = model("IndicatorRow", tables.INDICATORS, IndicatorChecks)
+CoverageRow = model("CoverageRow", tables.COVERAGE, CoverageChecks)
+SourceRow = model("SourceRow", tables.SOURCES)
 
 MODELS = {"transcriptions": Transcription, "observations": Observation,
           "indicators": IndicatorRow, "coverage": CoverageRow, "sources": SourceRow}
 # What names a row of each table in the failure cases.
-ROW_KEYS = {"transcriptions": ("source_id", "row_number"),
-            "observations": ("source_id", "row_number"),
-            "indicators": ("indicator_id", "period", "breakdown"),
-            "coverage": ("source_id", "start", "end"),
-            "sources": ("source_id",)}
+ROW_KEYS = {name: tables.table(name).row_key_columns for name in MODELS}
 # The columns of results/validation/pandera/failure_cases.csv.
 CASE_COLUMNS = ["table", "column", "check", "failure_case", "row"]
-FLOAT_COLUMNS = {"value", "value_canonical", "lower", "upper", "stated_lower", "stated_upper",
-                 "quote_start", "quote_end", "quantity_start", "quantity_end",
-                 "qualifier_start", "qualifier_end"}
+# Read as float64 (DECIMAL, and integers that may be NULL).
+FLOAT_COLUMNS = {c.name for t in tables.VALIDATED for c in t.columns
+                 if c.validated and _dtype(c) is float}
 
 
 def _frame(db_path: Path, table: str, model, where: tuple[str, list] | None = None,
