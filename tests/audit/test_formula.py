@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from greenaudit.audit.formula import FORMULA_STARTS, neutralise, neutralise_sql
-from greenaudit.audit.publish import to_csv, write_table_csv
+from greenaudit.audit.publish import Export, to_csv, write_table_csv
 
 
 @pytest.mark.parametrize("text, published", [
@@ -65,7 +65,7 @@ def test_every_text_column_duckdb_writes_is_neutralised_and_numbers_are_kept(tmp
     con.execute("INSERT INTO t VALUES (1, '=cmd|'' /C calc''!A0', '@SUM(1)', -1.5), "
                 "(2, 'plain', '-', 2), (3, '+x', chr(9) || 'tab', NULL)")
     path = tmp_path / "t.csv"
-    write_table_csv(con, "t", ("id", "name", "reason", "low"), ("id",), path)
+    write_table_csv(con, Export("t", ("id", "name", "reason", "low"), ("id",)), path)
     text = path.read_text(encoding="utf-8")
     assert not [f for f in _fields(text) if _formula(f)]
     assert text == to_csv(("id", "name", "reason", "low"),

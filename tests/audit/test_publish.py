@@ -117,7 +117,7 @@ def test_gate(tmp_path):
 def test_database_decimals_are_written_as_format_cell_writes_them(values) -> None:
     import duckdb
 
-    from greenaudit.audit.publish import write_table_csv
+    from greenaudit.audit.publish import Export, write_table_csv
 
     con = duckdb.connect()
     con.execute("CREATE TABLE t (id INTEGER, x DECIMAL(38,10), label VARCHAR)")
@@ -130,7 +130,7 @@ def test_database_decimals_are_written_as_format_cell_writes_them(values) -> Non
     from pathlib import Path
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "t.csv"
-        assert write_table_csv(con, "t", columns, ("id",), path) == len(values)
+        assert write_table_csv(con, Export("t", columns, ("id",)), path) == len(values)
         written = path.read_text(encoding="utf-8")
     assert written == to_csv(columns, rows)
 
@@ -145,14 +145,14 @@ def test_database_text_is_quoted_as_the_python_csv_writer_quotes_it(labels) -> N
 
     import duckdb
 
-    from greenaudit.audit.publish import write_table_csv
+    from greenaudit.audit.publish import Export, write_table_csv
 
     con = duckdb.connect()
     con.execute("CREATE TABLE t (id INTEGER, label VARCHAR)")
     con.executemany("INSERT INTO t VALUES (?, ?)", list(enumerate(labels)))
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "t.csv"
-        assert write_table_csv(con, "t", ("id", "label"), ("id",), path) == len(labels)
+        assert write_table_csv(con, Export("t", ("id", "label"), ("id",)), path) == len(labels)
         written = path.read_bytes().decode("utf-8")
     assert written == to_csv(("id", "label"), list(enumerate(labels)))
 

@@ -244,3 +244,26 @@ def test_the_fingerprint_tells_apart_what_differs_and_only_that(tmp_path: Path):
     assert len({missing, one, fingerprint(file)}) == 3
     with pytest.raises(TypeError):
         fingerprint(object())
+
+
+def test_a_code_fingerprint_names_modules_that_exist():
+    """A module that moved would fingerprint no code, so a change to it would never
+    invalidate what is cached: an unknown module is refused."""
+    from greenaudit.cache.fingerprint import code_fingerprint
+
+    with pytest.raises(ValueError, match="no greenaudit module greenaudit.publish"):
+        code_fingerprint("greenaudit.publish")
+
+
+@pytest.mark.parametrize("adapter, module", [
+    ("greenaudit/cache/export.py", "greenaudit/audit/publish.py"),
+    ("greenaudit/cache/pandera.py", "greenaudit/validate/pandera.py"),
+])
+def test_each_cache_is_keyed_by_the_code_whose_results_it_keeps(adapter: str, module: str):
+    import re
+
+    from greenaudit.cache.fingerprint import ROOT, module_files
+
+    named = re.findall(r'code_fingerprint\("([\w.]+)"\)', (ROOT.parent / adapter).read_text())
+    assert named, adapter
+    assert ROOT.parent / module in module_files(named)

@@ -53,12 +53,13 @@ def test_the_exports_are_the_registry_s_columns_order_and_renames():
     exported = [t for t in tables.PUBLISHED if t.published == "exported"]
     assert list(publish.EXPORTS) == [t.name for t in exported]
     for table in exported:
-        columns, order_by, renamed = publish.EXPORTS[table.name]
+        spec = publish.EXPORTS[table.name]
+        columns, order_by, renamed = spec.columns, spec.order_by, spec.renamed
         assert columns == table.published_names
         assert order_by == table.sort and order_by
         # Each renamed column is published from a stored column of the table.
         assert set(renamed.values()) <= set(table.column_names)
-    assert publish.EXPORTS["observations"][2] == {"value": "value_text"}
+    assert publish.EXPORTS["observations"].renamed == {"value": "value_text"}
 
 
 def test_every_published_table_has_an_order_and_the_derived_sources_fill_every_column():

@@ -11,6 +11,7 @@ import decimal
 import json
 import logging
 import re
+from dataclasses import dataclass, field
 from collections import Counter
 from decimal import Decimal
 from pathlib import Path
@@ -115,8 +116,18 @@ def _as_text(con: duckdb.DuckDBPyConnection, table: str, columns: tuple[str, ...
     return expressions
 
 
-def write_table_csv(con: duckdb.DuckDBPyConnection, table: str, columns: tuple[str, ...],
-                    order_by: tuple[str, ...], path: Path, renamed: dict[str, str] = {},
+@dataclass(frozen=True)
+class Export:
+    """A table as published: its columns in order, its sort, and the database columns
+    published under another name."""
+
+    table: str
+    columns: tuple[str, ...]
+    order_by: tuple[str, ...]
+    renamed: dict[str, str] = field(default_factory=dict)
+
+
+def write_table_csv(con: duckdb.DuckDBPyConnection, export: Export, path: Path,
                     where: str | None = None, params: list = (), header: bool = True) -> int:
     """Write a table, as published text, into a CSV atomically; return the number of rows.
 
@@ -127,10 +138,10 @@ def write_table_csv(con: duckdb.DuckDBPyConnection, table: str, columns: tuple[s
     as ""). Sorted on the stored values (row 9 before row 10), not on their text.
     `where` (a condition on the table as `src`, with `params`) writes only some rows.
     """
-    select = ", ".join(_as_text(con, table, columns, renamed))
-    order = ", ".join(f'src."{c}"' for c in order_by)
+    select = ", ".join(_as_text(con, export.table, export.columns, export.renamed))
+    order = ", ".join(f'src."{c}"' for c in export.order_by)
     condition = f" WHERE {where}" if where else ""
-    query = f"SELECT {select} FROM {table} AS src{condition} ORDER BY {order}"
+    query = f"SELECT {select} FROM {export.table} AS src{condition} ORDER BY {order}"
     with atomic_path(path) as tmp:
         escaped = str(tmp).replace("'", "''")
         count = con.execute(
@@ -142,7 +153,7 @@ def write_table_csv(con: duckdb.DuckDBPyConnection, table: str, columns: tuple[s
 
 # Each large table: its columns, its order, and the columns published under another name
 # (observations: `value` is published as written, value_text, not as a normalised decimal).
-EXPORTS = {t.name: (t.published_names, t.sort, t.renamed)
+EXPORTS = {t.name: Export(t.name, t.published_names, t.sort, t.renamed)
            for t in tables.PUBLISHED if t.published == "exported"}
 
 
@@ -161,18 +172,17 @@ def export_tables(db_path: Path, audit: Path, threads: int | None = None,
     try:
         if threads:
             con.execute(f"SET threads TO {int(threads)}")
-        for table, (columns, order_by, renamed) in EXPORTS.items():
+        for table, spec in EXPORTS.items():
             path = audit / f"{table}.csv"
             if cache is None or table not in BY_SOURCE:
-                write_table_csv(con, table, columns, order_by, path, renamed)
+                write_table_csv(con, spec, path)
                 continue
 
-            def export(where, params, target, header, table=table, columns=columns,
-                       order_by=order_by, renamed=renamed) -> int:
-                return write_table_csv(con, table, columns, order_by, target, renamed, where,
-                                       params, header)
+            def export(where, params, target, header, spec=spec) -> int:
+                return write_table_csv(con, spec, target, where, params, header)
 
-            how = cache.write(con, table, path, export, columns, order_by, renamed)
+            how = cache.write(con, table, path, export, spec.columns, spec.order_by,
+                              spec.renamed)
             log.info("%s: %s", path, how)
     finally:
         con.close()

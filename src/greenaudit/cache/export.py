@@ -95,7 +95,7 @@ class ExportCache:
     def write(self, con: duckdb.DuckDBPyConnection, table: str, path: Path,
               export: Exporter, *key_parts: object) -> str:
         """Write `table`'s CSV to `path` through the entry; say how it was written."""
-        key = table_key(con, table, code_fingerprint("greenaudit.publish"), *key_parts)
+        key = table_key(con, table, code_fingerprint("greenaudit.audit.publish"), *key_parts)
         current = summaries(con, table)
         order = list(current)
         counts = {s: n for s, (n, _) in current.items()}

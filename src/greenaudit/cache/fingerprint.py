@@ -234,6 +234,9 @@ def digest_code(files: set[Path]) -> str:
 @lru_cache(maxsize=None)
 def code_fingerprint(*modules: str) -> str:
     """The code reached from `modules` (dotted names; none: the whole package)."""
+    unknown = [m for m in modules if module_file(m) is None]
+    if unknown:  # a moved module would otherwise fingerprint nothing, and never change
+        raise ValueError(f"no greenaudit module {', '.join(unknown)}")
     if modules:
         files = module_files(modules)
     else:

@@ -42,7 +42,7 @@ class SourceVerdict:
 
 def entry_key(con: duckdb.DuckDBPyConnection, table: str) -> str:
     # The validating module: its code reaches the pandera models and this adapter.
-    return table_key(con, table, code_fingerprint("greenaudit.pandera_schemas"))
+    return table_key(con, table, code_fingerprint("greenaudit.validate.pandera"))
 
 
 def columns_with_nulls(con: duckdb.DuckDBPyConnection, table: str, columns: list[str]) -> set[str]:
