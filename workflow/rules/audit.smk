@@ -77,4 +77,4 @@ rule publish:
     shell:
         "greenaudit publish --status {input.status} --staged {input.tables}"
         " --published {output.tables} --db {input.database} --published-db {output.database}"
-        " 2>&1 | tee {log}"
+        " > {log} 2>&1"

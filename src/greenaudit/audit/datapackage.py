@@ -50,6 +50,7 @@ class Field:
     constraints: dict = field(default_factory=dict)
     # An empty cell is a value here (e.g. breakdown "" = no breakdown), not missing.
     empty_is_value: bool = False
+    format: str = ""
 
 
 @dataclass(frozen=True)
@@ -295,6 +296,11 @@ RESOURCES: tuple[Resource, ...] = (
             Field("strip_patterns", "string", "Regular expressions removed before matching "
                   "quotes (e.g. pinyin annotations), joined by '|'; empty when none.",
                   empty_is_value=True),
+            Field("url", "string", "Where the document was retrieved from (an absolute "
+                  "http or https URL); empty when not known, and for a derived source.",
+                  format="uri"),
+            Field("retrieved", "date", "When the document was retrieved from `url` "
+                  "(YYYY-MM-DD); empty when not known, and for a derived source.", {}),
         ),
         primary_key=("source_id",),
     ),
@@ -332,6 +338,8 @@ RESOURCE_FILES = tuple(r.path for r in RESOURCES)
 
 def _field_descriptor(f: Field) -> dict:
     out = {"name": f.name, "type": f.type, "description": f.description}
+    if f.format:
+        out["format"] = f.format
     if f.constraints:
         out["constraints"] = dict(f.constraints)
     if f.empty_is_value:
@@ -374,6 +382,17 @@ def resource_descriptor(resource: Resource, csv_path: Path) -> dict:
     }
 
 
+def _package_source(source: dict) -> dict:
+    """A source of the package: its title, and its URL (`path`) when known."""
+    entry = {"title": f"{source['source_id']}: {source['title']} ({source['publisher']}, "
+                      f"{source['published']})"}
+    if source.get("url"):
+        entry["path"] = source["url"]
+        if source.get("retrieved"):
+            entry["title"] += f", retrieved {source['retrieved']}"
+    return entry
+
+
 def descriptor(directory: Path, csv_names: list[str], sources: list[dict]) -> dict:
     """The package descriptor of the CSVs `csv_names` in `directory`.
 
@@ -389,9 +408,7 @@ def descriptor(directory: Path, csv_names: list[str], sources: list[dict]) -> di
                          f"among the published tables")
     package = {key: value for key, value in PACKAGE.items() if value}
     package["profile"] = "tabular-data-package"
-    package["sources"] = [
-        {"title": f"{s['source_id']}: {s['title']} ({s['publisher']}, {s['published']})"}
-        for s in sorted(sources, key=lambda s: s["source_id"])]
+    package["sources"] = [_package_source(s) for s in sorted(sources, key=lambda s: s["source_id"])]
     package["resources"] = [resource_descriptor(r, directory / r.path) for r in RESOURCES]
     return package
 

@@ -41,14 +41,14 @@ FINDING_COLUMNS = (
     "message",
 )
 SOURCE_COLUMNS = ("source_id", "file", "sha256", "title", "publisher", "published", "script",
-                  "kind", "drop_strings", "strip_patterns")
+                  "kind", "drop_strings", "strip_patterns", "url", "retrieved")
 # Rules that derived a value are published as sources too, so that every source_id
 # of the observations and indicators tables resolves (the data package's foreign keys).
 DERIVED_SOURCES_SQL = """
 SELECT DISTINCT source_id, 'schemas/rules.yaml' AS file, '' AS sha256,
        'rule ' || substr(source_id, 9) || ' of schemas/rules.yaml' AS title,
        'greenaudit rules' AS publisher, '' AS published, '' AS script, 'derived' AS kind,
-       '' AS drop_strings, '' AS strip_patterns
+       '' AS drop_strings, '' AS strip_patterns, '' AS url, '' AS retrieved
 FROM observations WHERE source_id LIKE 'derived:%'
 """
 CATALOG_COLUMNS = (

@@ -24,6 +24,7 @@ from greenaudit.formats.rowinsert import insert_rows
 from greenaudit.rules.load import DERIVED, RULES_LABEL, Rule
 from greenaudit.text.units import UnitSystem
 from greenaudit.database.period_hints import inferred_period_hints
+from greenaudit.suggest import did_you_mean
 
 log = logging.getLogger("greenaudit")
 
@@ -294,7 +295,7 @@ def _create_reference_tables(con: duckdb.DuckDBPyConnection, sources: dict[str, 
     """The sources, catalog and declared discrepancies, as read from the workspace."""
     con.execute("""CREATE TABLE sources (source_id VARCHAR, file VARCHAR, sha256 VARCHAR,
         title VARCHAR, publisher VARCHAR, published VARCHAR, script VARCHAR, kind VARCHAR,
-        drop_strings VARCHAR, strip_patterns VARCHAR)""")
+        drop_strings VARCHAR, strip_patterns VARCHAR, url VARCHAR, retrieved VARCHAR)""")
     insert_rows(con, "sources", [list(s.record().values())
                                  for s in sorted(sources.values(), key=lambda s: s.source_id)])
     con.execute("""CREATE TABLE catalog (indicator_id VARCHAR, name_en VARCHAR, name_zh VARCHAR,
@@ -310,6 +311,27 @@ def _create_reference_tables(con: duckdb.DuckDBPyConnection, sources: dict[str, 
     insert_rows(con, "discrepancies", [
         [d.indicator_id, d.period, d.breakdown, ";".join(d.sources), d.reason]
         for d in discrepancies])
+
+
+def _stale_declarations(con: duckdb.DuckDBPyConnection,
+                        keys: set[tuple[str, str, str]]) -> list[str]:
+    """Why each declared discrepancy that is not a conflict is stale: its sources agree
+    now, or no source states that key at all (then the closest key that is stated)."""
+    ids = sorted({key[0] for key in keys})
+    stated = {tuple(row) for row in con.execute(
+        "SELECT indicator_id, period, breakdown FROM indicators "
+        "WHERE indicator_id IN (SELECT unnest(?::VARCHAR[]))", [ids]).fetchall()} if ids else set()
+    messages = []
+    for key in sorted(keys):
+        name = "/".join(k for k in key if k)
+        if key in stated:
+            messages.append(f"{name} is declared in schemas/known_discrepancies.yaml but its "
+                            f"sources no longer conflict")
+            continue
+        known = ["/".join(k for k in other if k) for other in stated if other[0] == key[0]]
+        messages.append(f"{name} is declared in schemas/known_discrepancies.yaml but no source "
+                        f"states it{did_you_mean(name, known)}")
+    return messages
 
 
 def _agreement_checks(con: duckdb.DuckDBPyConnection,

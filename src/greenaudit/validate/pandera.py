@@ -31,6 +31,7 @@ from greenaudit.database.build import AGREEMENTS, EVIDENCE_VALUES
 from greenaudit.formats.duckframe import column_types, read_frame
 from greenaudit.workspace.manifest import SCRIPTS
 from greenaudit.workspace.manifest import SOURCE_ID as DOCUMENT_ID
+from greenaudit.validate.locate import location
 from greenaudit.pandera_cache import (BY_SOURCE, CheckKey, SourceVerdict, VerdictStore, columns_with_nulls,
                             entry_key)
 from greenaudit.stage.period_basis import PERIOD_BASES
@@ -226,7 +227,7 @@ ROW_KEYS = {"transcriptions": ("source_id", "row_number"),
             "coverage": ("source_id", "start", "end"),
             "sources": ("source_id",)}
 # The columns of results/validation/pandera/failure_cases.csv.
-CASE_COLUMNS = ["table", "column", "check", "failure_case", "row"]
+CASE_COLUMNS = ["table", "column", "check", "failure_case", "row", "location"]
 FLOAT_COLUMNS = {"value", "value_canonical", "lower", "upper", "stated_lower", "stated_upper",
                  "quote_start", "quote_end", "quantity_start", "quantity_end",
                  "qualifier_start", "qualifier_end"}
@@ -375,11 +376,13 @@ def _validate(db_path: Path, name: str, model, store: VerdictStore | None) -> _V
 
 
 def validate_tables(db_path: Path, failure_cases_path: Path,
-                    cache_dir: Path | None = None) -> list[Check]:
+                    cache_dir: Path | None = None, workspace: Path = Path(".")) -> list[Check]:
     """Validate the database tables; write failure cases; return one check per rule.
 
-    With a `cache_dir`, the rows of sources unchanged since the last run are not
-    validated again (pandera_cache).
+    Each failing row is named where a person would fix it (pandera_locate), in the
+    checks' messages and in the failure cases' `location` column. With a
+    `cache_dir`, the rows of sources unchanged since the last run are not validated
+    again (pandera_cache).
     """
     store = VerdictStore(cache_dir) if cache_dir is not None else None
     checks: list[Check] = []
@@ -387,17 +390,20 @@ def validate_tables(db_path: Path, failure_cases_path: Path,
     for name, model in MODELS.items():
         # One table in memory at a time (a million observations are hundreds of MB as Arrow strings).
         validated = _validate(db_path, name, model, store)
-        schema = model.to_schema()
         by_check: dict[CheckKey, list[str]] = {}
         for column, check_name, case, row in validated.cases:
-            by_check.setdefault((column, check_name), []).append(case)
-            cases.append((name, column, check_name, case, row))
-        names = _check_names(schema)
+            where = location(workspace, name, column, row)
+            by_check.setdefault((column, check_name), []).append(
+                f"{where}: {case!r}" if where else repr(case))
+            cases.append((name, column, check_name, case, row, where))
+        names = _check_names(model.to_schema())
         names += sorted(set(by_check) - set(names))  # e.g. column_in_dataframe
         for column, check_name in dict.fromkeys(names):
             n_failed = validated.failed_rows.get((column, check_name), 0)
-            examples = ", ".join(sorted(set(by_check.get((column, check_name), [])))[:5])
-            message = (f"{n_failed} row(s) of {name} fail {check_name} on {column}: {examples}"
+            examples = sorted(set(by_check.get((column, check_name), [])))
+            shown = "; ".join(examples[:5]) + (f"; and {len(examples) - 5} more"
+                                               if len(examples) > 5 else "")
+            message = (f"{n_failed} row(s) of {name} fail {check_name} on {column}: {shown}"
                        if n_failed else f"{name}.{column} passes {check_name}")
             checks.append(Check(f"pandera.{name}.{column}.{_short(check_name)}", "pandera", "error",
                                 "fail" if n_failed else "pass", f"{name}.{column}",
