@@ -154,7 +154,7 @@ def _results(tmp_path: Path, status: dict, findings: list[list[str]]) -> Path:
 
 
 def test_the_closing_block_names_each_error_once_and_where_the_report_is(tmp_path):
-    from greenaudit.closing import MAX_ERRORS, Run, closing_block
+    from greenaudit.closing import MAX_ERRORS, Run, closing_block, listing
 
     table = "raw/tables/005_a.csv"
     errors = [f"{table}:{line}:2 (period): period '{line}年'; expected YYYY" for line in range(2, 14)]
@@ -176,13 +176,42 @@ def test_the_closing_block_names_each_error_once_and_where_the_report_is(tmp_pat
     assert len(lines) <= 15
     assert lines[0] == ("greenaudit: NOT PUBLISHED: 2 errors, 1 warning, 0 info among 43 checks; "
                         "results/audit/ is left as it was.")
-    assert lines[1:1 + MAX_ERRORS] == [f"  {e}" for e in errors[:MAX_ERRORS]]
-    assert lines[1 + MAX_ERRORS] == (f"  ... and {len(errors) - MAX_ERRORS} more errors: all are "
-                                     f"in results/validation/audit/findings.csv and "
-                                     f"results/validation/status.json")
+    named = [f"error: table.period_format.005_a: {e}" for e in errors]
+    assert lines[1:1 + MAX_ERRORS] == [f"  {e}" for e in named[:MAX_ERRORS]]
+    assert lines[1 + MAX_ERRORS] == (f"  ... and {len(errors) - MAX_ERRORS} more error lines: "
+                                     f"all are in results/logs/closing.log")
     assert not any("pandera" in line for line in lines), "its rows are named already"
     assert lines[-2:] == ["report: results/report/index.html",
                           "logs: results/logs/ (one per job); the whole run: .snakemake/log/x.log"]
+    # The listing the block names holds every line it left out.
+    everything = listing(Run(0.0, False, {}, [], results))
+    assert everything == named + [f"warning: range.plausible.005_a: {table}:9:3 w"]
+
+
+def test_the_closing_block_names_every_failing_check_before_a_second_row(tmp_path):
+    """A whole file's problem first (the rows fail because of it), a check that names
+    no file last; with more rows than fit, each check's first row is shown."""
+    from greenaudit.closing import MAX_ERRORS, Run, closing_block
+
+    table = "raw/tables/003_a.csv"
+    encoding = "raw/sources/003_a.txt:3:1: not valid UTF-8; expected UTF-8"
+    unavailable = [f"{table}:{line}:4 (quote): source text unavailable" for line in range(2, 27)]
+    status = {"publishable": False, "counts": {"fail_error": 4},
+              "errors": [{"check_id": "evidence.003_a", "message": "; ".join(unavailable[:5])},
+                         {"check_id": "gx.agreement.x", "message": "x 2022: conflict"},
+                         {"check_id": "period.basis", "message": f"{table}:9:2 (period): p"},
+                         {"check_id": "source.encoding.003_a", "message": encoding}]}
+    results = _results(tmp_path, status, [["evidence.003_a", "error", e] for e in unavailable]
+                       + [["period.basis", "error", f"{table}:9:2 (period): p"]])
+    lines = closing_block(Run(0.0, False, {}, [], results))
+    shown = lines[1:1 + MAX_ERRORS]
+    assert shown[0] == f"  error: source.encoding.003_a: {encoding}"
+    assert shown[-1] == "  error: gx.agreement.x: x 2022: conflict"
+    assert f"  error: period.basis: {table}:9:2 (period): p" in shown
+    assert shown[1:-1] == [f"  error: evidence.003_a: {e}" for e in unavailable[:5]] + [
+        f"  error: period.basis: {table}:9:2 (period): p"]
+    assert lines[1 + MAX_ERRORS] == ("  ... and 20 more error lines: all are in "
+                                     "results/logs/closing.log")
 
 
 def test_the_closing_block_of_a_published_run_and_of_a_failed_job(tmp_path):
@@ -234,8 +263,16 @@ def test_a_rebuild_with_a_planted_error_ends_with_its_verdict(built_workspace, t
     assert len(block) <= 15, block
     assert re.match(r"greenaudit: NOT PUBLISHED: \d+ errors?, \d+ warnings?, \d+ info among \d+ "
                     r"checks; results/audit/ is left as it was\.$", block[0]), block[0]
-    assert (f"  raw/tables/003_1a3b190ec270dc4e.csv:{line}:1 (indicator_id): unknown indicator_id "
-            f"'hi_tech_mfg_shar' (did you mean hi_tech_mfg_share?)") in "\n".join(block)
+    located = (f"error: table.indicator_known.003_1a3b190ec270dc4e: "
+               f"raw/tables/003_1a3b190ec270dc4e.csv:{line}:1 (indicator_id): unknown indicator_id "
+               f"'hi_tech_mfg_shar' (did you mean hi_tech_mfg_share?)")
+    assert f"  {located}" in "\n".join(block)
+    # The full listing holds the verdict and the same line, and nothing that repeats it.
+    listed = (workdir / "results" / "logs" / "closing.log").read_text(encoding="utf-8")
+    assert listed.splitlines()[0] == block[0]
+    assert [t for t in listed.splitlines() if t.startswith("error: ")] == [
+        t.strip() for t in block if t.startswith("  error: ")]
+    assert located in listed and "1 error(s)" not in listed
     assert "report: results/report/index.html" in block
     everything = "\n".join(output)
     for noise in ("CalledProcessError", "Error in rule", "localrule", "jobid:"):

@@ -1,12 +1,13 @@
 """The closing block of a rebuild: its verdict, said last, in at most 15 lines.
 
 Whether the run published, the failing checks by severity, each error's located
-line (file:line:column: what was expected; at most `MAX_ERRORS`, then how many
-more and where they all are), where the report is and where the logs are. It is
-printed by the workflow's `onsuccess` and `onerror` handlers, from what this run
-wrote: results/validation/status.json and findings.csv when the audit was
-assembled, the one-line errors of the jobs that failed otherwise. A file older
-than the run is not this run's verdict and is not read as one.
+line with its check (`error: check_id: file:line:column: what was expected`; at
+most `MAX_ERRORS`, then how many more), where the report is and where the logs
+are. Every line the block leaves out is in its full listing, LISTING, which the
+block names. It is printed by the workflow's `onsuccess` and `onerror` handlers,
+from what this run wrote: results/validation/status.json and findings.csv when the
+audit was assembled, the one-line errors of the jobs that failed otherwise. A file
+older than the run is not this run's verdict and is not read as one.
 """
 
 from __future__ import annotations
@@ -27,8 +28,24 @@ FINDINGS = RESULTS / "validation" / "audit" / "findings.csv"
 REPORT = RESULTS / "report" / "index.html"
 PUBLISHED_DB = RESULTS / "greenaudit.duckdb"
 PUBLISH_LOG = "results/logs/publish.log"
+# Every located line of the run, none left out (written by greenaudit.workflow.report_run).
+LISTING = RESULTS / "logs" / "closing.log"
 # A place in a file a person edits: raw/tables/x.csv:12 (the line is what dedupes).
 PLACE = re.compile(r"\b((?:raw|schemas|config)/[^\s:;,()']+):(\d+)")
+FILE = re.compile(r"\b(?:raw|schemas|config)/[^\s:;,()']+")
+
+
+@dataclass(frozen=True)
+class Located:
+    """One line of the block: a failing check and one place it names (or its message)."""
+
+    check_id: str
+    text: str
+
+    def line(self, severity: str, limit: int | None = None) -> str:
+        text = self.text if limit is None or len(self.text) <= limit else \
+            self.text[:limit - 1] + "…"
+        return f"{severity}: {self.check_id}: {text}"
 
 
 @dataclass
@@ -38,8 +55,8 @@ class Audit:
     publishable: bool
     failing: dict[str, int]
     n_checks: int
-    errors: list[str] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
+    errors: list[Located] = field(default_factory=list)
+    warnings: list[Located] = field(default_factory=list)
 
 
 def _this_run(path: Path, started: float) -> bool:
@@ -57,26 +74,42 @@ def _findings(path: Path) -> list[dict[str, str]]:
         return []
 
 
-def located_lines(status: dict, findings: list[dict[str, str]], severity: str) -> list[str]:
-    """One line per failing row (a finding), then each failing check that names no row;
-    a check whose places are all named already (pandera repeating a table check) is left
-    out of the list."""
+def located_lines(status: dict, findings: list[dict[str, str]], severity: str) -> list[Located]:
+    """Each failing check of `severity` with its rows' located lines (its findings), or
+    with its own message when it names no row. A check that names a file but no row
+    comes first: a whole file's problem (not UTF-8, a changed checksum) is what its
+    rows' failures follow from; one that names no file (a Great Expectations suite
+    restating a comparison) comes last. A check whose places are all named already
+    (pandera repeating a table check) is left out."""
     key = "errors" if severity == "error" else "warnings"
     failing = {item["check_id"]: item["message"] for item in status.get(key, [])}
-    rows = [f["message"] for f in findings
-            if f.get("severity") == severity and f.get("check_id") in failing]
-    with_rows = {f["check_id"] for f in findings if f.get("severity") == severity}
-    places = {place for line in rows for place in PLACE.findall(line)}
-    lines = list(dict.fromkeys(rows))
+    rows = list(dict.fromkeys(
+        Located(f["check_id"], f["message"]) for f in findings
+        if f.get("severity") == severity and f.get("check_id") in failing))
+    with_rows = {item.check_id for item in rows}
+    places = {place for item in rows for place in PLACE.findall(item.text)}
+    files: list[Located] = []
+    unlocated: list[Located] = []
     for check_id, message in failing.items():
         if check_id in with_rows:
             continue
         named = set(PLACE.findall(message))
         if named and named <= places:
             continue
-        lines.append(message if named else f"{check_id}: {message}")
+        (files if FILE.search(message) else unlocated).append(Located(check_id, message))
         places |= named
-    return lines
+    return files + rows + unlocated
+
+
+def chosen(lines: list[Located], limit: int) -> list[Located]:
+    """At most `limit` of `lines`, naming as many checks as fit: every check's first
+    line, then every check's second, and so on; in the order of `lines`."""
+    rank: dict[str, int] = {}
+    order = []
+    for index, item in enumerate(lines):
+        order.append((rank.get(item.check_id, 0), index))
+        rank[item.check_id] = rank.get(item.check_id, 0) + 1
+    return [lines[index] for index in sorted(index for _, index in sorted(order)[:limit])]
 
 
 def read_audit(started: float, results: Path = RESULTS, published: bool = False) -> Audit | None:
@@ -102,15 +135,19 @@ def _counts(audit: Audit) -> str:
     return f"{', '.join(parts)} among {audit.n_checks} checks"
 
 
-def _listed(lines: list[str], limit: int, what: str, where: str) -> list[str]:
+def _listed(lines: list[str], limit: int, what: str) -> list[str]:
     shown = [f"  {line}" for line in lines[:limit]]
     if len(lines) > limit:
-        shown.append(f"  ... and {len(lines) - limit} more {what}: all are in {where}")
+        shown.append(f"  ... and {len(lines) - limit} more {what}: all are in {LISTING}")
     return shown
 
 
-def _short(line: str) -> str:
-    return line if len(line) <= MAX_WARNING_CHARS else line[:MAX_WARNING_CHARS - 1] + "…"
+def _errors(lines: list[Located]) -> list[str]:
+    shown = [f"  {item.line('error')}" for item in chosen(lines, MAX_ERRORS)]
+    if len(lines) > MAX_ERRORS:
+        shown.append(f"  ... and {len(lines) - MAX_ERRORS} more error lines: all are in "
+                     f"{LISTING}")
+    return shown
 
 
 @dataclass
@@ -140,25 +177,41 @@ def _verdict(run: Run, audit: Audit | None) -> list[str]:
                 "results/audit/ is left as it was." if not run.succeeded else
                 "greenaudit: finished; this run neither assembled nor published an audit.")
         lines = [line for job in run.failed_jobs.values() for line in job]
-        return [head] + _listed(lines, MAX_ERRORS, "error lines", "results/logs/")
+        return [head] + _listed(lines, MAX_ERRORS, "error lines")
     if not audit.publishable:
         return ([f"greenaudit: NOT PUBLISHED: {_counts(audit)}; results/audit/ is left as it was."]
-                + _listed(audit.errors, MAX_ERRORS, "errors",
-                          f"{FINDINGS} and {STATUS}"))
+                + _errors(audit.errors))
     if run.failed_jobs:
         lines = [line for job in run.failed_jobs.values() for line in job]
         return ([f"greenaudit: NOT PUBLISHED: the audit passed ({_counts(audit)}) but publish "
                  f"failed; results/audit/ is left as it was."]
-                + _listed(lines, MAX_ERRORS, "error lines", PUBLISH_LOG))
+                + _listed(lines, MAX_ERRORS, "error lines"))
     head = (f"greenaudit: PUBLISHED results/audit/: {_counts(audit)}." if published else
             f"greenaudit: publishable, not published by this run (publish was not a target): "
             f"{_counts(audit)}.")
-    return [head] + [f"  warning: {_short(w)}" for w in audit.warnings[:MAX_WARNINGS]]
+    return [head] + [f"  {w.line('warning', MAX_WARNING_CHARS)}"
+                     for w in chosen(audit.warnings, MAX_WARNINGS)]
+
+
+def _audit(run: Run) -> Audit | None:
+    return read_audit(run.started, run.results, _published(run))
+
+
+def listing(run: Run) -> list[str]:
+    """Every located line of the run: what the block's `... and N more` stands for."""
+    audit = _audit(run)
+    # publish's own lines repeat the audit's errors that stopped it.
+    lines = [line for log, job in run.failed_jobs.items()
+             if audit is None or audit.publishable or log != PUBLISH_LOG for line in job]
+    if audit is not None:
+        lines += [item.line("error") for item in audit.errors]
+        lines += [item.line("warning") for item in audit.warnings]
+    return lines
 
 
 def closing_block(run: Run) -> list[str]:
     """The block's lines (at most 15)."""
-    lines = _verdict(run, read_audit(run.started, run.results, _published(run)))
+    lines = _verdict(run, _audit(run))
     report = run.results / REPORT.relative_to(RESULTS)
     if _this_run(report, run.started):
         lines.append(f"report: {REPORT}")

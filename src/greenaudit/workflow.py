@@ -196,9 +196,17 @@ def _relative(path: Path) -> str:
 
 
 def report_run(snakemake_log, started: float, succeeded: bool) -> None:
-    """Print the run's closing block (the workflow's `onsuccess` and `onerror` handler)."""
-    from .closing import Run, closing_block
+    """Print the run's closing block (the workflow's `onsuccess` and `onerror` handler)
+    and write its full listing, every located line, where the block says it is."""
+    from .closing import LISTING, Run, closing_block, listing
+    from .formats.atomic import write_text_atomic
 
     run = Run(started, succeeded, failed_jobs(snakemake_log) if not succeeded else {},
               [_relative(p) for p in _run_logs(snakemake_log)])
-    print("\n" + "\n".join(closing_block(run)), file=sys.stderr, flush=True)
+    block = closing_block(run)
+    try:
+        LISTING.parent.mkdir(parents=True, exist_ok=True)
+        write_text_atomic(LISTING, "\n".join([block[0], *listing(run)]) + "\n")
+    except OSError as exc:   # the verdict is still printed
+        block.append(f"{ERROR_PREFIX}{os_error(exc)}")
+    print("\n" + "\n".join(block), file=sys.stderr, flush=True)

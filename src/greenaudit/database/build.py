@@ -24,7 +24,6 @@ from greenaudit.formats.rowinsert import insert_rows
 from greenaudit.rules.load import DERIVED, RULES_LABEL, Rule
 from greenaudit.text.units import UnitSystem
 from greenaudit.database.period_hints import inferred_period_hints
-from greenaudit.suggest import did_you_mean
 
 log = logging.getLogger("greenaudit")
 
@@ -100,7 +99,7 @@ ORDER BY v.indicator_id, v.period, v.breakdown
 # figure cannot outvote a sound one. If a strict majority of credible statements
 # share a point, the statements that miss every such point are the outliers and are
 # named alone; otherwise nobody can be singled out and every statement of the group
-# is named (a derived row by the line of its rule).
+# is named (a derived row by the line of its rule), each with what the group says.
 # Candidate points are the credible intervals' bounds: a maximal overlap of closed
 # intervals always contains one of them.
 CONFLICT_FINDINGS_SQL = f"""
@@ -113,10 +112,17 @@ WITH disputed AS (
 members AS (
     SELECT o.source_id, o.row_number, o.indicator_id, o.period, o.breakdown, o.quantity,
            o.lower, o.upper, d.sources,
+           CASE WHEN o.evidence = '{DERIVED}' THEN '{RULES_LABEL}:'
+                ELSE 'raw/tables/' || o.source_id || '.csv:' END || o.row_number AS place,
            o.evidence, o.evidence IN ('verified', '{DERIVED}')
                AND NOT list_has_any(string_split(o.flags, ';'),
                                     ['implausible', 'outside_valid_range']) AS credible
     FROM observations o JOIN disputed d USING (indicator_id, period, breakdown)
+),
+said AS (
+    SELECT indicator_id, period, breakdown, string_agg(place || ' says ' || quantity, '; '
+                                                       ORDER BY source_id, row_number) AS said
+    FROM members GROUP BY ALL
 ),
 points AS (
     SELECT DISTINCT indicator_id, period, breakdown, point FROM (
@@ -166,16 +172,14 @@ attributed AS (
 )
 SELECT 'agreement.conflicts_declared', 'error', source_id, row_number, indicator_id, period,
        breakdown,
-       CASE WHEN evidence = '{DERIVED}' THEN '{RULES_LABEL}:'
-            ELSE 'raw/tables/' || source_id || '.csv:' END
-       || row_number || ': ' || indicator_id || ' '
-       || period || ' = ' || quantity || ' conflicts with ' || sources
+       place || ': ' || indicator_id || ' ' || period || ' = ' || quantity
        || CASE WHEN singled_out
-               THEN ': outside the range that ' || n_agreeing || ' of ' || n_members
+               THEN ' is outside the range that ' || n_agreeing || ' of ' || n_members
                     || ' statements agree on'
                ELSE ': no majority of credible statements agrees, so every statement is named'
           END
-FROM attributed
+       || ' (' || said || '); expected agreement or a declaration in {DISCREPANCIES_FILE}'
+FROM attributed JOIN said USING (indicator_id, period, breakdown)
 WHERE outlier OR NOT singled_out
 """
 
@@ -311,27 +315,6 @@ def _create_reference_tables(con: duckdb.DuckDBPyConnection, sources: dict[str, 
     insert_rows(con, "discrepancies", [
         [d.indicator_id, d.period, d.breakdown, ";".join(d.sources), d.reason]
         for d in discrepancies])
-
-
-def _stale_declarations(con: duckdb.DuckDBPyConnection,
-                        keys: set[tuple[str, str, str]]) -> list[str]:
-    """Why each declared discrepancy that is not a conflict is stale: its sources agree
-    now, or no source states that key at all (then the closest key that is stated)."""
-    ids = sorted({key[0] for key in keys})
-    stated = {tuple(row) for row in con.execute(
-        "SELECT indicator_id, period, breakdown FROM indicators "
-        "WHERE indicator_id IN (SELECT unnest(?::VARCHAR[]))", [ids]).fetchall()} if ids else set()
-    messages = []
-    for key in sorted(keys):
-        name = "/".join(k for k in key if k)
-        if key in stated:
-            messages.append(f"{name} is declared in schemas/known_discrepancies.yaml but its "
-                            f"sources no longer conflict")
-            continue
-        known = ["/".join(k for k in other if k) for other in stated if other[0] == key[0]]
-        messages.append(f"{name} is declared in schemas/known_discrepancies.yaml but no source "
-                        f"states it{did_you_mean(name, known)}")
-    return messages
 
 
 def _agreement_checks(con: duckdb.DuckDBPyConnection,

@@ -1,7 +1,7 @@
 """Where a pandera failure case is in the files a person edits.
 
 pandera names a failing row by its key in the database table ("source_id=a;
-row_number=7", see pandera_schemas._locate). A transcription or observation row is
+row_number=7", `row_keys`). A transcription or observation row is
 line `row_number` of raw/tables/<source_id>.csv (a derived one, line `row_number`
 of schemas/rules.yaml); a coverage row is a character offset in
 raw/sources/<source_id>.txt. This module turns the key into `file:line:column
@@ -14,6 +14,8 @@ import csv
 from bisect import bisect_right
 from functools import lru_cache
 from pathlib import Path
+
+import pandas as pd
 
 from greenaudit.stage.observe import TABLE_COLUMNS, TABLE_OPTIONAL
 
@@ -34,6 +36,24 @@ def parse_key(row: str) -> dict[str, str]:
             return {}
         key[name] = value
     return key
+
+
+def row_keys(frame: pd.DataFrame, index: pd.Series, key: tuple[str, ...]) -> pd.Series:
+    """Each failing row named by its key ("source_id=a;row_number=7"), '' for a whole column.
+
+    A position in the frame would depend on the rows' physical order in the database,
+    which differs between a full load and a reused one (load_cache).
+    """
+    named = pd.Series("", index=index.index, dtype=object)
+    at = pd.to_numeric(index, errors="coerce")
+    found = at.notna() & at.between(0, len(frame) - 1)
+    if found.any():
+        rows = frame.iloc[at[found].astype(int).to_numpy()]
+        columns = [(column, rows[column].tolist()) for column in key if column in rows]
+        if columns:
+            named[found] = [";".join(f"{column}={values[i]}" for column, values in columns)
+                            for i in range(len(rows))]
+    return named
 
 
 @lru_cache(maxsize=4096)
@@ -87,3 +107,10 @@ def location(workspace: Path, table: str, column: str, row: str) -> str:
     if table == "indicators" and key:
         return "indicator " + "/".join(v for v in key.values() if v)
     return ""
+
+
+def first_of(places: list[str], limit: int = 5) -> str:
+    """The first `limit` of the distinct located failures, sorted, and how many more."""
+    distinct = sorted(set(places))
+    more = f"; and {len(distinct) - limit} more" if len(distinct) > limit else ""
+    return "; ".join(distinct[:limit]) + more

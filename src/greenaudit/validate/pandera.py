@@ -31,7 +31,7 @@ from greenaudit.database.build import AGREEMENTS, EVIDENCE_VALUES
 from greenaudit.formats.duckframe import column_types, read_frame
 from greenaudit.workspace.manifest import SCRIPTS
 from greenaudit.workspace.manifest import SOURCE_ID as DOCUMENT_ID
-from greenaudit.validate.locate import location
+from greenaudit.validate.locate import first_of, location, row_keys
 from greenaudit.pandera_cache import (BY_SOURCE, CheckKey, SourceVerdict, VerdictStore, columns_with_nulls,
                             entry_key)
 from greenaudit.stage.period_basis import PERIOD_BASES
@@ -245,24 +245,6 @@ def _frame(db_path: Path, table: str, model, where: tuple[str, list] | None = No
     return frame
 
 
-def _locate(frame: pd.DataFrame, index: pd.Series, key: tuple[str, ...]) -> pd.Series:
-    """Each failing row named by its key ("source_id=a;row_number=7"), '' for a whole column.
-
-    A position in the frame would depend on the rows' physical order in the database,
-    which differs between a full load and a reused one (load_cache).
-    """
-    named = pd.Series("", index=index.index, dtype=object)
-    at = pd.to_numeric(index, errors="coerce")
-    found = at.notna() & at.between(0, len(frame) - 1)
-    if found.any():
-        rows = frame.iloc[at[found].astype(int).to_numpy()]
-        columns = [(column, rows[column].tolist()) for column in key if column in rows]
-        if columns:
-            named[found] = [";".join(f"{column}={values[i]}" for column, values in columns)
-                            for i in range(len(rows))]
-    return named
-
-
 def _check_names(schema) -> list[tuple[str, str]]:
     """(column, check) pairs the schema runs, named as pandera names failure cases."""
     names: list[tuple[str, str]] = []
@@ -303,7 +285,7 @@ def _failure_cases(frame: pd.DataFrame, name: str, model) -> pd.DataFrame:
     frame_level = failures["check"].isin(["multiple_fields_uniqueness"]) | (
         failures.get("schema_context", pd.Series(dtype=str)) == "DataFrameSchema")
     failures["column"] = failures["column"].where(~frame_level, "dataframe").fillna("dataframe")
-    failures["row"] = _locate(frame, failures["index"], ROW_KEYS[name])
+    failures["row"] = row_keys(frame, failures["index"], ROW_KEYS[name])
     return failures
 
 
@@ -364,22 +346,27 @@ def _validate(db_path: Path, name: str, model, store: VerdictStore | None) -> _V
         store.save(name, key, {s: v for s, v in verdicts.items() if s in current})
         log.info("pandera: %s: %d of %d sources validated (the rest unchanged)", name,
                  len(fresh), len(current))
+    n_rows = sum(n for n, _ in current.values()) if by_source else len(frame)
+    cases = [case for verdict in verdicts.values() for case in verdict.cases] + table_cases
+    return _Validated(n_rows, cases, _failed_rows(verdicts, table_failed))
+
+
+def _failed_rows(verdicts: dict, table_failed: dict[CheckKey, int]) -> dict[CheckKey, int]:
+    """Rows failing each check: the sources' together, else the table's own count."""
     failed_rows: dict[CheckKey, int] = {}
     for verdict in verdicts.values():
         for check_key, n in verdict.failed_rows.items():
             failed_rows[check_key] = failed_rows.get(check_key, 0) + n
     for check_key, n in table_failed.items():
         failed_rows[check_key] = failed_rows.get(check_key) or n
-    n_rows = sum(n for n, _ in current.values()) if by_source else len(frame)
-    cases = [case for verdict in verdicts.values() for case in verdict.cases] + table_cases
-    return _Validated(n_rows, cases, failed_rows)
+    return failed_rows
 
 
 def validate_tables(db_path: Path, failure_cases_path: Path,
                     cache_dir: Path | None = None, workspace: Path = Path(".")) -> list[Check]:
     """Validate the database tables; write failure cases; return one check per rule.
 
-    Each failing row is named where a person would fix it (pandera_locate), in the
+    Each failing row is named where a person would fix it (validate.locate), in the
     checks' messages and in the failure cases' `location` column. With a
     `cache_dir`, the rows of sources unchanged since the last run are not validated
     again (pandera_cache).
@@ -400,9 +387,7 @@ def validate_tables(db_path: Path, failure_cases_path: Path,
         names += sorted(set(by_check) - set(names))  # e.g. column_in_dataframe
         for column, check_name in dict.fromkeys(names):
             n_failed = validated.failed_rows.get((column, check_name), 0)
-            examples = sorted(set(by_check.get((column, check_name), [])))
-            shown = "; ".join(examples[:5]) + (f"; and {len(examples) - 5} more"
-                                               if len(examples) > 5 else "")
+            shown = first_of(by_check.get((column, check_name), []))
             message = (f"{n_failed} row(s) of {name} fail {check_name} on {column}: {shown}"
                        if n_failed else f"{name}.{column} passes {check_name}")
             checks.append(Check(f"pandera.{name}.{column}.{_short(check_name)}", "pandera", "error",
