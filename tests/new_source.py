@@ -82,7 +82,9 @@ def add_source(workspace: Path, seed: int = 0) -> str:
     digest = hashlib.sha256(data).hexdigest()
     manifest = workspace / "raw" / "sources.csv"
     with open(manifest, encoding="utf-8", newline="") as handle:
-        listed = list(csv.DictReader(handle))
+        reader = csv.DictReader(handle)
+        listed = list(reader)
+        header = reader.fieldnames or []
     number = 1 + max((int(r["source_id"].split("_")[0]) for r in listed), default=-1)
     source_id = f"{number:03d}_{digest[:16]}"
     (workspace / "raw" / "sources" / f"{source_id}.txt").write_bytes(data)
@@ -90,6 +92,7 @@ def add_source(workspace: Path, seed: int = 0) -> str:
                                                                      encoding="utf-8")
     row = (source_id, f"raw/sources/{source_id}.txt", digest, "工业绿色发展取得新进展",
            "新闻报道（测试用）", "2024-01", "Hans", "news_report", "", "")
+    row += ("",) * (len(header) - len(row))   # optional columns (url, retrieved) left empty
     existing = manifest.read_text(encoding="utf-8")
     if not existing.endswith("\n"):
         existing += "\n"

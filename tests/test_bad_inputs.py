@@ -171,6 +171,12 @@ def apply_edits(workdir: Path, edits: list[dict]) -> dict:
 
 # ------------------------------------------------------------------------ test
 
+def _marked(fragment: str, marks: dict) -> str:
+    """`fragment` with {line} (and {line+N}, the Nth line after it) filled in."""
+    return re.sub(r"\{line(?:\+(\d+))?\}",
+                  lambda m: str(marks.get("line", 0) + int(m[1] or 0)), fragment)
+
+
 def _published_row(workdir: Path, table: str, match: dict) -> dict:
     text = (workdir / "results" / "audit" / f"{table}.csv").read_text(encoding="utf-8")
     rows = [r for r in csv.DictReader(io.StringIO(text, newline=""))
@@ -201,7 +207,7 @@ def test_case_applies_to_the_repository(path: Path, inputs: Path) -> None:
     workdir = inputs / case.name
     shutil.copytree(inputs / "pristine", workdir)
     marks = apply_edits(workdir, case.edits)
-    uses_line = any("{line}" in f for fragments in case.lines for f in fragments)
+    uses_line = any("{line" in f for fragments in case.lines for f in fragments)
     assert marks.get("line") or not uses_line, "{line} is used but no edit sets it"
 
 
@@ -279,7 +285,7 @@ def test_bad_input(path: Path, corpus: Corpus) -> None:
         assert run.returncode == 0, context
     assert TRACEBACK not in output, context
     for fragments in case.lines:
-        wanted = [f.replace("{line}", str(run.marks.get("line"))) for f in fragments]
+        wanted = [_marked(f, run.marks) for f in fragments]
         assert any(all(f in line for f in wanted) for line in lines), \
             f"no output line holds all of {wanted}\n{context}"
     for fragment in case.absent:

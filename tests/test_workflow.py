@@ -181,8 +181,16 @@ def test_changed_value_is_a_conflict_and_nothing_is_published(built: Path, tmp_p
     result = _run(workdir)
     output = result.stdout + result.stderr
     assert result.returncode != 0
-    assert "agreement.conflicts_declared" in output
-    assert "equip_mfg_share/2022" in output
+    # The changed row, located, with what the others say and what would resolve it.
+    slide = (workdir / "raw" / "tables" / "004_2e0697a374659b7e.csv").read_text(encoding="utf-8")
+    row = next(i for i, text in enumerate(slide.splitlines(), 1)
+               if text.startswith("equip_mfg_share,2022,"))
+    [shown] = [text for text in output.splitlines() if "agreement.conflicts_declared" in text]
+    assert shown.startswith(f"  error: agreement.conflicts_declared: raw/tables/"
+                            f"004_2e0697a374659b7e.csv:{row}: equip_mfg_share 2022 = 33.8% is "
+                            f"outside the range that 2 of 3 statements agree on (")
+    assert "raw/tables/000_451eeb3f8d9b8ea0.csv:5 says 31.8%" in shown
+    assert shown.endswith("expected agreement or a declaration in schemas/known_discrepancies.yaml")
     assert _digests(workdir / "results" / "audit") == before
     assert hashlib.sha256((workdir / "results" / "greenaudit.duckdb").read_bytes()).hexdigest() == database
     checks = _rows(workdir / "results" / "validation" / "audit" / "checks.csv")

@@ -30,7 +30,7 @@ COPIED = ("Snakefile", "config", "workflow", "raw", "schemas")
 # change log is written by `greenaudit diff --append`, not by the workflow).
 AUDIT = AUDIT_FILES
 COMMITTED_AUDIT = tuple(sorted((*AUDIT_FILES, "CHANGES.md")))
-# The database is published beside the tables (in one switch, greenaudit.published) but
+# The database is published beside the tables (in one switch, greenaudit.audit.published) but
 # not committed; results/greenaudit.duckdb links to it.
 UNCOMMITTED_AUDIT = ("greenaudit.duckdb", "greenaudit.duckdb.sha256")
 PUBLISHED_DB = Path("results/greenaudit.duckdb")

@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import asdict, dataclass, fields
 
 from .errors import shorten
 
 SEVERITIES = ("error", "warning", "info")
 STATUSES = ("pass", "fail")
+# The log level a failing check of each severity is logged at.
+LOG_LEVELS = {"error": logging.ERROR, "warning": logging.WARNING, "info": logging.INFO}
+
+
+def log_level(severity: str) -> int:
+    return LOG_LEVELS.get(severity, logging.INFO)
 
 
 @dataclass(frozen=True)

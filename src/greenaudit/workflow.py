@@ -6,8 +6,9 @@ located line, `greenaudit: error: file:line:column: what was expected`, and the 
 ends with exit status 1 before any job starts.
 
 A failing job writes its one-line error into its log file, where Snakemake does not
-show it; `report_failed_jobs` (the workflow's `onerror` handler) prints those lines
-at the end of the run.
+show it; `report_run` (the workflow's `onsuccess` and `onerror` handler) ends the run
+with its closing block (greenaudit.closing): published or not, the errors' located
+lines, those of the failed jobs, the report and the logs.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from greenaudit.formats import yamlfile
 from greenaudit.errors import GreenauditError, InputError, excerpt, shorten
 from greenaudit.formats.inputfile import check_input
 from greenaudit.workspace.manifest import MANIFEST_COLUMNS, load_manifest
+from greenaudit.suggest import did_you_mean
 
 T = TypeVar("T")
 REPORT_PREFIX = "greenaudit: "
@@ -84,7 +86,8 @@ def listed_sources(workspace: Path) -> list[str]:
     for folder, suffix in (("sources", ".txt"), ("tables", ".csv")):
         for path in sorted((workspace / "raw" / folder).glob(f"*{suffix}")):
             if path.stem not in sources:
-                raise InputError(f"no row for {path.stem} in raw/sources.csv; expected a manifest "
+                raise InputError(f"no row for {path.stem} in raw/sources.csv"
+                                 f"{did_you_mean(path.stem, sources)}; expected a manifest "
                                  f"row for every file in raw/{folder}/ (or no such file)",
                                  file=str(path))
     return sorted(sources)
@@ -144,24 +147,26 @@ def _key_marks(node) -> dict[str, tuple[int, int]]:
 LOG_OF_FAILED_JOB = re.compile(r"^\s*log: (.+?) \(check log file\(s\) for error details\)\s*$")
 
 
-def failed_job_errors(snakemake_log) -> list[str]:
-    """The error lines of the jobs Snakemake reports as failed in its log of this run.
+def _run_logs(snakemake_log) -> list[Path]:
+    # Snakemake 9 passes the list of its log files; older versions passed one path.
+    if isinstance(snakemake_log, (str, Path)):
+        snakemake_log = [snakemake_log]
+    return [Path(p) for p in snakemake_log or [] if Path(p).is_file()]
+
+
+def failed_jobs(snakemake_log) -> dict[str, list[str]]:
+    """{job log: its error lines} of the jobs Snakemake reports as failed in its log.
 
     Each job's own report lines (`greenaudit: ...`) are taken from its log file; a
     job that failed without one (a crash) is represented by the last line of its log.
     """
-    # Snakemake 9 passes the list of its log files; older versions passed one path.
-    if isinstance(snakemake_log, (str, Path)):
-        snakemake_log = [snakemake_log]
     logs: list[str] = []
-    for run_log in map(Path, snakemake_log or []):
-        if not run_log.is_file():
-            continue
+    for run_log in _run_logs(snakemake_log):
         for line in run_log.read_text(encoding="utf-8", errors="replace").splitlines():
             match = LOG_OF_FAILED_JOB.match(line)
             if match:
                 logs += [p for p in match[1].split(", ") if p not in logs]
-    lines: list[str] = []
+    found: dict[str, list[str]] = {}
     for log in logs:
         path = Path(log)
         if not path.is_file():
@@ -171,11 +176,37 @@ def failed_job_errors(snakemake_log) -> list[str]:
         if not errors:
             last = next((t for t in reversed(text) if t.strip()), "")
             errors = [f"{ERROR_PREFIX}{log}: job failed: {last.strip()}"] if last else []
+        found[log] = list(dict.fromkeys(errors))
+    return found
+
+
+def failed_job_errors(snakemake_log) -> list[str]:
+    """The error lines of the jobs Snakemake reports as failed in its log of this run."""
+    lines: list[str] = []
+    for errors in failed_jobs(snakemake_log).values():
         lines += [e for e in errors if e not in lines]
     return lines
 
 
-def report_failed_jobs(snakemake_log) -> None:
-    """Print the one-line errors of the failed jobs (the workflow's `onerror` handler)."""
-    for line in failed_job_errors(snakemake_log):
-        print(line, file=sys.stderr)
+def _relative(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
+def report_run(snakemake_log, started: float, succeeded: bool) -> None:
+    """Print the run's closing block (the workflow's `onsuccess` and `onerror` handler)
+    and write its full listing, every located line, where the block says it is."""
+    from .closing import LISTING, Run, closing_block, listing
+    from .formats.atomic import write_text_atomic
+
+    run = Run(started, succeeded, failed_jobs(snakemake_log) if not succeeded else {},
+              [_relative(p) for p in _run_logs(snakemake_log)])
+    block = closing_block(run)
+    try:
+        LISTING.parent.mkdir(parents=True, exist_ok=True)
+        write_text_atomic(LISTING, "\n".join([block[0], *listing(run)]) + "\n")
+    except OSError as exc:   # the verdict is still printed
+        block.append(f"{ERROR_PREFIX}{os_error(exc)}")
+    print("\n" + "\n".join(block), file=sys.stderr, flush=True)

@@ -142,3 +142,48 @@ def test_a_duplicated_indicator_breaks_the_primary_key(copy):
     report = _frictionless(copy / "datapackage.json")
     assert report["valid"] is False
     assert _error_types(report) == {"primary-key"}
+
+
+SEED = "000_451eeb3f8d9b8ea0"
+
+
+def _provenance(directory: Path, url: str, retrieved: str) -> None:
+    """Give the seed source a url and retrieval date in the published sources.csv."""
+    path = directory / "sources.csv"
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    assert lines[0].rstrip("\n").endswith(",url,retrieved")
+    index = next(i for i, line in enumerate(lines) if line.startswith(SEED + ","))
+    assert lines[index].endswith(",,\n")
+    lines[index] = lines[index][:-3] + f",{url},{retrieved}\n"
+    path.write_text("".join(lines), encoding="utf-8")
+    _rehash(directory)
+
+
+def test_sources_carry_where_and_when_each_document_was_retrieved(copy):
+    fields = {f["name"]: f for r in json.loads((copy / "datapackage.json").read_text(
+        encoding="utf-8"))["resources"] if r["name"] == "sources" for f in r["schema"]["fields"]}
+    assert (fields["url"]["type"], fields["url"]["format"]) == ("string", "uri")
+    assert fields["retrieved"]["type"] == "date"
+    # Empty (not known) is valid, as committed; so is a URL with its date.
+    _provenance(copy, "https://example.org/a?b=1", "2024-01-15")
+    report = _frictionless(copy / "datapackage.json")
+    assert report["valid"] is True, json.dumps(report, ensure_ascii=False)[-2000:]
+
+
+@pytest.mark.parametrize("url, retrieved", [("https://example.org/a", "15/01/2024"),
+                                            ("not-a-url", "2024-01-15")])
+def test_a_malformed_url_or_date_is_refused(copy, url, retrieved):
+    _provenance(copy, url, retrieved)
+    report = _frictionless(copy / "datapackage.json")
+    assert report["valid"] is False
+    assert _error_types(report) == {"type-error"}
+
+
+def test_package_sources_link_to_the_documents():
+    sources = [{"source_id": "s1", "title": "t", "publisher": "p", "published": "2023",
+                "url": "https://example.org/s1", "retrieved": "2024-01-15"},
+               {"source_id": "s2", "title": "u", "publisher": "q", "published": "2024",
+                "url": "", "retrieved": ""}]
+    assert [datapackage._package_source(s) for s in sources] == [
+        {"title": "s1: t (p, 2023), retrieved 2024-01-15", "path": "https://example.org/s1"},
+        {"title": "s2: u (q, 2024)"}]

@@ -23,10 +23,18 @@ from greenaudit.text.normalise import normalise
 
 REPORT = Path("results/report/index.html")
 INJECTED = "<script>alert(1)</script>"
+URL = "https://example.org/white-paper?id=1&lang=zh"
 CJK_FONT = re.compile(r"CJK|Han|Hei|Song|Ming|Kai|YaHei|PingFang|WenQuanYi|Fallback|Noto Sans [ST]C")
 REQUIRE_BROWSER = os.environ.get("GREENAUDIT_REQUIRE_BROWSER") == "1"
 
 pytestmark = pytest.mark.slow
+
+# What of the page's layout a reader would see go wrong, measured in the browser:
+# sideways scroll, any element reaching past the viewport, content wider than its
+# box (a clipped table cell or a scrolled table), chart texts drawn over each other,
+# and headings, charts, captions and cards drawn over each other.
+LAYOUT_JS = (Path(__file__).parent / "report_layout.js").read_text(encoding="utf-8")
+SECTIONS = ("summary", "attention", "charts", "indicators", "checks", "sources")
 
 
 def _unavailable(reason: str) -> None:
@@ -131,6 +139,10 @@ def test_headline_counts_match_the_published_tables(report) -> None:
     expected = {
         "sources": len(_rows(built / "raw" / "sources.csv")),
         "observations": len(_rows(audit / "observations.csv")),
+        "observations-transcribed": sum(not o["source_id"].startswith("derived:")
+                                        for o in _rows(audit / "observations.csv")),
+        "observations-derived": sum(o["source_id"].startswith("derived:")
+                                    for o in _rows(audit / "observations.csv")),
         "indicators": len(indicators),
         "indicator-ids": len({r["indicator_id"] for r in indicators}),
         "checks": len(checks),
@@ -171,9 +183,13 @@ def test_search_filters_and_headers_sort_the_indicator_table(report) -> None:
     page.fill("#indicator-search", "")
     assert visible.count() == rows.count() == len(indicators)
     page.locator("#indicator-table th", has_text="value").locator("button").click()
-    values = [float(v) for v in page.locator("#indicator-table tbody td:nth-child(4)").all_inner_texts()
-              if v]
+    cells = page.locator("#indicator-table tbody td:nth-child(4)")
+    values = [float(v) for v in cells.evaluate_all("cells => cells.map(c => c.dataset.value)") if v]
     assert values == sorted(values) and values != [float(r["value"]) for r in indicators if r["value"]]
+    # Shown as a reader writes it: the 20万亿元 of adv_mfg_cluster_output is "20 trillion".
+    page.fill("#indicator-search", "adv_mfg_cluster_output")
+    shown = page.locator("#indicator-table tbody tr:visible td:nth-child(4)").inner_text()
+    assert shown.splitlines() == ["20 trillion", "as stated: 20万亿元"]
 
 
 @pytest.mark.browser
@@ -227,17 +243,94 @@ def test_chinese_quotes_render_with_a_cjk_font(report) -> None:
     assert fonts and all(CJK_FONT.search(f["familyName"]) for f in fonts), fonts
 
 
+def _layout(page) -> dict:
+    return page.evaluate(LAYOUT_JS)
+
+
+@pytest.mark.browser
+def test_page_fits_1280_px_without_sideways_scroll_or_clipped_cells(report) -> None:
+    page = report.page
+    assert page.viewport_size["width"] == 1280
+    layout = _layout(page)
+    assert layout["scroll"] <= 0, "the page scrolls sideways"
+    assert layout["wide"] == [], "elements reach past the viewport"
+    assert layout["clipped"] == [], "content wider than its box (a clipped or scrolled table)"
+    for table in ("indicator-table", "check-table"):
+        box = page.locator(f"#{table}").bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= 1280
+        # Every column is on the page: the last header cell ends inside the viewport.
+        last = page.locator(f"#{table} thead th").last.bounding_box()
+        assert last["x"] + last["width"] <= 1280
+
+
+@pytest.mark.browser
+def test_the_layout_check_catches_a_table_wider_than_the_page(report) -> None:
+    """The measurements above can fail: the old layout (columns as wide as their
+    longest unbroken id, in a sideways-scrolling box) is caught."""
+    page = report.page
+    page.add_style_tag(content="table { table-layout: auto !important; } "
+                               "td, td * { white-space: nowrap !important; } "
+                               ".tablewrap { overflow-x: auto; }")
+    layout = _layout(page)
+    assert any("tablewrap" in item for item in layout["clipped"]), layout["clipped"][:5]
+
+
+@pytest.mark.browser
+def test_chart_texts_legends_and_headings_do_not_overlap(report) -> None:
+    layout = _layout(report.page)
+    assert layout["overlaps"] == [], "chart texts drawn over each other"
+    assert layout["blocks"] == [], "headings, charts, captions or cards drawn over each other"
+    # The check can fail: moving a chart title onto its legend is caught.
+    page = report.page
+    page.evaluate("""() => { const svg = document.querySelector('#chart-series-figure svg');
+        const texts = [...svg.querySelectorAll('text')].filter(t => t.textContent.trim());
+        const title = texts.find(t => t.textContent.startsWith('Indicators stated'));
+        const other = texts.find(t => t !== title && t.textContent.trim() === '000');
+        for (const a of ['x', 'y', 'transform']) title.setAttribute(a, other.getAttribute(a)); }""")
+    assert _layout(page)["overlaps"], "a title drawn over a legend entry is not noticed"
+
+
+@pytest.mark.browser
+def test_time_axis_labels_months_as_dates(report) -> None:
+    texts = report.page.locator("#chart-series-figure svg text").all_text_contents()
+    labels = [t.strip() for t in texts]
+    assert "2022-03" in labels and "2023-03" in labels
+    assert not [t for t in labels if re.fullmatch(r"\d{4}\.\d+", t)], "decimal years on an axis"
+    legend = report.page.locator("#chart-legend tbody tr")
+    assert legend.count() >= 5
+    assert report.page.locator('#chart-legend tr[data-label="000"] td.mono').inner_text() == \
+        "000_451eeb3f8d9b8ea0"
+
+
+@pytest.mark.browser
+def test_section_headings_land_below_the_sticky_navigation(report) -> None:
+    page = report.page
+    for name in SECTIONS:
+        page.locator(f'nav.toc a[href="#{name}"]').click()
+        nav = page.locator("nav.toc").bounding_box()
+        heading = page.locator(f"#{name}-h").bounding_box()
+        assert heading["y"] >= nav["y"] + nav["height"] - 1, name
+
+
 @pytest.mark.browser
 def test_screenshot_and_charts_are_not_blank(report, tmp_path: Path) -> None:
     page = report.page
     shot = tmp_path / "screenshot.png"
     page.screenshot(path=str(shot))
     assert _variance(shot.read_bytes()) > 100
+    # One picture per section at 1280 px, beside the page, for a person to look at.
+    for name in SECTIONS:
+        section = page.locator(f"#{name}")
+        section.screenshot(path=str(shot.with_name(f"screenshot-{name}.png")))
     for name in ("matrix", "series", "checks"):
         figure = page.locator(f"#chart-{name}-figure svg")
         assert figure.get_attribute("role") == "img"
         assert page.locator(f"#chart-{name}-title").text_content().strip()
-        assert len(page.locator(f"#chart-{name}-alt").inner_text()) > 40
+        alt = page.locator(f"#chart-{name}-alt").inner_text()
+        # A sentence or two, with one short line per panel or kind listed under it.
+        assert 20 < len(alt) < 600, alt
+        details = page.locator(f"#chart-{name}-details li").all_inner_texts()
+        assert all(len(line) < 200 for line in details), details
         assert _variance(figure.screenshot()) > 100, f"chart {name} is blank"
 
 
@@ -268,12 +361,20 @@ def test_script_in_a_quote_renders_as_text_and_runs_nothing(chromium, built: Pat
     table.write_text(table.read_text(encoding="utf-8").replace(quote, INJECTED + quote),
                      encoding="utf-8")
     manifest = workdir / "raw" / "sources.csv"
-    manifest.write_text(manifest.read_text(encoding="utf-8").replace(
+    rows = manifest.read_text(encoding="utf-8").replace(
         hashlib.sha256(original.encode("utf-8")).hexdigest(),
-        hashlib.sha256(source.read_bytes()).hexdigest()), encoding="utf-8")
+        hashlib.sha256(source.read_bytes()).hexdigest()).splitlines()
+    # Where the document came from (a reserved example domain: test data, not a claim).
+    line = next(i for i, r in enumerate(rows) if r.startswith(source_id))
+    assert rows[0].endswith(",url,retrieved") and rows[line].endswith(",,")
+    rows[line] = rows[line][:-2] + f",{URL},2024-01-15"
+    manifest.write_text("\n".join(rows) + "\n", encoding="utf-8")
     _run(workdir)  # the report is written whether or not the audit may publish
     observations = _rows(workdir / "results" / "validation" / "audit" / "observations.csv")
     assert any(INJECTED in o["quote"] for o in observations)
+    published = {r["source_id"]: r for r in _rows(workdir / "results" / "validation" / "audit"
+                                                  / "sources.csv")}
+    assert (published[source_id]["url"], published[source_id]["retrieved"]) == (URL, "2024-01-15")
 
     opened = Opened(chromium, workdir)
     try:
@@ -284,6 +385,10 @@ def test_script_in_a_quote_renders_as_text_and_runs_nothing(chromium, built: Pat
         quotes = page.locator("blockquote.quote", has_text=INJECTED)
         assert quotes.count() >= 1 and INJECTED + quote in quotes.first.inner_text()
         assert INJECTED in page.locator(f"#text-{source_id} .source-text").inner_text()
+        link = page.locator(f"#source-{source_id} a.source-url")
+        assert link.get_attribute("href") == URL and link.inner_text() == URL
+        assert link.get_attribute("rel") == "noopener noreferrer"
+        assert "on 2024-01-15" in page.locator(f"#source-{source_id} dd.provenance").inner_text()
         assert opened.requests == [opened.url]
     finally:
         opened.close()

@@ -17,7 +17,8 @@ from pathlib import Path
 
 import pytest
 from markupsafe import escape
-from test_report import HANS, HANT, INJECTED, OBSERVATION_COLUMNS, TEXTS, _write_csv, make_workspace
+from test_report import (HANS, HANT, INJECTED, OBSERVATION_COLUMNS, TEXTS, _write_csv,
+                         make_workspace, page_text)
 
 from greenaudit.errors import InputError
 from greenaudit.report import Limits, build_report
@@ -88,7 +89,7 @@ def _build(root: Path, limits: Limits, padding: int = 0) -> str:
         hans = next(p for p in paths.normalised if HANS in p.name)
         hans.write_text("乙" * padding + TEXTS[HANS] + "丙" * padding, encoding="utf-8")
     build_report(paths)
-    return paths.out.read_text(encoding="utf-8")
+    return page_text(paths.out)
 
 
 @pytest.fixture(scope="module")
@@ -180,7 +181,7 @@ def test_gate_errors_are_capped_but_counted(tmp_path: Path) -> None:
     paths.status.write_text(json.dumps({"publishable": False, "errors": errors}),
                             encoding="utf-8")
     build_report(paths)
-    verdict = paths.out.read_text(encoding="utf-8")
+    verdict = page_text(paths.out)
     verdict = verdict[verdict.index('id="verdict"'):verdict.index('id="headline"')]
     assert "Not published: 5 error(s)." in verdict
     assert "error 1" in verdict and "error 2" not in verdict

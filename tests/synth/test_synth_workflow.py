@@ -43,6 +43,15 @@ def planted(tmp_path_factory) -> tuple[Path, dict]:
     # Planted errors are errors: the gate refuses to publish, naming them.
     assert result.returncode != 0
     assert "agreement.conflicts_declared" in result.stdout + result.stderr
+    # The closing block shows the first few; the listing it names holds every one, located.
+    assert "all are in results/logs/closing.log" in result.stderr
+    listed = (workspace / "results" / "logs" / "closing.log").read_text(encoding="utf-8")
+    conflicts = [t for t in listed.splitlines()
+                 if t.startswith("error: agreement.conflicts_declared: raw/tables/syn")]
+    with open(workspace / "results" / "validation" / "audit" / "findings.csv",
+              encoding="utf-8", newline="") as handle:
+        rows = [f for f in csv.DictReader(handle) if f["check_id"] == "agreement.conflicts_declared"]
+    assert len(conflicts) == len({f["message"] for f in rows}) > 0
     assert not (workspace / "results" / "audit").exists()
     return workspace, {c["error_class"]: c for c in score_workspace(workspace)["classes"]}
 

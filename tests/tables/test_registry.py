@@ -233,15 +233,15 @@ def test_a_table_refuses_keys_it_does_not_have_and_columns_declared_twice():
 
 
 def test_a_column_added_to_the_registry_reaches_every_consumer():
-    url = Column("url", STRING, "Where the document was retrieved from.", empty_is_value=True)
-    sources = replace(tables.SOURCES, columns=(*tables.SOURCES.columns, url))
-    assert arrow_schema(sources).names[-1] == "url"
-    assert tables.sql_columns(sources).endswith('"url" VARCHAR')
-    assert sources.published_names[-1] == "url"
-    assert datapackage.field_descriptor(url)["name"] == "url"
+    column = Column("archive_url", STRING, "Where an archived copy of the document is.", empty_is_value=True)
+    sources = replace(tables.SOURCES, columns=(*tables.SOURCES.columns, column))
+    assert arrow_schema(sources).names[-1] == "archive_url"
+    assert tables.sql_columns(sources).endswith('"archive_url" VARCHAR')
+    assert sources.published_names[-1] == "archive_url"
+    assert datapackage.field_descriptor(column)["name"] == "archive_url"
     schema = models.model("SourceRow", sources).to_schema()
-    assert list(schema.columns)[-1] == "url"
-    assert str(schema.columns["url"].dtype) == "string[pyarrow]"
+    assert list(schema.columns)[-1] == "archive_url"
+    assert str(schema.columns["archive_url"].dtype) == "string[pyarrow]"
 
 
 def test_the_staging_rule_writes_and_the_database_rule_reads_every_staged_table():

@@ -81,6 +81,32 @@ def test_unknown_indicator_or_audit_dir(audit_dir, tmp_path):
         record(tmp_path, "hi_tech_mfg_share", "2022")
 
 
+def test_unknown_names_get_the_closest_known_ones(audit_dir):
+    with pytest.raises(InputError, match=r"hi_tech_mfg_shar for period 2022 \(did you mean "
+                                         r"hi_tech_mfg_share[ ?]"):
+        record(audit_dir, "hi_tech_mfg_shar", "2022")
+    with pytest.raises(InputError, match="no published figure of hi_tech_mfg_share for period "
+                                         "2021; it is published for 2012, 2022, 2023"):
+        record(audit_dir, "hi_tech_mfg_share", "2021")
+
+
+def test_explain_into_a_file_keeps_each_quote_on_one_line(audit_dir, tmp_path):
+    """Not a terminal: no wrapping into narrow cells that would split "15." from "5%"."""
+    from greenaudit.tools.explain import console_for
+
+    path = tmp_path / "explain.txt"
+    with open(path, "w", encoding="utf-8") as handle:
+        console = console_for(file=handle)
+        assert not console.is_terminal
+        explain("hi_tech_mfg_share", "2022", audit_dir, console)
+    lines = path.read_text(encoding="utf-8").splitlines()
+    for quote in QUOTES:
+        assert sum(quote in line for line in lines) == 1, quote
+    assert "\x1b[" not in path.read_text(encoding="utf-8")
+    # The table is as wide as its longest quote, not the unwrapped console's width.
+    assert max(len(line) for line in lines) < 1000
+
+
 def test_cli_explain(audit_dir, capsys):
     assert main(["explain", "hi_tech_mfg_share", "--period", "2022", "--audit-dir",
                  str(audit_dir), "--plain", "--width", "300"]) == 0

@@ -34,7 +34,9 @@ def test_one_document_under_two_ids_is_refused(workspace_copy: Path):
 def test_patterns_re2_cannot_run_are_refused(workspace_copy: Path, pattern: str):
     manifest = workspace_copy / "raw" / "sources.csv"
     lines = manifest.read_text(encoding="utf-8").split("\n")
-    lines[4] = lines[4] + pattern
+    # strip_patterns is column 10 of 12 (url and retrieved follow, empty here).
+    assert lines[4].endswith(",,,,")
+    lines[4] = lines[4][:-2] + pattern + ",,"
     manifest.write_text("\n".join(lines), encoding="utf-8")
     with pytest.raises(InputError) as info:
         load_manifest(workspace_copy)

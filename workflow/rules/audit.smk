@@ -87,4 +87,4 @@ rule publish:
     shell:
         "greenaudit publish --status {input.status} --staged {input.tables}"
         " --published {params.tables} --db {input.database} --published-db {params.database}"
-        " --record {output.record} 2>&1 | tee {log}"
+        " --record {output.record} > {log} 2>&1"

@@ -8,6 +8,7 @@ rule validate_pandera:
     params:
         cache=CACHE_OPTION,
         code=triggers.code("validate-pandera"),
+        workspace=WORKSPACE,
     log:
         "results/logs/validate_pandera.log",
     benchmark:
@@ -20,7 +21,7 @@ rule validate_pandera:
         "../envs/greenaudit.yaml"
     shell:
         "greenaudit validate-pandera --db {input.database} --failure-cases {output.failure_cases}"
-        " --checks {output.checks} {params.cache} > {log} 2>&1"
+        " --checks {output.checks} --workspace {params.workspace:q} {params.cache} > {log} 2>&1"
 
 
 rule validate_gx:

@@ -70,6 +70,8 @@ def field_descriptor(column: Column) -> dict:
     """The field of a published column."""
     kind = column.override("type") or column.type.frictionless
     out = {"name": column.published_name, "type": kind, "description": column.description}
+    if fmt := column.override("format"):
+        out["format"] = fmt
     if found := constraints(column):
         out["constraints"] = found
     if column.empty_is_value:
@@ -112,6 +114,17 @@ def resource_descriptor(resource: Table, csv_path: Path) -> dict:
     }
 
 
+def _package_source(source: dict) -> dict:
+    """A source of the package: its title, and its URL (`path`) when known."""
+    entry = {"title": f"{source['source_id']}: {source['title']} ({source['publisher']}, "
+                      f"{source['published']})"}
+    if source.get("url"):
+        entry["path"] = source["url"]
+        if source.get("retrieved"):
+            entry["title"] += f", retrieved {source['retrieved']}"
+    return entry
+
+
 def descriptor(directory: Path, csv_names: list[str], sources: list[dict]) -> dict:
     """The package descriptor of the CSVs `csv_names` in `directory`.
 
@@ -127,9 +140,7 @@ def descriptor(directory: Path, csv_names: list[str], sources: list[dict]) -> di
                          f"among the published tables")
     package = {key: value for key, value in PACKAGE.items() if value}
     package["profile"] = "tabular-data-package"
-    package["sources"] = [
-        {"title": f"{s['source_id']}: {s['title']} ({s['publisher']}, {s['published']})"}
-        for s in sorted(sources, key=lambda s: s["source_id"])]
+    package["sources"] = [_package_source(s) for s in sorted(sources, key=lambda s: s["source_id"])]
     package["resources"] = [resource_descriptor(r, directory / r.path) for r in RESOURCES]
     return package
 

@@ -82,12 +82,9 @@ def _add_scaffold(sub) -> None:
 
 
 def _explain(args: argparse.Namespace) -> int:
-    from rich.console import Console
+    from greenaudit.tools.explain import console_for, explain
 
-    from greenaudit.tools.explain import explain
-
-    console = Console(no_color=args.plain, width=args.width, highlight=False)
-    explain(args.indicator_id, args.period, args.audit_dir, console)
+    explain(args.indicator_id, args.period, args.audit_dir, console_for(args.plain, args.width))
     return 0
 
 
@@ -97,7 +94,7 @@ def _add_explain(sub) -> None:
     p.add_argument("--period")
     p.add_argument("--audit-dir", type=Path, default=Path("results/audit"))
     p.add_argument("--plain", action="store_true", help="no colours")
-    p.add_argument("--width", type=int, default=None, help="output width (default: terminal)")
+    p.add_argument("--width", type=int, default=None, help="width (default: terminal; a file: none)")
     p.set_defaults(func=_explain)
 
 

@@ -26,6 +26,7 @@ def _positive(text: str) -> int:
 def _stage(args: argparse.Namespace) -> int:
     import pyarrow as pa
 
+    from greenaudit.checks import log_level
     from greenaudit.formats.atomic import write_text_atomic
     from greenaudit.formats.parquet import write_arrow
     from greenaudit.stage.source import Settings, StageContext
@@ -44,7 +45,7 @@ def _stage(args: argparse.Namespace) -> int:
                  " (cached)" if cached else "", staged.tables["transcriptions"].num_rows,
                  staged.tables["observations"].num_rows, len(failed))
         for check in failed:
-            log.info("%s (%s): %s", check["check_id"], check["severity"], check["message"])
+            log.log(log_level(check["severity"]), "%s: %s", check["check_id"], check["message"])
         for name, table in staged.tables.items():
             parts[name].append(table)
     for name, schema in TABLE_SCHEMAS.items():
@@ -142,7 +143,8 @@ def _validate_pandera(args: argparse.Namespace) -> int:
     from greenaudit.cache.pandera import NAMESPACE
     from greenaudit.validate.pandera import validate_tables
 
-    checks = validate_tables(args.db, args.failure_cases, Store(args.cache_dir, NAMESPACE))
+    checks = validate_tables(args.db, args.failure_cases, Store(args.cache_dir, NAMESPACE),
+                             args.workspace)
     return _wrote_checks(checks, args.checks, "pandera")
 
 
@@ -151,6 +153,7 @@ def _add_validate_pandera(sub) -> None:
     p.add_argument("--db", type=Path, required=True)
     p.add_argument("--failure-cases", type=Path, required=True)
     p.add_argument("--checks", type=Path, required=True)
+    p.add_argument("--workspace", type=Path, default=Path("."), help="where raw/ is")
     p.add_argument("--cache-dir", type=Path, default=None, metavar="DIR",
                    help="keep each source's verdict under DIR/pandera/ and validate only the "
                         "sources whose rows changed (cache/pandera.py says how)")

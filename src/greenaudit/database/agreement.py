@@ -9,6 +9,7 @@ finding naming the statements outside what a majority of credible ones agree on.
 from __future__ import annotations
 
 from greenaudit.rules.load import RULES_LABEL
+from greenaudit.workspace.catalog import DISCREPANCIES_FILE
 from greenaudit.tables.vocabulary import DERIVED
 
 # A NULL bound is an open end: max() and min() skip NULLs, which is what an open
@@ -74,7 +75,7 @@ ORDER BY v.indicator_id, v.period, v.breakdown
 # figure cannot outvote a sound one. If a strict majority of credible statements
 # share a point, the statements that miss every such point are the outliers and are
 # named alone; otherwise nobody can be singled out and every statement of the group
-# is named (a derived row by the line of its rule).
+# is named (a derived row by the line of its rule), each with what the group says.
 # Candidate points are the credible intervals' bounds: a maximal overlap of closed
 # intervals always contains one of them.
 CONFLICT_FINDINGS_SQL = f"""
@@ -87,10 +88,17 @@ WITH disputed AS (
 members AS (
     SELECT o.source_id, o.row_number, o.indicator_id, o.period, o.breakdown, o.quantity,
            o.lower, o.upper, d.sources,
+           CASE WHEN o.evidence = '{DERIVED}' THEN '{RULES_LABEL}:'
+                ELSE 'raw/tables/' || o.source_id || '.csv:' END || o.row_number AS place,
            o.evidence, o.evidence IN ('verified', '{DERIVED}')
                AND NOT list_has_any(string_split(o.flags, ';'),
                                     ['implausible', 'outside_valid_range']) AS credible
     FROM observations o JOIN disputed d USING (indicator_id, period, breakdown)
+),
+said AS (
+    SELECT indicator_id, period, breakdown, string_agg(place || ' says ' || quantity, '; '
+                                                       ORDER BY source_id, row_number) AS said
+    FROM members GROUP BY ALL
 ),
 points AS (
     SELECT DISTINCT indicator_id, period, breakdown, point FROM (
@@ -140,15 +148,13 @@ attributed AS (
 )
 SELECT 'agreement.conflicts_declared', 'error', source_id, row_number, indicator_id, period,
        breakdown,
-       CASE WHEN evidence = '{DERIVED}' THEN '{RULES_LABEL}:'
-            ELSE 'raw/tables/' || source_id || '.csv:' END
-       || row_number || ': ' || indicator_id || ' '
-       || period || ' = ' || quantity || ' conflicts with ' || sources
+       place || ': ' || indicator_id || ' ' || period || ' = ' || quantity
        || CASE WHEN singled_out
-               THEN ': outside the range that ' || n_agreeing || ' of ' || n_members
+               THEN ' is outside the range that ' || n_agreeing || ' of ' || n_members
                     || ' statements agree on'
                ELSE ': no majority of credible statements agrees, so every statement is named'
           END
-FROM attributed
+       || ' (' || said || '); expected agreement or a declaration in {DISCREPANCIES_FILE}'
+FROM attributed JOIN said USING (indicator_id, period, breakdown)
 WHERE outlier OR NOT singled_out
 """

@@ -19,6 +19,12 @@ class Row:
 
     line: int
     values: dict[str, str]
+    # The file's header, so that an error names the column where this file has it.
+    header: tuple[str, ...] = ()
+
+    def column(self, name: str) -> int | None:
+        """The 1-based column of `name` in this file (None when the file lacks it)."""
+        return self.header.index(name) + 1 if name in self.header else None
 
     def __getitem__(self, key: str) -> str:
         return self.values[key]
@@ -121,6 +127,7 @@ def read_rows(path: Path, required: tuple[str, ...], optional: tuple[str, ...] =
         raise InputError(f"column(s) {', '.join(duplicated)} appear twice in the header",
                          file=str(path), line=1)
     rows: list[Row] = []
+    names = tuple(header)
     line = reader.line_num + 1
     while True:
         try:
@@ -141,7 +148,7 @@ def read_rows(path: Path, required: tuple[str, ...], optional: tuple[str, ...] =
                 raise InputError(f"field is {len(value)} characters long; expected at most "
                                  f"{MAX_FIELD_CHARS}", file=str(path), line=start,
                                  column=index + 1, field=header[index])
-        rows.append(Row(start, {h: v.strip() for h, v in zip(header, fields)}))
+        rows.append(Row(start, {h: v.strip() for h, v in zip(header, fields)}, names))
     if not rows and not allow_empty:
         raise InputError("no data rows; expected at least one row after the header",
                          file=str(path), line=2)

@@ -11,14 +11,15 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..errors import InputError
+from greenaudit.errors import InputError
 # Not through `publish`, whose imports (datapackage, catalog, pint) take most of a second.
 from greenaudit.formats.atomic import write_text_atomic as write_atomic
-from .charts import Chart
-from .data import load
-from .data_docs import DocsLinks, load_links
-from .limits import Limits
-from .model import VERDICTS, ReportView, build_view
+from greenaudit.report.data_docs import DocsLinks, load_links
+from greenaudit.report.chartkit import Chart, LegendEntry, legend_entries, source_labels
+from greenaudit.report.inputs import load
+from greenaudit.report.limits import Limits
+from greenaudit.report.model import VERDICTS, ReportView, build_view
+from greenaudit.report.numbers import breakable
 
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -45,16 +46,18 @@ def script_hash(script: str) -> str:
     return "sha256-" + base64.b64encode(digest).decode("ascii")
 
 
-def render(view: ReportView, charts: list, docs: DocsLinks | None = None) -> str:
+def render(view: ReportView, charts: list, legend: list[LegendEntry] | None = None,
+           docs: DocsLinks | None = None) -> str:
     from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
     env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=True,
                       undefined=StrictUndefined, trim_blocks=False, keep_trailing_newline=True)
+    env.filters["breakable"] = breakable
     script = (TEMPLATES / "report.js").read_text(encoding="utf-8")
     css = (TEMPLATES / "report.css").read_text(encoding="utf-8")
     return env.get_template("report.html.j2").render(
         view=view, charts=charts, css=css, script=script, script_hash=script_hash(script),
-        verdict_classes=VERDICTS, docs=docs or DocsLinks())
+        verdict_classes=VERDICTS, legend=legend or [], docs=docs or DocsLinks())
 
 
 def side_by_side(first: Callable[[], Chart], rest: Callable[[], list[Chart]]) -> list[Chart]:
@@ -93,23 +96,32 @@ def side_by_side(first: Callable[[], Chart], rest: Callable[[], list[Chart]]) ->
 
 
 def build_report(paths: ReportPaths) -> ReportView:
-    from .charts import agreement_matrix, check_counts_chart, time_series
+    from greenaudit.report.charts import (agreement_matrix, check_counts_chart, matrix_sources, series_sources,
+                         time_series)
 
     data = load(paths.workspace, paths.tables, paths.status, paths.normalised,
                 paths.failure_cases, paths.threads)
     view = build_view(data, paths.out.parent, paths.failure_cases, paths.data_docs, paths.limits)
     source_ids = list(data.sources)
+    labels = source_labels(source_ids)
     observations = [o for row in view.indicators for o in row.observations]
     verdicts = {verdict: n for verdict, _, n in view.headline.verdicts if n}
     charts = side_by_side(
-        lambda: agreement_matrix(view.indicators, source_ids, verdicts),
-        lambda: [time_series(view.indicators, observations, source_ids),
+        lambda: agreement_matrix(view.indicators, source_ids, verdicts, labels),
+        lambda: [time_series(view.indicators, observations, source_ids, labels),
                  check_counts_chart(data.tables.check_counts())])
+    drawn = set(matrix_sources(view.indicators, source_ids))
+    drawn |= set(series_sources(view.indicators, observations, source_ids))
+    if any(row.derived_rules for row in view.indicators):
+        drawn.add("derived")
+    legend = legend_entries(sorted(drawn), labels,
+                            {sid: source.title for sid, source in data.sources.items()})
     by_file = {f"{chart.name.removeprefix('chart-')}.svg": chart for chart in charts}
     unknown = [str(p) for p in paths.charts if p.name not in by_file]
     if unknown:
         raise InputError(f"chart files must be named {', '.join(by_file)}; got {', '.join(unknown)}")
     for path in paths.charts:
         write_atomic(path, by_file[path.name].standalone())
-    write_atomic(paths.out, render(view, charts, load_links(paths.data_docs, paths.out.parent)))
+    write_atomic(paths.out, render(view, charts, legend,
+                                   load_links(paths.data_docs, paths.out.parent)))
     return view

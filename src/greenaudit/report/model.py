@@ -15,213 +15,20 @@ and which published file holds them all.
 from __future__ import annotations
 
 import os
-import re
-from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
-from markupsafe import Markup
+from greenaudit.report.inputs import AuditData
+from greenaudit.report.limits import Limits
+from greenaudit.report.numbers import interval_text
+from greenaudit.report.sourcetext import highlight, occurrence_number
+from greenaudit.report.texts import source_texts, source_views
+from greenaudit.report.views import (DERIVED_PREFIX, HEADLINE_VERDICTS, INDICATOR_COLUMNS, SEVERITIES, VERDICTS,
+                    Attention, Cap, DerivedEntry, FindingLink, Headline, IndicatorRow,
+                    ObservationRow, ReportView, slug, verdict_label)
 
-from greenaudit import tables
-from greenaudit.workspace.manifest import Source
-from .data import AuditData
-from .limits import Limits
-from .sourcetext import (Located, highlight, locate, occurrence_number, render_excerpts,
-                         render_text)
-
-# Verdicts in order of attention (a conflict matters most); labels as the page says them.
-VERDICTS = ("conflict", "agree_within_rounding", "agree", "derived", "single_source")
-HEADLINE_VERDICTS = ("agree", "agree_within_rounding", "conflict", "single_source", "derived")
-VERDICT_LABELS = {"agree": "agree", "agree_within_rounding": "within rounding",
-                  "conflict": "conflict", "single_source": "single source", "derived": "derived"}
-SEVERITIES = ("error", "warning", "info")
-DERIVED_PREFIX = "derived:"
-INDICATOR_COLUMNS = set(tables.INDICATORS.published_names)
-
-
-@dataclass(frozen=True)
-class Cap:
-    """How many of a list the page shows, of how many, and where all of them are."""
-
-    name: str
-    shown: int
-    total: int
-    where: str
-
-    @property
-    def capped(self) -> bool:
-        return self.shown < self.total
-
-
-def verdict_label(verdict: str) -> str:
-    return VERDICT_LABELS.get(verdict, verdict.replace("_", " "))
-
-
-def interval_text(lower: str, upper: str) -> str:
-    return f"[{lower or '−∞'}, {upper or '∞'}]"
-
-
-def _slug(text: str) -> str:
-    return re.sub(r"[^A-Za-z0-9_.-]+", "_", text).strip("_")
-
-
-def sort_number(text: str) -> str:
-    """A numeric sort key for the table's script (empty when not a number)."""
-    try:
-        return format(Decimal(text), "f") if text else ""
-    except InvalidOperation:
-        return ""
-
-
-@dataclass
-class ObservationRow:
-    source_id: str
-    row_number: str
-    indicator_id: str
-    period: str
-    breakdown: str
-    quantity: str
-    value: str
-    unit: str
-    qualifier: str
-    value_canonical: str
-    unit_canonical: str
-    lower: str
-    upper: str
-    quote: str
-    evidence: str
-    flags: str
-    note: str
-    anchor: str = ""
-    located: bool = False
-    pieces: list[tuple[str, str]] = field(default_factory=list)
-    # The source has a normalised text, but the page does not show this quote in it.
-    text_omitted: bool = False
-    context_qualifier: str = ""
-    occurrence: str = ""
-    quantity_occurrence: str = ""
-
-    @property
-    def interval(self) -> str:
-        return interval_text(self.lower, self.upper)
-
-    @property
-    def is_derived(self) -> bool:
-        return self.source_id.startswith(DERIVED_PREFIX)
-
-
-@dataclass
-class DerivedEntry:
-    rule_id: str
-    checks: list[dict]
-
-
-@dataclass
-class IndicatorRow:
-    indicator_id: str
-    period: str
-    breakdown: str
-    value: str
-    unit: str
-    lower: str
-    upper: str
-    n_sources: str
-    agreement: str
-    flags: str
-    value_source: str
-    source_ids: list[str]
-    derived_rules: list[str]
-    name_en: str
-    name_zh: str
-    anchor: str
-    extra: dict[str, str] = field(default_factory=dict)
-    observations: list[ObservationRow] = field(default_factory=list)
-    derived: list[DerivedEntry] = field(default_factory=list)
-    has_evidence: bool = True
-    n_statements: int = 0
-
-    @property
-    def key(self) -> tuple[str, str, str]:
-        return self.indicator_id, self.period, self.breakdown
-
-    @property
-    def label(self) -> str:
-        return f"{self.indicator_id} {self.period}" + (f" [{self.breakdown}]" if self.breakdown else "")
-
-    @property
-    def sort_key(self) -> tuple[str, str, str]:
-        return self.key
-
-    @property
-    def interval(self) -> str:
-        return interval_text(self.lower, self.upper)
-
-    @property
-    def verdict_label(self) -> str:
-        return verdict_label(self.agreement)
-
-    @property
-    def value_sort(self) -> str:
-        return sort_number(self.value)
-
-
-@dataclass
-class FindingLink:
-    finding: dict
-    evidence_anchor: str
-    source_anchor: str
-
-
-@dataclass
-class Attention:
-    check: dict
-    findings: list[FindingLink]
-    n_findings: int = 0
-
-
-@dataclass
-class SourceView:
-    source: Source
-    n_observations: int
-    n_verified: int
-    checksum: str
-    cleaning: list[str]
-    coverage: dict[str, int] | None
-    text_html: Markup
-    has_text: bool
-    text_staged: bool = False
-    excerpted: bool = False
-    text_chars: int = 0
-
-
-@dataclass
-class Headline:
-    sources: int
-    observations: int
-    indicator_rows: int
-    indicator_ids: int
-    checks: int
-    checks_by_status: dict[str, int]
-    failed_by_severity: dict[str, int]
-    verdicts: list[tuple[str, str, int]]
-
-
-@dataclass
-class ReportView:
-    publishable: bool
-    status_errors: list[dict]
-    headline: Headline
-    attention: list[Attention]
-    indicators: list[IndicatorRow]
-    sources: list[SourceView]
-    texts: list[SourceView]
-    checks: list[dict]
-    caps: dict[str, Cap]
-    failure_cases: list[dict]
-    failure_case_columns: list[str]
-    n_failure_cases: int
-    failure_cases_link: str
-    data_docs_link: str
+# What other modules take from here.
+__all__ = ["VERDICTS", "IndicatorRow", "ObservationRow", "ReportView", "build_view",
+           "interval_text"]
 
 
 def table_file(name: str, publishable: bool) -> str:
@@ -240,9 +47,11 @@ def headline(data: AuditData, source_counts: dict[str, tuple[int, int]]) -> Head
     verdicts: dict[str, int] = {verdict: 0 for verdict in HEADLINE_VERDICTS}
     for verdict, n in tables.verdict_counts():
         verdicts[verdict] = verdicts.get(verdict, 0) + n
+    derived = sum(n for sid, (n, _) in source_counts.items() if sid.startswith(DERIVED_PREFIX))
+    observations = sum(n for n, _ in source_counts.values())
     return Headline(
-        sources=len(data.sources),
-        observations=sum(n for n, _ in source_counts.values()),
+        sources=len(data.sources), observations=observations,
+        transcribed=observations - derived, derived=derived,
         indicator_rows=sum(verdicts.values()), indicator_ids=tables.indicator_ids(),
         checks=sum(by_status.values()), checks_by_status=by_status, failed_by_severity=failed,
         verdicts=[(v, verdict_label(v), n) for v, n in verdicts.items()])
@@ -253,7 +62,7 @@ def _observation(record: dict, data: AuditData) -> ObservationRow:
     row = ObservationRow(**{k: record.get(k, "") or "" for k in names
                             if k not in ("anchor", "located", "pieces", "text_omitted")})
     source = data.sources.get(row.source_id)
-    row.anchor = f"src-{_slug(row.source_id)}-r{row.row_number}"
+    row.anchor = f"src-{slug(row.source_id)}-r{row.row_number}"
     row.pieces = [(row.quote, "")]
     if source is not None and row.quote:
         row.pieces = highlight(row.quote, row.quantity, source.cleaning,
@@ -262,10 +71,14 @@ def _observation(record: dict, data: AuditData) -> ObservationRow:
 
 
 def _indicator(record: dict, data: AuditData, used: set[str]) -> IndicatorRow:
+    # A derived value has no wording of its own (its "quantity" is the computed number).
+    stated = record.pop("stated_", "") or ""
+    if (record.get("value_source") or "").startswith(DERIVED_PREFIX):
+        stated = ""
     sources = [s for s in (record.get("sources") or "").split(";") if s]
     rules = [s[len(DERIVED_PREFIX):] for s in sources if s.startswith(DERIVED_PREFIX)]
     en, zh = data.names.get(record["indicator_id"], ("", ""))
-    anchor = base = "ev-" + _slug("-".join(
+    anchor = base = "ev-" + slug("-".join(
         p for p in (record["indicator_id"], record["period"], record.get("breakdown", "")) if p))
     counter = 2
     while anchor in used:
@@ -280,7 +93,8 @@ def _indicator(record: dict, data: AuditData, used: set[str]) -> IndicatorRow:
         value_source=record.get("value_source", "") or "",
         source_ids=[s for s in sources if not s.startswith(DERIVED_PREFIX)],
         derived_rules=rules, name_en=en, name_zh=zh, anchor=anchor,
-        extra={k: v for k, v in record.items() if k not in INDICATOR_COLUMNS and v})
+        extra={k: v for k, v in record.items() if k not in INDICATOR_COLUMNS and v},
+        stated=stated)
 
 
 def _indicators(data: AuditData, limits: Limits) -> list[IndicatorRow]:
@@ -308,69 +122,6 @@ def _indicators(data: AuditData, limits: Limits) -> list[IndicatorRow]:
     return rows
 
 
-def _texts_to_embed(data: AuditData, statements: list[ObservationRow], limit: int) -> list[str]:
-    """The sources whose texts the page may embed, most important first: those the
-    shown statements quote, the ones quoted by a problem statement first, then by how
-    many shown statements they have."""
-    order = {sid: i for i, sid in enumerate(data.sources)}
-    weight: dict[str, list[int]] = {}
-    for o in statements:
-        if o.source_id in data.text_files and o.source_id in data.sources and o.quote:
-            w = weight.setdefault(o.source_id, [0, 0])
-            w[0] += o.evidence not in ("verified", "derived")
-            w[1] += 1
-    return sorted(weight, key=lambda sid: (-weight[sid][0], -weight[sid][1], order[sid]))[:limit]
-
-
-def _source_texts(data: AuditData, statements: list[ObservationRow],
-                  limits: Limits) -> dict[str, tuple[Markup, bool, int]]:
-    """{source_id: (its text as HTML, whether excerpted, its length)} for the embedded
-    texts; marks each statement located in the page, or its text omitted."""
-    embedded = _texts_to_embed(data, statements, limits.texts)
-    by_source: dict[str, list[ObservationRow]] = {}
-    for o in statements:
-        by_source.setdefault(o.source_id, []).append(o)
-    # Problem statements first, so their quotes are the ones kept when a long text is excerpted.
-    for rows in by_source.values():
-        rows.sort(key=lambda o: o.evidence in ("verified", "derived"))
-    texts = {source_id: data.text(source_id) for source_id in embedded}
-    # Whole texts when they all fit; otherwise excerpts around the quotes, so that the
-    # budget serves the quotes of as many sources as it can.
-    whole = sum(len(text) for text in texts.values()) <= limits.text_total
-    html: dict[str, tuple[Markup, bool, int]] = {}
-    remaining = limits.text_total
-    for source_id, text in texts.items():
-        if remaining <= 0:
-            break
-        cleaning = data.sources[source_id].cleaning
-        located: list[Located] = []
-        rows: dict[str, ObservationRow] = {}
-        for o in by_source.get(source_id, []):
-            if o.quote:
-                where = locate(text, o.anchor, o.quote, o.quantity, cleaning,
-                               occurrence_number(o.occurrence),
-                               occurrence_number(o.quantity_occurrence))
-                if where is not None:
-                    located.append(where)
-                    rows[o.anchor] = o
-        budget = min(limits.text_chars, remaining)
-        if whole and len(text) <= budget:
-            kept = {loc.anchor for loc in located}
-            html[source_id] = (render_text(text, located), False, len(text))
-            remaining -= len(text)
-        else:
-            markup, kept, shown = render_excerpts(text, located, budget)
-            html[source_id] = (markup, True, len(text))
-            remaining -= shown
-        for anchor, o in rows.items():
-            o.located = anchor in kept
-            o.text_omitted = not o.located
-    for o in statements:
-        if o.source_id in data.text_files and o.source_id not in html and not o.is_derived:
-            o.text_omitted = True
-    return html
-
-
 def _attention(data: AuditData, indicators: list[IndicatorRow],
                statements: list[ObservationRow], limits: Limits) -> list[Attention]:
     evidence = {row.key: row.anchor for row in indicators if row.has_evidence}
@@ -387,54 +138,27 @@ def _attention(data: AuditData, indicators: list[IndicatorRow],
     return items
 
 
-def cleaning_steps(source: Source) -> list[str]:
-    steps = ["Unicode NFKC; whitespace and line breaks removed"]
-    steps += [f"injected string removed: {s}" for s in source.drop_strings]
-    steps += [f"pattern removed: {p}" for p in source.strip_patterns]
-    if source.script == "Hant":
-        steps.append("traditional script converted to simplified (OpenCC t2s)")
-    return steps
-
-
-def _sources(data: AuditData, counts: dict[str, tuple[int, int]],
-             texts: dict[str, tuple[Markup, bool, int]], statements: list[ObservationRow],
-             limit: int) -> tuple[list[SourceView], list[SourceView]]:
-    """The sources described (those a finding names or whose checksum failed first,
-    then those whose text or statements are shown), and the embedded texts."""
-    checksums = data.tables.check_status("source.checksum.")
-    coverage = data.tables.coverage_counts()
-    named = data.tables.sources_named_by_findings()
-    quoted = {o.source_id for o in statements}
-    order = list(data.sources)
-
-    def attention(index: int) -> tuple[int, int]:
-        sid = order[index]
-        checksum = checksums.get(f"source.checksum.{sid}", "not checked")
-        rank = (0 if sid in named or checksum == "fail" else 1 if sid in texts
-                else 2 if sid in quoted else 3)
-        return rank, index
-
-    chosen = sorted(sorted(range(len(order)), key=attention)[:limit])
-    views: dict[str, SourceView] = {}
-    for index in sorted(set(chosen) | {order.index(sid) for sid in texts}):
-        source_id = order[index]
-        source = data.sources[source_id]
-        n, verified = counts.get(source_id, (0, 0))
-        html, excerpted, length = texts.get(source_id, (Markup(""), False, 0))
-        views[source_id] = SourceView(
-            source=source, n_observations=n, n_verified=verified,
-            checksum=checksums.get(f"source.checksum.{source_id}", "not checked"),
-            cleaning=cleaning_steps(source),
-            coverage=None if coverage is None else coverage.get(source_id, {}),
-            text_html=html, has_text=source_id in texts,
-            text_staged=source_id in data.text_files, excerpted=excerpted, text_chars=length)
-    described = [views[order[i]] for i in chosen]
-    embedded = [view for view in views.values() if view.has_text]
-    return described, embedded
-
-
 def relative_link(target: Path, page_dir: Path) -> str:
     return Path(os.path.relpath(target, page_dir)).as_posix()
+
+
+def _caps(head: Headline, limits: Limits, publishable: bool, errors: list[dict],
+          shown: dict[str, int]) -> dict[str, Cap]:
+    """How much of each list the page shows, of how many, and which file has them all."""
+    indicators, checks = table_file("indicators", publishable), table_file("checks", publishable)
+    caps = [
+        Cap("status-errors", min(len(errors), limits.status_errors), len(errors),
+            "results/validation/status.json"),
+        Cap("indicators", shown["indicators"], head.indicator_rows, indicators),
+        Cap("evidence", shown["evidence"], head.indicator_rows,
+            table_file("observations", publishable)),
+        Cap("failing-checks", shown["failing-checks"], head.checks_by_status.get("fail", 0),
+            checks),
+        Cap("checks", shown["checks"], head.checks, checks),
+        Cap("sources", shown["sources"], shown["all-sources"], "raw/sources.csv"),
+        Cap("texts", shown["texts"], shown["all-texts"], "results/staging/*/normalised/"),
+    ]
+    return {cap.name: cap for cap in caps}
 
 
 def build_view(data: AuditData, page_dir: Path, failure_cases: Path | None,
@@ -445,27 +169,17 @@ def build_view(data: AuditData, page_dir: Path, failure_cases: Path | None,
     head = headline(data, counts)
     indicators = _indicators(data, limits)
     statements = [o for row in indicators for o in row.observations]
-    texts = _source_texts(data, statements, limits)
-    sources, embedded = _sources(data, counts, texts, statements, limits.sources)
+    texts = source_texts(data, statements, limits)
+    sources, embedded = source_views(data, counts, texts, statements, limits.sources)
     attention = _attention(data, indicators, statements, limits)
     checks = data.tables.checks(limits.checks)
     columns, cases, n_cases = data.tables.failure_cases(limits.failure_cases)
-    n_failing = head.checks_by_status.get("fail", 0)
     errors = list(data.status.get("errors", []))
-    caps = {
-        "status-errors": Cap("status-errors", min(len(errors), limits.status_errors),
-                             len(errors), "results/validation/status.json"),
-        "indicators": Cap("indicators", len(indicators), head.indicator_rows,
-                          table_file("indicators", publishable)),
-        "evidence": Cap("evidence", sum(row.has_evidence for row in indicators),
-                        head.indicator_rows, table_file("observations", publishable)),
-        "failing-checks": Cap("failing-checks", len(attention), n_failing,
-                              table_file("checks", publishable)),
-        "checks": Cap("checks", len(checks), head.checks, table_file("checks", publishable)),
-        "sources": Cap("sources", len(sources), len(data.sources), "raw/sources.csv"),
-        "texts": Cap("texts", len(embedded), len(data.text_files),
-                     "results/staging/*/normalised/"),
-    }
+    caps = _caps(head, limits, publishable, errors, {
+        "indicators": len(indicators), "evidence": sum(row.has_evidence for row in indicators),
+        "failing-checks": len(attention), "checks": len(checks), "sources": len(sources),
+        "texts": len(embedded), "all-sources": len(data.sources),
+        "all-texts": len(data.text_files)})
     return ReportView(
         publishable=publishable,
         status_errors=errors[:limits.status_errors],

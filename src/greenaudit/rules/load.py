@@ -22,6 +22,7 @@ from greenaudit.rules.grammar import parse, parse_reference
 from greenaudit.rules.syntax import BOOLEAN_NODES, Comparison, ExpressionError, Node, Reference, references
 from greenaudit.rules.units import BOOLEAN, RuleUnits
 from greenaudit.text.units import UnitSystem
+from greenaudit.suggest import did_you_mean
 
 RULES_FILE = "rules.yaml"
 # The ESS validation levels, as this project reads them: figures of one statement,
@@ -252,8 +253,9 @@ def _checked(path: Path, text: str, node: yaml.ScalarNode, label: str,
         tree = parser(value)
         for ref in references(tree):
             if ref.indicator_id not in catalog:
-                raise ExpressionError(f"unknown indicator {excerpt(ref.indicator_id)}; expected an "
-                                      f"id of schemas/indicators.yaml", ref.start)
+                raise ExpressionError(f"unknown indicator {excerpt(ref.indicator_id)}"
+                                      f"{did_you_mean(ref.indicator_id, catalog)}; expected "
+                                      f"an id of schemas/indicators.yaml", ref.start)
             problem = check_period(ref.period) or check_breakdown(ref.breakdown)
             if problem:
                 raise ExpressionError(f"{ref.text}: {problem}", ref.start)

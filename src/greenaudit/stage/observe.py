@@ -27,6 +27,7 @@ from greenaudit.workspace.manifest import Source
 from greenaudit.text.normalise import NormalisedText, normalise_text
 from greenaudit.stage.period_basis import (INFERRED, INFERRED_FLAG, STATED, basis_problem, unwritten,
                                            unwritten_message)
+from greenaudit.suggest import did_you_mean
 from greenaudit.text.invisible import difference, listing, remaining
 from greenaudit.stage.qualifier import apply_qualifier
 from greenaudit.text.quantity import DB_QUANTUM, Quantity, QuantityParser, intervals
@@ -149,7 +150,9 @@ def _check_fields(line: int, record: dict, context: RowContext, findings: Findin
     indicator = context.catalog.get(record["indicator_id"])
     if indicator is None:
         findings.add("indicator_known", line, f"{where('indicator_id')}: unknown indicator_id "
-                     f"{excerpt(record['indicator_id'])}; expected an id of schemas/indicators.yaml")
+                     f"{excerpt(record['indicator_id'])}"
+                     f"{did_you_mean(record['indicator_id'], context.catalog)}; expected an id of "
+                     f"schemas/indicators.yaml")
         usable = False
     period_problem = check_period(record["period"])
     if period_problem:

@@ -22,7 +22,7 @@ from greenaudit.workspace.catalog import Indicator, load_catalog
 from greenaudit.checks import Check, outcome
 from greenaudit.stage.coverage import (IGNORED_FILE, CoverageResult, IgnoredRow, Span,
                                        audit_coverage, context_of, read_ignored)
-from greenaudit.formats.csvfile import read_rows
+from greenaudit.formats.csvfile import Row, read_rows
 from greenaudit.errors import GreenauditError, excerpt
 from greenaudit.workspace.manifest import Source, load_manifest
 from greenaudit.text.mentions import Mention, mentions_in
@@ -31,6 +31,8 @@ from greenaudit.text.quantity import QuantityParser
 from greenaudit.stage.checksum import invisible_check, verify_source
 from greenaudit.stage.observe import (FORMULA_PREFIXES, TABLE_COLUMNS, TABLE_OPTIONAL, Findings,
                                       RowContext, Settings, observe)
+from greenaudit.stage.unfilled import CHECK as ROW_FILLED, is_unfilled, quote_spans, unfilled_message
+from greenaudit.suggest import did_you_mean
 from greenaudit.text.units import UnitSystem
 
 __all__ = ["FORMULA_PREFIXES", "TABLE_COLUMNS", "TABLE_OPTIONAL", "Settings", "StageContext",
@@ -66,6 +68,7 @@ class Staged:
 
 # (finding name, check id prefix, kind, severity, message when nothing fails)
 ROW_CHECKS = (
+    ROW_FILLED,
     ("indicator_known", "table.indicator_known", "table", "error",
      "every indicator_id is in schemas/indicators.yaml"),
     ("period_format", "table.period_format", "table", "error",
@@ -143,7 +146,8 @@ def stage_source(workspace: Path, source_id: str, settings: Settings = Settings(
     table_name = f"raw/tables/{source_id}.csv"
     if source is None:
         staged.checks.append(Check(f"manifest.listed.{source_id}", "manifest", "error", "fail",
-                                   source_id, 1, 1, f"{source_id} has no row in raw/sources.csv"))
+                                   source_id, 1, 1, f"{source_id} has no row in raw/sources.csv"
+                                   f"{did_you_mean(source_id, context.manifest)}"))
         return staged
     text = verify_source(workspace, source, staged.checks)
     normalised, mentions = prepare_source(text, source.cleaning) if text is not None else (None, ())
@@ -161,15 +165,29 @@ def stage_source(workspace: Path, source_id: str, settings: Settings = Settings(
         return staged
     staged.checks.append(Check(f"table.read.{source_id}", "table", "error", "pass", table_name,
                                len(rows), 0, f"{len(rows)} rows read"))
-    findings = Findings()
-    seen: dict[tuple[str, str, str], int] = {}
     rows_context = RowContext(source, table_name, context.catalog, context.units, context.parser,
                               context.settings, normalised, text)
-    for row in rows:
-        record = {"source_id": source_id, "row_number": row.line,
+    waiting = _stage_rows(rows, staged, rows_context, Findings())
+    _coverage(context, source, staged, table_name,
+              waiting=quote_spans(waiting, normalised, text, source.cleaning))
+    return staged
+
+
+def _stage_rows(rows: list[Row], staged: Staged, ctx: RowContext,
+                findings: Findings) -> list[Row]:
+    """Check every row and make the observations; add the row checks and findings.
+
+    Returns the rows that are not filled in yet or have an error of their own."""
+    table_name = ctx.table_name
+    seen: dict[tuple[str, str, str], int] = {}
+    waiting = [row for row in rows if is_unfilled(row)]
+    for row in waiting:
+        findings.add("row_filled", row.line, unfilled_message(table_name, row))
+    for row in (row for row in rows if not is_unfilled(row)):
+        record = {"source_id": staged.source_id, "row_number": row.line,
                   **{c: row.get(c) for c in TABLE_COLUMNS + TABLE_OPTIONAL}}
         staged.transcriptions.append(record)
-        observation = observe(row, record, rows_context, findings)
+        observation = observe(row, record, ctx, findings)
         key = (record["indicator_id"], record["period"], record["breakdown"])
         if key in seen:
             findings.add("key_unique", row.line, f"{table_name}:{row.line}: duplicate key "
@@ -179,16 +197,16 @@ def stage_source(workspace: Path, source_id: str, settings: Settings = Settings(
             seen[key] = row.line
         if observation is not None:
             staged.observations.append(observation)
-    n = len(rows)
-    n_obs = len(staged.observations)
+        else:
+            waiting.append(row)
+    n, n_obs = len(rows), len(staged.observations)
     for name, prefix, kind, severity, ok_message in ROW_CHECKS:
-        check = outcome(f"{prefix}.{source_id}", kind, severity, table_name,
+        check = outcome(f"{prefix}.{staged.source_id}", kind, severity, table_name,
                         n_obs if name in OBSERVATION_CHECKS else n, findings.get(name), ok_message)
         staged.checks.append(check)
         for line, message in findings.rows(name):
             staged.findings.append(_finding(staged, check.check_id, severity, line, message))
-    _coverage(context, source, staged, table_name)
-    return staged
+    return waiting
 
 
 def _finding(staged: Staged, check_id: str, severity: str, line: int | None,
@@ -201,11 +219,13 @@ def _finding(staged: Staged, check_id: str, severity: str, line: int | None,
 
 
 def _coverage(context: StageContext, source: Source, staged: Staged, table_name: str,
-              table_read: bool = True) -> None:
+              table_read: bool = True, waiting: list[Span] | None = None) -> None:
     """The coverage audit of one source: its checks, findings and coverage rows.
 
     Without a readable table every mention is missing (what `scaffold` starts a new
-    table from), but the check then says so once instead of once per mention.
+    table from), but the check then says so once instead of once per mention. A mention
+    in the quote of a row not filled in yet or with an error of its own (`waiting`) is
+    left to that row's message: fixing the row covers it, or shows it missing then.
     """
     sid = source.source_id
     check_id, ignored_id = f"coverage.{sid}", f"coverage.ignored.{sid}"
@@ -223,7 +243,7 @@ def _coverage(context: StageContext, source: Source, staged: Staged, table_name:
     verified = [o for o in staged.observations if o["evidence"] == "verified"]
     quantities = [Span(o["quantity_start"], o["quantity_end"], o["row_number"]) for o in verified]
     quotes = [Span(o["quote_start"], o["quote_end"], o["row_number"])
-              for o in staged.observations if o["quote_start"] is not None]
+              for o in staged.observations if o["quote_start"] is not None] + (waiting or [])
     result = audit_coverage(sid, staged.original, staged.normalised, staged.mentions,
                             source.cleaning, quantities, quotes, context.ignored)
     staged.coverage = result
@@ -233,29 +253,37 @@ def _coverage(context: StageContext, source: Source, staged: Staged, table_name:
                                    f"{source.file}: coverage not audited: {table_name} cannot "
                                    f"be read"))
         return
-    failures = []
-    for row, lines in result.missing:
-        where = f"{source.file}:{row.line}:{row.column}"
-        around = context_of(staged.normalised, row.text_start, row.text_end)
-        message = (f"{where}: {excerpt(row.mention)} (in {excerpt(around)}) is neither transcribed nor "
-                   f"set aside in {IGNORED_FILE}")
-        if lines:
-            message += (f"; it lies inside the quote of "
-                        f"{', '.join(f'{table_name}:{line}' for line in lines)}")
-        failures.append(message)
-        staged.findings.append(_finding(staged, check_id, "error", lines[0] if lines else None,
-                                        message))
+    failures = _missing(staged, source.file, table_name, [
+        m for m in result.missing if not set(m[1]) & {span.line for span in waiting or []}])
     staged.checks.append(outcome(
         check_id, "coverage", "error", source.file, len(result.rows), failures,
         f"{len(result.rows)} numeric mentions: "
         f"{sum(r.status == 'transcribed' for r in result.rows)} transcribed, "
-        f"{sum(r.status == 'ignored' for r in result.rows)} ignored, none missing"))
+        f"{sum(r.status == 'ignored' for r in result.rows)} ignored, "
+        + (f"{len(result.missing)} in the quotes of rows still to fix" if result.missing
+           else "none missing")))
     problems = [message for _, message in result.problems]
     staged.checks.append(outcome(
         ignored_id, "coverage", "error", IGNORED_FILE, result.n_ignored_rows, problems,
         f"{result.n_ignored_rows} rows of {IGNORED_FILE} each set aside a mention, with a reason"))
     for _, message in result.problems:
         staged.findings.append(_finding(staged, ignored_id, "error", None, message))
+
+
+def _missing(staged: Staged, file: str, table_name: str, missing: list) -> list[str]:
+    """One message (and finding) per mention that no row accounts for."""
+    failures = []
+    for row, lines in missing:
+        around = context_of(staged.normalised, row.text_start, row.text_end)
+        message = (f"{file}:{row.line}:{row.column}: {excerpt(row.mention)} (in {excerpt(around)}) is neither "
+                   f"transcribed nor set aside in {IGNORED_FILE}")
+        if lines:
+            message += (f"; it lies inside the quote of "
+                        f"{', '.join(f'{table_name}:{line}' for line in lines)}")
+        failures.append(message)
+        staged.findings.append(_finding(staged, f"coverage.{staged.source_id}", "error",
+                                        lines[0] if lines else None, message))
+    return failures
 
 
 def all_findings(staged: Staged) -> list[dict]:

@@ -37,6 +37,12 @@ SOURCES = Table(
         Column("strip_patterns", STRING, "Regular expressions removed before matching quotes "
                "(e.g. pinyin annotations), joined by '|'; empty when none.",
                empty_is_value=True),
+        Column("url", STRING, "Where the document was retrieved from (an absolute http or "
+               "https URL); empty when not known, and for a derived source.",
+               matches=r"^(?:https?://\S+)?$", publish=Publish(required=False, format="uri")),
+        Column("retrieved", STRING, "When the document was retrieved from `url` (YYYY-MM-DD); "
+               "empty when not known, and for a derived source.",
+               matches=r"^(?:\d{4}-\d{2}-\d{2})?$", publish=Publish(required=False, type="date")),
     ),
     title="Sources",
     description="The source manifest (raw/sources.csv): each document, its pinned checksum and "

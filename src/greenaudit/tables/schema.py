@@ -47,6 +47,7 @@ class Publish:
     required: bool | None = None     # the data package's `required` (default: see Column)
     values: tuple[str, ...] | None = None  # the accepted values of the published rows
     minimum: int | None = None       # the data package's minimum, when not the column's
+    format: str | None = None        # the data package's format (e.g. uri)
 
 
 @dataclass(frozen=True)

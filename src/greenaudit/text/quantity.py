@@ -15,6 +15,7 @@ from fractions import Fraction
 from typing import Iterable
 
 from greenaudit.errors import QuantityError
+from greenaudit.suggest import did_you_mean
 from greenaudit.text.digits import nfkc
 from greenaudit.text.numerals import (BIG_PLACES, DIGIT_CHARS, DIGITS, FRACTION_MARK, HALF, NUMERAL_CHARS,
                        NUMERAL_PATTERN, PLACE_CHARS, PLACES, RANGE_SEPARATORS, UNSUPPORTED, Numeral,
@@ -362,7 +363,8 @@ def _diagnose(cleaned: str, text: str, parser: QuantityParser) -> str:
                 f"({late[0]}三); expected it first")
     if shape and not any(ch.isdigit() or ch in NUMERAL_CHARS for ch in shape["unit"]) \
             and not any(sep in shape["unit"] for sep in RANGE_SEPARATORS):
-        return (f"unknown unit {shape['unit']!r} in quantity {text!r}; expected a written unit "
+        return (f"unknown unit {shape['unit']!r} in quantity {text!r}"
+                f"{did_you_mean(shape['unit'], parser.written_units)}; expected a written unit "
                 f"listed in schemas/units.yaml")
     return (f"cannot parse quantity {text!r}: expected [qualifier] number [magnitude] [余|多] "
             f"[unit] [以上|以下|左右...], a range a-b, 百分之N, N分之M, 一半 or 翻N番, with a "

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from greenaudit.formats import yamlfile
 from greenaudit.errors import InputError, UnitError, excerpt
+from greenaudit.suggest import did_you_mean
 
 if TYPE_CHECKING:
     import pint
@@ -74,8 +75,9 @@ class UnitSystem:
         try:
             return self.written[written]
         except KeyError:
-            raise UnitError(f"unknown unit {excerpt(written)}; expected one of "
-                            f"{', '.join(sorted(self.written))} (schemas/units.yaml)") from None
+            raise UnitError(f"unknown unit {excerpt(written)}{did_you_mean(written, self.written)}; "
+                            f"expected one of {', '.join(sorted(self.written))} "
+                            f"(schemas/units.yaml)") from None
 
     def check_unit(self, unit: str) -> None:
         """Raise unless `unit` is a unit of the registry."""
@@ -85,7 +87,10 @@ class UnitSystem:
         try:
             registry.Unit(unit)
         except (pint.errors.UndefinedUnitError, AttributeError, TypeError, ValueError) as exc:
-            raise UnitError(f"unit {excerpt(unit)} is not defined in {self.registry_file.name}") from exc
+            hint = did_you_mean(unit, set(self.written.values()))
+            raise UnitError(f"unit {excerpt(unit)} is not defined in {self.registry_file.name}{hint}; "
+                            f"expected a project unit such as "
+                            f"{', '.join(sorted(set(self.written.values()))[:6])}") from exc
 
     def factor(self, from_unit: str, to_unit: str) -> Decimal:
         """The exact factor that converts `from_unit` into `to_unit`.

@@ -17,12 +17,24 @@ from rich.text import Text
 
 from greenaudit.errors import InputError
 from greenaudit.text.normalise import normalise
+from greenaudit.suggest import did_you_mean
 
 AGREEMENT_STYLES = {"agree": "bold green", "agree_within_rounding": "bold yellow",
                     "conflict": "bold red", "single_source": "bold cyan"}
 HIGHLIGHT = "bold black on yellow"
 QUALIFIER = "bold black on green"
 _NUMBER_CHARS = set("0123456789.")
+# Output that is not a terminal (a file, a pipe) is not wrapped: a quote stays on one
+# line of its cell instead of being cut into narrow pieces ("15." / "5%").
+UNWRAPPED_WIDTH = 20_000
+
+
+def console_for(plain: bool = False, width: int | None = None, file=None) -> Console:
+    """The console to print on: the terminal's width, `width`, or unwrapped for a file."""
+    console = Console(no_color=plain, width=width, highlight=False, file=file)
+    if width is None and not console.is_terminal:
+        console = Console(no_color=plain, width=UNWRAPPED_WIDTH, highlight=False, file=file)
+    return console
 
 
 def _read(path: Path) -> list[dict[str, str]]:
@@ -83,15 +95,27 @@ def highlighted(quote: str, quantity: str, occurrence: str = "", qualifier: str 
     return text
 
 
+def _not_published(indicator_id: str, period: str | None, published: list[dict[str, str]],
+                   path: Path) -> InputError:
+    """Why nothing can be shown: an unknown id (and the closest ones), or the periods
+    the indicator is published for."""
+    periods = sorted({r["period"] for r in published if r["indicator_id"] == indicator_id})
+    if periods:
+        return InputError(f"no published figure of {indicator_id} for period {period}; it is "
+                          f"published for {', '.join(periods)}", file=str(path))
+    which = f"{indicator_id} for period {period}" if period else indicator_id
+    hint = did_you_mean(indicator_id, {r["indicator_id"] for r in published}, n=3)
+    return InputError(f"no published figure of {which}{hint}; see the indicator_id column",
+                      file=str(path))
+
+
 def explanation(indicator_id: str, period: str | None, audit_dir: Path) -> list:
     """The renderables explaining an indicator (one group per period and breakdown)."""
-    indicators = [r for r in _read(audit_dir / "indicators.csv")
-                  if r["indicator_id"] == indicator_id
+    published = _read(audit_dir / "indicators.csv")
+    indicators = [r for r in published if r["indicator_id"] == indicator_id
                   and (period is None or r["period"] == period)]
     if not indicators:
-        which = f"{indicator_id} for period {period}" if period else indicator_id
-        raise InputError(f"no published figure of {which}; see the indicator_id and period "
-                         f"columns", file=str(audit_dir / "indicators.csv"))
+        raise _not_published(indicator_id, period, published, audit_dir / "indicators.csv")
     observations = _read(audit_dir / "observations.csv")
     groups = []
     for ind in sorted(indicators, key=lambda r: (r["period"], r["breakdown"])):

@@ -32,6 +32,7 @@ from greenaudit.cache.store import Store
 from greenaudit.checks import Check
 from greenaudit.formats.duckframe import column_types, read_frame
 from greenaudit.tables.vocabulary import DERIVED, DERIVED_SOURCE_PREFIX
+from greenaudit.validate.locate import first_of, location, row_keys
 
 log = logging.getLogger("greenaudit")
 
@@ -165,7 +166,7 @@ MODELS = {"transcriptions": Transcription, "observations": Observation,
 # What names a row of each table in the failure cases.
 ROW_KEYS = {name: tables.table(name).row_key_columns for name in MODELS}
 # The columns of results/validation/pandera/failure_cases.csv.
-CASE_COLUMNS = ["table", "column", "check", "failure_case", "row"]
+CASE_COLUMNS = ["table", "column", "check", "failure_case", "row", "location"]
 # Read as float64 (DECIMAL, and integers that may be NULL).
 FLOAT_COLUMNS = {c.name for t in tables.VALIDATED for c in t.columns
                  if c.validated and _dtype(c) is float}
@@ -181,24 +182,6 @@ def _frame(db_path: Path, table: str, model, where: tuple[str, list] | None = No
         if column in FLOAT_COLUMNS:
             frame[column] = pd.to_numeric(frame[column], errors="coerce").astype("float64")
     return frame
-
-
-def _locate(frame: pd.DataFrame, index: pd.Series, key: tuple[str, ...]) -> pd.Series:
-    """Each failing row named by its key ("source_id=a;row_number=7"), '' for a whole column.
-
-    A position in the frame would depend on the rows' physical order in the database,
-    which differs between a full load and a reused one (cache/load.py).
-    """
-    named = pd.Series("", index=index.index, dtype=object)
-    at = pd.to_numeric(index, errors="coerce")
-    found = at.notna() & at.between(0, len(frame) - 1)
-    if found.any():
-        rows = frame.iloc[at[found].astype(int).to_numpy()]
-        columns = [(column, rows[column].tolist()) for column in key if column in rows]
-        if columns:
-            named[found] = [";".join(f"{column}={values[i]}" for column, values in columns)
-                            for i in range(len(rows))]
-    return named
 
 
 def _check_names(schema) -> list[tuple[str, str]]:
@@ -241,7 +224,7 @@ def _failure_cases(frame: pd.DataFrame, name: str, model) -> pd.DataFrame:
     frame_level = failures["check"].isin(["multiple_fields_uniqueness"]) | (
         failures.get("schema_context", pd.Series(dtype=str)) == "DataFrameSchema")
     failures["column"] = failures["column"].where(~frame_level, "dataframe").fillna("dataframe")
-    failures["row"] = _locate(frame, failures["index"], ROW_KEYS[name])
+    failures["row"] = row_keys(frame, failures["index"], ROW_KEYS[name])
     return failures
 
 
@@ -302,23 +285,30 @@ def _validate(db_path: Path, name: str, model, store: VerdictStore | None) -> _V
         store.save(name, key, {s: v for s, v in verdicts.items() if s in current})
         log.info("pandera: %s: %d of %d sources validated (the rest unchanged)", name,
                  len(fresh), len(current))
+    n_rows = sum(n for n, _ in current.values()) if by_source else len(frame)
+    cases = [case for verdict in verdicts.values() for case in verdict.cases] + table_cases
+    return _Validated(n_rows, cases, _failed_rows(verdicts, table_failed))
+
+
+def _failed_rows(verdicts: dict, table_failed: dict[CheckKey, int]) -> dict[CheckKey, int]:
+    """Rows failing each check: the sources' together, else the table's own count."""
     failed_rows: dict[CheckKey, int] = {}
     for verdict in verdicts.values():
         for check_key, n in verdict.failed_rows.items():
             failed_rows[check_key] = failed_rows.get(check_key, 0) + n
     for check_key, n in table_failed.items():
         failed_rows[check_key] = failed_rows.get(check_key) or n
-    n_rows = sum(n for n, _ in current.values()) if by_source else len(frame)
-    cases = [case for verdict in verdicts.values() for case in verdict.cases] + table_cases
-    return _Validated(n_rows, cases, failed_rows)
+    return failed_rows
 
 
 def validate_tables(db_path: Path, failure_cases_path: Path,
-                    cache: Store | None = None) -> list[Check]:
+                    cache: Store | None = None, workspace: Path = Path(".")) -> list[Check]:
     """Validate the database tables; write failure cases; return one check per rule.
 
-    With a `cache` store, the rows of sources unchanged since the last run are not
-    validated again (cache/pandera.py).
+    Each failing row is named where a person would fix it (validate.locate), in the
+    checks' messages and in the failure cases' `location` column. With a `cache`
+    store, the rows of sources unchanged since the last run are not validated again
+    (cache/pandera.py).
     """
     store = VerdictStore(cache) if cache is not None and cache.enabled else None
     checks: list[Check] = []
@@ -326,17 +316,18 @@ def validate_tables(db_path: Path, failure_cases_path: Path,
     for name, model in MODELS.items():
         # One table in memory at a time (a million observations are hundreds of MB as Arrow strings).
         validated = _validate(db_path, name, model, store)
-        schema = model.to_schema()
         by_check: dict[CheckKey, list[str]] = {}
         for column, check_name, case, row in validated.cases:
-            by_check.setdefault((column, check_name), []).append(case)
-            cases.append((name, column, check_name, case, row))
-        names = _check_names(schema)
+            where = location(workspace, name, column, row)
+            by_check.setdefault((column, check_name), []).append(
+                f"{where}: {case!r}" if where else repr(case))
+            cases.append((name, column, check_name, case, row, where))
+        names = _check_names(model.to_schema())
         names += sorted(set(by_check) - set(names))  # e.g. column_in_dataframe
         for column, check_name in dict.fromkeys(names):
             n_failed = validated.failed_rows.get((column, check_name), 0)
-            examples = ", ".join(sorted(set(by_check.get((column, check_name), [])))[:5])
-            message = (f"{n_failed} row(s) of {name} fail {check_name} on {column}: {examples}"
+            shown = first_of(by_check.get((column, check_name), []))
+            message = (f"{n_failed} row(s) of {name} fail {check_name} on {column}: {shown}"
                        if n_failed else f"{name}.{column} passes {check_name}")
             checks.append(Check(f"pandera.{name}.{column}.{_short(check_name)}", "pandera", "error",
                                 "fail" if n_failed else "pass", f"{name}.{column}",

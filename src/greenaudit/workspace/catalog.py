@@ -12,6 +12,7 @@ import yaml
 from greenaudit.formats import yamlfile
 from greenaudit.errors import InputError, UnitError, excerpt, shorten
 from greenaudit.text.units import UnitSystem
+from greenaudit.suggest import did_you_mean
 
 KINDS = ("share", "change_pp", "change_percent", "growth_rate", "multiple", "count",
          "amount", "intensity", "ratio", "duration")
@@ -254,7 +255,8 @@ def _discrepancy(item, catalog: dict[str, Indicator], source_ids, path: Path,
                    f"{', '.join(DISCREPANCY_KEYS)}")
     indicator_id, period = item["indicator_id"], item["period"]
     if not isinstance(indicator_id, str) or indicator_id not in catalog:
-        raise fail(f"unknown indicator_id {excerpt(indicator_id)}; expected an id of "
+        raise fail(f"unknown indicator_id {excerpt(indicator_id)}"
+                   f"{did_you_mean(str(indicator_id), catalog)}; expected an id of "
                    f"schemas/indicators.yaml")
     if isinstance(period, bool) or not isinstance(period, (str, int)):
         raise fail(f"period {excerpt(period)}; expected a text such as \"2022\"")
@@ -274,8 +276,9 @@ def _discrepancy(item, catalog: dict[str, Indicator], source_ids, path: Path,
     unknown = [s for s in sources if source_ids is not None and s not in source_ids
                and not s.startswith(DERIVED_PREFIX)]
     if unknown:
-        raise fail(f"unknown source_id {excerpt(unknown[0])}; expected ids of raw/sources.csv "
-                   f"(or derived:<rule_id>)")
+        raise fail(f"unknown source_id {excerpt(unknown[0])}"
+                   f"{did_you_mean(unknown[0], source_ids or ())}; expected ids of "
+                   f"raw/sources.csv (or derived:<rule_id>)")
     reason = item["reason"]
     if not isinstance(reason, str) or not reason.strip():
         raise fail("a declared discrepancy needs a reason (a text)")

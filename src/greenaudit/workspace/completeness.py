@@ -8,6 +8,7 @@ from greenaudit.checks import Check, outcome
 from greenaudit.stage.coverage import IGNORED_FILE, read_ignored
 from greenaudit.errors import GreenauditError
 from greenaudit.workspace.manifest import Source
+from greenaudit.suggest import did_you_mean
 
 
 def workspace_checks(workspace: Path, sources: dict[str, Source]) -> list[Check]:
@@ -17,13 +18,14 @@ def workspace_checks(workspace: Path, sources: dict[str, Source]) -> list[Check]
     unlisted_texts = [f"raw/sources/{p.name}: no row in raw/sources.csv; expected a manifest "
                       f"row with its sha256" for p in texts if p.stem not in listed]
     unlisted_tables = [f"raw/tables/{p.name}: no source {p.stem} in raw/sources.csv"
-                       for p in tables if p.stem not in listed]
+                       f"{did_you_mean(p.stem, listed)}" for p in tables if p.stem not in listed]
     # Rows of the other sources are checked when each source is staged; here only
     # the rows that no staging job would look at.
     try:
         ignored = read_ignored(workspace)
         unlisted_ignored = [f"{IGNORED_FILE}:{row.line}: source_id {row.source_id!r} is not in "
-                            f"raw/sources.csv" for row in ignored if row.source_id not in listed]
+                            f"raw/sources.csv{did_you_mean(row.source_id, listed)}"
+                            for row in ignored if row.source_id not in listed]
     except GreenauditError as exc:
         ignored, unlisted_ignored = [], [exc.located()]
     return [

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import re2
 
@@ -15,6 +17,9 @@ from greenaudit.text.normalise import Cleaning, compile_strip_pattern
 MANIFEST_COLUMNS = ("source_id", "file", "sha256", "title", "publisher", "published",
                     "script", "kind")
 CLEANING_COLUMNS = ("drop_strings", "strip_patterns")
+# Where the document was retrieved from, and when; either may be empty (unknown).
+PROVENANCE_COLUMNS = ("url", "retrieved")
+OPTIONAL_COLUMNS = CLEANING_COLUMNS + PROVENANCE_COLUMNS
 SCRIPTS = ("Hans", "Hant")
 LIST_SEPARATOR = "|"
 SOURCE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
@@ -33,6 +38,8 @@ class Source:
     drop_strings: tuple[str, ...]
     strip_patterns: tuple[str, ...]
     line: int
+    url: str = ""
+    retrieved: str = ""
 
     @property
     def cleaning(self) -> Cleaning:
@@ -43,7 +50,8 @@ class Source:
                 "title": self.title, "publisher": self.publisher, "published": self.published,
                 "script": self.script, "kind": self.kind,
                 "drop_strings": LIST_SEPARATOR.join(self.drop_strings),
-                "strip_patterns": LIST_SEPARATOR.join(self.strip_patterns)}
+                "strip_patterns": LIST_SEPARATOR.join(self.strip_patterns),
+                "url": self.url, "retrieved": self.retrieved}
 
 
 def _split(value: str) -> tuple[str, ...]:
@@ -57,16 +65,49 @@ def _re2_reason(exc: Exception) -> str:
     return shorten(str(reason), 120)
 
 
+def url_problem(url: str) -> str | None:
+    """None if `url` is empty or an absolute http(s) URL, else what is wrong with it."""
+    if not url:
+        return None
+    if any(ch.isspace() or ord(ch) < 32 for ch in url):
+        return f"url {url!r} contains whitespace; expected one absolute http(s) URL"
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError on a malformed port
+    except ValueError as exc:
+        return f"url {url!r} is malformed ({exc}); expected an absolute http(s) URL"
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return f"url {url!r}; expected an absolute URL starting with https:// or http://"
+    return None
+
+
+def retrieved_problem(retrieved: str, published: str, url: str) -> str | None:
+    """None if `retrieved` is empty (with no url) or an ISO date not before `published`."""
+    if not retrieved:
+        return (f"url {url} has no retrieval date; expected the date it was retrieved "
+                f"(YYYY-MM-DD) in retrieved" if url else None)
+    try:
+        day = date.fromisoformat(retrieved) if re.fullmatch(r"\d{4}-\d{2}-\d{2}",
+                                                            retrieved) else None
+    except ValueError:
+        day = None
+    if day is None:
+        return f"retrieved {retrieved!r}; expected an ISO date YYYY-MM-DD (or empty)"
+    # A document cannot be retrieved before it was published (YYYY or YYYY-MM).
+    if published and retrieved[:len(published)] < published:
+        return f"retrieved {retrieved} is before the document was published ({published})"
+    return None
+
+
 def load_manifest(workspace: Path) -> dict[str, Source]:
     """Parse and check raw/sources.csv (structure only; checksums are checked per source)."""
     path = workspace / "raw" / "sources.csv"
     sources: dict[str, Source] = {}
     by_digest: dict[str, str] = {}
-    for row in read_rows(path, MANIFEST_COLUMNS, CLEANING_COLUMNS):
+    for row in read_rows(path, MANIFEST_COLUMNS, OPTIONAL_COLUMNS):
         def fail(message: str, column: str) -> InputError:
             return InputError(message, file=str(path), line=row.line,
-                              column=(MANIFEST_COLUMNS + CLEANING_COLUMNS).index(column) + 1,
-                              field=column)
+                              column=row.column(column), field=column)
         sid = row["source_id"]
         if not SOURCE_ID.match(sid):
             raise fail(f"source_id {excerpt(sid)} is not a plain file stem", "source_id")
@@ -92,9 +133,17 @@ def load_manifest(workspace: Path) -> dict[str, Source]:
                 raise fail(f"strip pattern {excerpt(pattern)} is not a regular expression RE2 "
                            f"can run in linear time ({_re2_reason(exc)}); expected RE2 syntax "
                            f"without backreferences or lookaround", "strip_patterns") from None
+        url, retrieved = row.get("url"), row.get("retrieved")
+        problem = url_problem(url)
+        if problem:
+            raise fail(problem, "url")
+        problem = retrieved_problem(retrieved, row["published"], url)
+        if problem:
+            raise fail(problem, "retrieved")
         sources[sid] = Source(sid, row["file"], row["sha256"], row["title"], row["publisher"],
                               row["published"], row["script"], row["kind"],
-                              _split(row.get("drop_strings")), patterns, row.line)
+                              _split(row.get("drop_strings")), patterns, row.line, url,
+                              retrieved)
     return sources
 
 
