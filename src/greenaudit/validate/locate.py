@@ -11,12 +11,15 @@ raw/sources/<source_id>.txt. This module turns the key into `file:line:column
 from __future__ import annotations
 
 import csv
+import io
 from bisect import bisect_right
 from functools import lru_cache
 from pathlib import Path
 
 import pandas as pd
 
+from greenaudit.errors import InputError
+from greenaudit.formats.inputfile import read_input
 from greenaudit.stage.observe import TABLE_COLUMNS, TABLE_OPTIONAL
 
 RULES_FILE = "schemas/rules.yaml"
@@ -58,18 +61,18 @@ def row_keys(frame: pd.DataFrame, index: pd.Series, key: tuple[str, ...]) -> pd.
 
 @lru_cache(maxsize=4096)
 def _header(path: str) -> tuple[str, ...]:
-    try:
-        with open(path, encoding="utf-8-sig", newline="") as handle:
-            return tuple(h.strip() for h in next(csv.reader(handle), []))
-    except (OSError, UnicodeDecodeError, csv.Error):
+    try:  # read as every workspace input is: a link or a FIFO in its place is not read
+        text = read_input(Path(path)).decode("utf-8-sig")
+        return tuple(h.strip() for h in next(csv.reader(io.StringIO(text)), []))
+    except (InputError, UnicodeDecodeError, csv.Error):
         return ()
 
 
 @lru_cache(maxsize=256)
 def _line_starts(path: str) -> tuple[int, ...]:
     try:
-        text = Path(path).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError):
+        text = read_input(Path(path)).decode("utf-8")
+    except (InputError, UnicodeDecodeError):
         return ()
     starts = [0] + [i + 1 for i, ch in enumerate(text) if ch == "\n"]
     return tuple(starts)
