@@ -70,13 +70,36 @@ def find_all(text: str, needle: str) -> list[int]:
     return found
 
 
+def longest_match(haystack: str, needle: str) -> tuple[int, int, int]:
+    """(i, j, k): the longest common substring haystack[i:i+k] == needle[j:j+k], the
+    earliest in `haystack`, then in `needle`; (0, 0, 0) if none. The block difflib's
+    SequenceMatcher(None, haystack, needle, autojunk=False).find_longest_match gives.
+
+    The longest match starting at needle[j + 1] is at most one shorter than the one
+    at needle[j], so at most 2 x len(needle) substring tests, each a C-level search
+    of `haystack`, find its length (difflib compares every character of `haystack`
+    with the needle's in Python).
+    """
+    best, m = 0, len(needle)
+    for j in range(m):
+        if m - j <= best:
+            break
+        while j + best < m and needle[j:j + best + 1] in haystack:
+            best += 1
+    if best == 0:
+        return 0, 0, 0
+    i, j = min((haystack.find(needle[j:j + best]), j) for j in range(m - best + 1)
+               if needle[j:j + best] in haystack)
+    return i, j, best
+
+
 def nearest_text(haystack: str, needle: str) -> str:
-    """The stretch of `haystack` that best lines up with `needle` (for error messages)."""
+    """The stretch of `haystack` that best lines up with `needle` (for error messages):
+    as long as `needle`, aligned on their longest common substring."""
     if not haystack or not needle:
         return ""
-    matcher = difflib.SequenceMatcher(None, haystack, needle, autojunk=False)
-    match = matcher.find_longest_match(0, len(haystack), 0, len(needle))
-    start = max(0, match.a - match.b)
+    i, j, _ = longest_match(haystack, needle)
+    start = max(0, i - j)
     return haystack[start:start + len(needle)]
 
 
