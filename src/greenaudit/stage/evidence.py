@@ -124,14 +124,18 @@ def same_form(quote: str, quantity: str) -> tuple[int, int] | None:
         None, quote[se[0]:se[1]], quantity, autojunk=False).ratio(), -se[0]))
 
 
+# Number characters of original text, as _is_number_char defines them: re's \d is
+# exactly Unicode Nd for str patterns (digits.py).
+_NUMBER_RUN = re.compile(rf"[\d{re.escape(DECIMAL_POINTS)}]+")
+
+
 def _run(original: str, index: int) -> tuple[int, int]:
     """The maximal run of number characters containing original[index]."""
-    start, end = index, index + 1
+    start = index
     while start > 0 and _is_number_char(original[start - 1]):
         start -= 1
-    while end < len(original) and _is_number_char(original[end]):
-        end += 1
-    return start, end
+    match = _NUMBER_RUN.match(original, index)
+    return start, match.end() if match else index + 1
 
 
 def _reading(original: str, start: int, end: int) -> tuple[str, str]:
@@ -141,15 +145,16 @@ def _reading(original: str, start: int, end: int) -> tuple[str, str]:
     number (slide labels run together, "6.296.10"), so the split is the reader's.
     `other`: they are part of a different number (28 inside 28.2).
     """
-    digits = [i for i in range(start, end) if _is_number_char(original[i])]
-    if not digits:
+    runs = list(_NUMBER_RUN.finditer(original, start, end))
+    if not runs:
         return "exact", ""
-    left = _run(original, digits[0])
-    right = _run(original, digits[-1])
-    if left[0] == digits[0] and right[1] == digits[-1] + 1:
+    first, last = runs[0].start(), runs[-1].end() - 1
+    left = _run(original, first)
+    right = _run(original, last)
+    if left[0] == first and right[1] == last + 1:
         return "exact", ""
-    extended = [original[a:b] for (a, b), grew in ((left, left[0] < digits[0]),
-                                                   (right, right[1] > digits[-1] + 1)) if grew]
+    extended = [original[a:b] for (a, b), grew in ((left, left[0] < first),
+                                                   (right, right[1] > last + 1)) if grew]
     if all(sum(run.count(d) for d in ".．") > 1 for run in extended):
         return "garbled", extended[0]
     return "other", extended[0]
