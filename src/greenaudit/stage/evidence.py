@@ -160,6 +160,10 @@ def _reading(original: str, start: int, end: int) -> tuple[str, str]:
     return "other", extended[0]
 
 
+def _original_offsets(source: NormalisedText, found: list[int]) -> tuple[int, ...]:
+    return tuple(source.span(p, p + 1)[0] for p in found)
+
+
 def check_evidence(source: NormalisedText, original: str, quote: str, quantity: str,
                    cleaning: Cleaning, claim: Claim = Claim()) -> Evidence:
     """Find the quote in the source, then the quantity (and any qualifier) inside it."""
@@ -169,11 +173,10 @@ def check_evidence(source: NormalisedText, original: str, quote: str, quantity: 
     found = find_all(source.text, quote_norm)
     if not found:
         return Evidence("quote_not_found", nearest=nearest_text(source.text, quote_norm))
-    where = tuple(source.span(p, p + 1)[0] for p in found)
     if claim.occurrence is None and len(found) > 1:
-        return Evidence("quote_repeated", positions=where)
+        return Evidence("quote_repeated", positions=_original_offsets(source, found))
     if claim.occurrence is not None and claim.occurrence > len(found):
-        return Evidence("occurrence_not_found", positions=where)
+        return Evidence("occurrence_not_found", positions=_original_offsets(source, found))
     position = found[(claim.occurrence or 1) - 1]
     quote_start, quote_end = source.span(position, position + len(quote_norm))
     quantity_norm = normalise_text(quantity, cleaning)

@@ -192,9 +192,12 @@ def _stage_source(workspace: Path, source_id: str, settings: Settings,
     seen: dict[tuple[str, str, str], int] = {}
     rows_context = RowContext(source, table_name, context.catalog, context.units, context.parser,
                               context.settings, normalised, text)
+    columns = TABLE_COLUMNS + TABLE_OPTIONAL
     for row in rows:
+        # Row.get, inlined: every value read_rows gives is a string.
+        values = row.values
         record = {"source_id": source_id, "row_number": row.line,
-                  **{c: row.get(c) for c in TABLE_COLUMNS + TABLE_OPTIONAL}}
+                  **{c: values.get(c, "") for c in columns}}
         staged.transcriptions.append(record)
         observation = observe(row, record, rows_context, findings)
         key = (record["indicator_id"], record["period"], record["breakdown"])

@@ -47,7 +47,12 @@ def _exponent(quantum: Decimal) -> int:
 
 
 def _round(x: Decimal | None, quantum: Decimal, rounding: str) -> Decimal | None:
-    if x is None or x.as_tuple().exponent >= _exponent(quantum):
+    return None if x is None else round_outward(x, quantum, rounding)
+
+
+def round_outward(x: Decimal, quantum: Decimal, rounding: str) -> Decimal:
+    """`x` rounded (ROUND_FLOOR, ROUND_CEILING) to a multiple of `quantum` where finer."""
+    if x.as_tuple().exponent >= _exponent(quantum):
         return x
     return x.quantize(quantum, rounding, _WIDE)
 
