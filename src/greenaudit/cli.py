@@ -48,6 +48,17 @@ def execute(args: argparse.Namespace) -> int:
         return 2
 
 
+class _WithoutPandas:
+    """An import finder that refuses pandas, so pyarrow takes it for absent: pyarrow
+    imports pandas on its first conversion of Python values when it can."""
+
+    @staticmethod
+    def find_spec(name: str, path=None, target=None):
+        if name == "pandas" or name.startswith("pandas."):
+            raise ModuleNotFoundError(f"{name} is not used by this command", name=name)
+        return None
+
+
 def run() -> None:
     """The console entry point.
 
@@ -57,8 +68,14 @@ def run() -> None:
     and renames it, holds no database open for writing, and has waited for its
     child processes, so nothing is lost by skipping the teardown. Logging is shut
     down and the standard streams flushed first; other commands exit normally.
+
+    A command marked `without_pandas` (staging, which builds Arrow tables from Python
+    values) runs with pandas refused, in its own process only: importing it would be
+    a large share of the job, and nothing the command does needs it.
     """
     args = build_parser().parse_args()
+    if getattr(args, "without_pandas", False) and "pandas" not in sys.modules:
+        sys.meta_path.insert(0, _WithoutPandas)
     code = execute(args)
     if getattr(args, "quick_exit", False):
         logging.shutdown()

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import difflib
+
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from greenaudit.stage.evidence import EVIDENCE_STATUSES, Claim, check_evidence, find_all, nearest_text
+from greenaudit.stage.evidence import (EVIDENCE_STATUSES, Claim, check_evidence, find_all,
+                                       longest_match, nearest_text)
 from greenaudit.workspace.manifest import load_manifest
 from greenaudit.text.normalise import Cleaning, normalise
 
@@ -193,6 +196,25 @@ def test_nearest_text():
     assert nearest_text("", "x") == ""
     assert nearest_text("abcdef", "") == ""
     assert nearest_text("我国比重为15.5%的产业", "比重为16.5%") == "比重为15.5%"
+
+
+# Small alphabets, so that ties between equally long matches are common.
+_SMALL = st.text(alphabet="ab一二", max_size=40)
+
+
+@settings(max_examples=400, deadline=None)
+@given(_SMALL, st.text(alphabet="ab一二x", max_size=15))
+def test_longest_match_is_difflibs_block(haystack, needle):
+    """The same block (position in both strings and length) as difflib's own search."""
+    matcher = difflib.SequenceMatcher(None, haystack, needle, autojunk=False)
+    expected = tuple(matcher.find_longest_match(0, len(haystack), 0, len(needle)))
+    assert longest_match(haystack, needle) == expected
+
+
+def test_longest_match_prefers_the_earliest_in_the_haystack_then_the_needle():
+    assert longest_match("xxabyyab", "abab") == (2, 0, 2)
+    assert longest_match("cab", "abcab") == (0, 2, 3)
+    assert longest_match("abc", "xyz") == (0, 0, 0)
 
 
 # ------------------------------------------------------------------ property

@@ -6,8 +6,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from greenaudit.text.mentions import find_mentions, mentions_in
-from greenaudit.text.normalise import normalise
+from greenaudit.text.mentions import BREAK, _Scan, breaks_of, find_mentions, mentions_in
+from greenaudit.text.normalise import Cleaning, normalise
 
 
 def found(raw: str) -> list[tuple[str, str]]:
@@ -147,3 +147,36 @@ def test_every_digit_is_inside_exactly_one_mention(raw):
 
 def test_find_mentions_without_breaks_reads_the_text_as_one_line():
     assert [m.text for m in find_mentions("国家级3616267403")] == ["3616267403"]
+
+
+def _breaks_reference(normalised, original: str) -> set[int]:
+    """The definition: whitespace in the original between characters i - 1 and i."""
+    return {i for i in range(1, len(normalised.text))
+            if any(ch.isspace() for ch in
+                   original[normalised.origin_end[i - 1]:normalised.origin[i]])}
+
+
+_PIECES = ["3", "15.5%", " ", "\n", "\u3000", "七", "万", "e\u0301", " \u0301", "㎡", "ﬁ",
+           "AD", "(yè)", "業", "\t\t", "，"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(_PIECES), max_size=25).map("".join))
+def test_breaks_are_where_the_original_has_whitespace(raw):
+    """Against the per-character definition, through combining marks, expansions,
+    dropped strings, stripped patterns and script conversion."""
+    for cleaning in (Cleaning(), Cleaning(drop_strings=("AD",), strip_patterns=(r"\([a-zè]+\)",),
+                                          to_simplified=True)):
+        n = normalise(raw, cleaning)
+        assert breaks_of(n, raw) == _breaks_reference(n, raw)
+
+
+@given(st.text(alphabet="ab1", max_size=12), st.sets(st.integers(-1, 13)))
+def test_scan_puts_a_break_before_each_position_and_maps_back(text, breaks):
+    scan = _Scan(text, breaks)
+    kept = sorted(b for b in breaks if 0 <= b < len(text))
+    assert scan.text == "".join((BREAK if i in kept else "") + ch for i, ch in enumerate(text))
+    assert len(scan.index) == len(scan.text) + 1 and scan.index[-1] == len(text)
+    for position, ch in enumerate(scan.text):
+        mapped = scan.index[position]
+        assert ch == BREAK and mapped in kept or ch == text[mapped]

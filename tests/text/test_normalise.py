@@ -229,3 +229,24 @@ def test_original_characters_leave_out_what_was_removed():
     assert n.text == "超过40%"
     assert n.original_characters(raw, 0, len(n.text)) == "超过４０％"
     assert normalise(n.original_characters(raw, 0, len(n.text)), cleaning).text == n.text
+
+
+def test_ascii_digits_writes_every_nd_digit_of_every_code_point_in_ascii():
+    """Against unicodedata itself, over all of Unicode (the fast path skips a text in
+    which re finds no digit beyond 0-9)."""
+    nd = [chr(c) for c in range(0x110000) if unicodedata.category(chr(c)) == "Nd"]
+    assert ascii_digits("".join(nd)) == "".join(str(unicodedata.decimal(ch)) for ch in nd)
+    others = "".join(chr(c) for c in range(0x10000)
+                     if unicodedata.category(chr(c)) not in ("Nd", "Cs"))
+    assert ascii_digits(others) == others
+    assert ascii_digits("增长１２．５％") == "增长12．5％"
+
+
+@given(st.lists(st.sampled_from(["OD体育", "app", "(yè)", "業", " ", "\n", "１２", "a\u0301",
+                                 "ﬁ", "OD", "体育app", "x"]), max_size=12).map("".join))
+@settings(max_examples=300, deadline=None)
+def test_text_only_normalisation_equals_the_mapped_one_with_every_cleaning(raw: str) -> None:
+    cleaning = Cleaning(drop_strings=("OD体育app", "ｘ"), strip_patterns=(r"\([a-zà-ü]+\)",),
+                        to_simplified=True)
+    for declared in (Cleaning(), cleaning, Cleaning(drop_strings=("app", "OD"))):
+        assert normalise_text.__wrapped__(raw, declared) == normalise(raw, declared).text

@@ -68,7 +68,7 @@ def _add_stage(sub) -> None:
     p.add_argument("--cache-dir", type=Path, default=None, metavar="DIR",
                    help="keep each source's products under DIR/stage/ and reuse them while "
                         "its inputs are unchanged (cache/stage.py says what is compared)")
-    p.set_defaults(func=_stage)
+    p.set_defaults(func=_stage, without_pandas=True)  # see cli.run()
 
 
 def _build_db(args: argparse.Namespace) -> int:

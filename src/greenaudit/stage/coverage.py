@@ -168,8 +168,8 @@ def audit_coverage(source_id: str, original: str, normalised: NormalisedText,
             status[index] = ("transcribed", rows_text(lines))
         elif mention.kind == "calendar":
             status[index] = ("ignored", CALENDAR_REASON)
-    by_span = {(m.start, m.end): i for i, m in enumerate(mentions)}
     own = [row for row in ignored if row.source_id == source_id]
+    by_span = {(m.start, m.end): i for i, m in enumerate(mentions)} if own else {}
     result.n_ignored_rows = len(own)
     for row in own:
         problem = _apply_ignored(row, normalised, cleaning, mentions, by_span, status)

@@ -70,13 +70,36 @@ def find_all(text: str, needle: str) -> list[int]:
     return found
 
 
+def longest_match(haystack: str, needle: str) -> tuple[int, int, int]:
+    """(i, j, k): the longest common substring haystack[i:i+k] == needle[j:j+k], the
+    earliest in `haystack`, then in `needle`; (0, 0, 0) if none. The block difflib's
+    SequenceMatcher(None, haystack, needle, autojunk=False).find_longest_match gives.
+
+    The longest match starting at needle[j + 1] is at most one shorter than the one
+    at needle[j], so at most 2 x len(needle) substring tests, each a C-level search
+    of `haystack`, find its length (difflib compares every character of `haystack`
+    with the needle's in Python).
+    """
+    best, m = 0, len(needle)
+    for j in range(m):
+        if m - j <= best:
+            break
+        while j + best < m and needle[j:j + best + 1] in haystack:
+            best += 1
+    if best == 0:
+        return 0, 0, 0
+    i, j = min((haystack.find(needle[j:j + best]), j) for j in range(m - best + 1)
+               if needle[j:j + best] in haystack)
+    return i, j, best
+
+
 def nearest_text(haystack: str, needle: str) -> str:
-    """The stretch of `haystack` that best lines up with `needle` (for error messages)."""
+    """The stretch of `haystack` that best lines up with `needle` (for error messages):
+    as long as `needle`, aligned on their longest common substring."""
     if not haystack or not needle:
         return ""
-    matcher = difflib.SequenceMatcher(None, haystack, needle, autojunk=False)
-    match = matcher.find_longest_match(0, len(haystack), 0, len(needle))
-    start = max(0, match.a - match.b)
+    i, j, _ = longest_match(haystack, needle)
+    start = max(0, i - j)
     return haystack[start:start + len(needle)]
 
 
@@ -101,14 +124,18 @@ def same_form(quote: str, quantity: str) -> tuple[int, int] | None:
         None, quote[se[0]:se[1]], quantity, autojunk=False).ratio(), -se[0]))
 
 
+# Number characters of original text, as _is_number_char defines them: re's \d is
+# exactly Unicode Nd for str patterns (digits.py).
+_NUMBER_RUN = re.compile(rf"[\d{re.escape(DECIMAL_POINTS)}]+")
+
+
 def _run(original: str, index: int) -> tuple[int, int]:
     """The maximal run of number characters containing original[index]."""
-    start, end = index, index + 1
+    start = index
     while start > 0 and _is_number_char(original[start - 1]):
         start -= 1
-    while end < len(original) and _is_number_char(original[end]):
-        end += 1
-    return start, end
+    match = _NUMBER_RUN.match(original, index)
+    return start, match.end() if match else index + 1
 
 
 def _reading(original: str, start: int, end: int) -> tuple[str, str]:
@@ -118,18 +145,23 @@ def _reading(original: str, start: int, end: int) -> tuple[str, str]:
     number (slide labels run together, "6.296.10"), so the split is the reader's.
     `other`: they are part of a different number (28 inside 28.2).
     """
-    digits = [i for i in range(start, end) if _is_number_char(original[i])]
-    if not digits:
+    runs = list(_NUMBER_RUN.finditer(original, start, end))
+    if not runs:
         return "exact", ""
-    left = _run(original, digits[0])
-    right = _run(original, digits[-1])
-    if left[0] == digits[0] and right[1] == digits[-1] + 1:
+    first, last = runs[0].start(), runs[-1].end() - 1
+    left = _run(original, first)
+    right = _run(original, last)
+    if left[0] == first and right[1] == last + 1:
         return "exact", ""
-    extended = [original[a:b] for (a, b), grew in ((left, left[0] < digits[0]),
-                                                   (right, right[1] > digits[-1] + 1)) if grew]
+    extended = [original[a:b] for (a, b), grew in ((left, left[0] < first),
+                                                   (right, right[1] > last + 1)) if grew]
     if all(sum(run.count(d) for d in ".．") > 1 for run in extended):
         return "garbled", extended[0]
     return "other", extended[0]
+
+
+def _original_offsets(source: NormalisedText, found: list[int]) -> tuple[int, ...]:
+    return tuple(source.span(p, p + 1)[0] for p in found)
 
 
 def check_evidence(source: NormalisedText, original: str, quote: str, quantity: str,
@@ -141,11 +173,10 @@ def check_evidence(source: NormalisedText, original: str, quote: str, quantity: 
     found = find_all(source.text, quote_norm)
     if not found:
         return Evidence("quote_not_found", nearest=nearest_text(source.text, quote_norm))
-    where = tuple(source.span(p, p + 1)[0] for p in found)
     if claim.occurrence is None and len(found) > 1:
-        return Evidence("quote_repeated", positions=where)
+        return Evidence("quote_repeated", positions=_original_offsets(source, found))
     if claim.occurrence is not None and claim.occurrence > len(found):
-        return Evidence("occurrence_not_found", positions=where)
+        return Evidence("occurrence_not_found", positions=_original_offsets(source, found))
     position = found[(claim.occurrence or 1) - 1]
     quote_start, quote_end = source.span(position, position + len(quote_norm))
     quantity_norm = normalise_text(quantity, cleaning)

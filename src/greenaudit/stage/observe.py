@@ -21,16 +21,17 @@ from typing import Callable
 from greenaudit.workspace.catalog import Indicator, check_breakdown, check_period
 from greenaudit.stage.coverage import line_column
 from greenaudit.formats.csvfile import Row
-from greenaudit.errors import QuantityError, UnitError, excerpt
+from greenaudit.errors import QuantityError, excerpt
 from greenaudit.stage.evidence import MAX_POSITIONS, Claim, Evidence, check_evidence
+from greenaudit.stage.measure import measure
 from greenaudit.workspace.manifest import Source
-from greenaudit.text.normalise import NormalisedText, normalise_text
+from greenaudit.text.normalise import Cleaning, NormalisedText, normalise_text
 from greenaudit.stage.period_basis import (INFERRED, INFERRED_FLAG, STATED, basis_problem, unwritten,
                                            unwritten_message)
 from greenaudit.suggest import did_you_mean
 from greenaudit.text.invisible import difference, listing, remaining
 from greenaudit.stage.qualifier import apply_qualifier
-from greenaudit.text.quantity import DB_QUANTUM, Quantity, QuantityParser, intervals
+from greenaudit.text.quantity import Quantity, QuantityParser
 from greenaudit.text.units import UnitSystem
 
 TABLE_COLUMNS = ("indicator_id", "period", "quantity", "quote")
@@ -81,9 +82,15 @@ class RowContext:
     settings: Settings
     normalised: NormalisedText | None
     text: str | None
-    # Per-table memos: a large table repeats quantities and quotes.
+    # Per-table memos: a large table repeats quantities and quotes, and repeats its
+    # periods, breakdowns and occurrence columns far more.
     parsed: dict = field(default_factory=dict, compare=False)
     proven: dict = field(default_factory=dict, compare=False)
+    memo: dict = field(default_factory=dict, compare=False)
+    cleaning: Cleaning = field(init=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "cleaning", self.source.cleaning)   # built once, not per row
 
     def parse(self, text: str) -> Quantity | QuantityError:
         """The parsed quantity (normalised text), or the QuantityError it raises."""
@@ -98,31 +105,48 @@ class RowContext:
         key = (quote, quantity, claim)
         if key not in self.proven:
             self.proven[key] = check_evidence(self.normalised, self.text, quote, quantity,
-                                              self.source.cleaning, claim)
+                                              self.cleaning, claim)
         return self.proven[key]
 
+    def once(self, function: Callable, argument):
+        """function(argument), computed once per table for each distinct argument."""
+        key = (function, argument)
+        try:
+            return self.memo[key]
+        except KeyError:
+            result = self.memo[key] = function(argument)
+            return result
 
-def locator(row: Row, table_name: str) -> Where:
-    """`where(column)`: the row's cell as file:line:column (name)."""
-    header = list(row.values)
+
+def _columns(header: tuple[str, ...]) -> dict[str, int]:
+    """Each declared column's number in the table (a missing optional one: its place in
+    the declared order)."""
     declared = TABLE_COLUMNS + TABLE_OPTIONAL
+    return {name: header.index(name) + 1 if name in header else declared.index(name) + 1
+            for name in declared}
+
+
+def locator(row: Row, table_name: str, context: RowContext | None = None) -> Where:
+    """`where(column)`: the row's cell as file:line:column (name)."""
+    header = tuple(row.values)
+    columns = context.once(_columns, header) if context is not None else _columns(header)
+    line = row.line
 
     def where(name: str) -> str:
-        column = header.index(name) + 1 if name in header else declared.index(name) + 1
-        return f"{table_name}:{row.line}:{column} ({name})"
+        return f"{table_name}:{line}:{columns[name]} ({name})"
 
     return where
 
 
 def observe(row: Row, record: dict, context: RowContext, findings: Findings) -> dict | None:
     """Validate one row; return its observation, or None if it has no usable value."""
-    where = locator(row, context.table_name)
+    where = locator(row, context.table_name, context)
     indicator, usable = _check_fields(row.line, record, context, findings, where)
     claim, claimed = _claim(row.line, record, context, findings, where)
     quantity = _parse(row.line, record, context, findings, where)
     if quantity is None or not (usable and claimed) or indicator is None:
         return None
-    measured = _measure(row.line, record, quantity, indicator, context, findings, where)
+    measured = measure(row.line, record, quantity, indicator, context, findings, where)
     if measured is None:
         return None
     evidence, evidence_flags = _prove(row.line, record, claim, context, findings, where)
@@ -154,11 +178,11 @@ def _check_fields(line: int, record: dict, context: RowContext, findings: Findin
                      f"{did_you_mean(record['indicator_id'], context.catalog)}; expected an id of "
                      f"schemas/indicators.yaml")
         usable = False
-    period_problem = check_period(record["period"])
+    period_problem = context.once(check_period, record["period"])
     if period_problem:
         findings.add("period_format", line, f"{where('period')}: {period_problem}")
         usable = False
-    problem = check_breakdown(record["breakdown"])
+    problem = context.once(check_breakdown, record["breakdown"])
     if problem:
         findings.add("breakdown_format", line, f"{where('breakdown')}: {problem}")
         usable = False
@@ -182,7 +206,7 @@ def _check_fields(line: int, record: dict, context: RowContext, findings: Findin
     if problem:
         findings.add("period_basis", line, f"{where('period_basis')}: {problem}")
     elif record["period_basis"] != INFERRED and quote and not period_problem:
-        missing = unwritten(record["period"], normalise_text(quote, context.source.cleaning))
+        missing = unwritten(record["period"], normalise_text(quote, context.cleaning))
         if missing:
             findings.add("period_basis", line,
                          f"{where('period')}: {unwritten_message(record['period'], missing)}")
@@ -199,7 +223,7 @@ def _visible(line: int, record: dict, context: RowContext, findings: Findings,
         raw = record[name]
         if raw.isprintable():   # the common case, one C-level test
             continue
-        cleaned = (normalise_text(raw, context.source.cleaning)
+        cleaned = (normalise_text(raw, context.cleaning)
                    if name in ("quote", "quantity", "context_qualifier") else raw)
         hidden = remaining(raw, cleaned)
         if hidden:
@@ -210,27 +234,34 @@ def _visible(line: int, record: dict, context: RowContext, findings: Findings,
     return ok
 
 
+def _read_claim(context: RowContext, cells: tuple[str, str, str]) -> tuple[Claim, tuple[str, ...]]:
+    """The claim of (occurrence, quantity_occurrence, context_qualifier) cells, and the
+    names of the occurrence cells that do not read."""
+    numbers = [int(text) if OCCURRENCE.fullmatch(text) else None for text in cells[:2]]
+    bad = tuple(name for name, text, number in zip(("occurrence", "quantity_occurrence"),
+                                                    cells, numbers) if text and number is None)
+    qualifier = normalise_text(cells[2], context.cleaning)
+    return Claim(numbers[0], numbers[1], qualifier, context.settings.max_quote_chars), bad
+
+
 def _claim(line: int, record: dict, context: RowContext, findings: Findings,
            where: Where) -> tuple[Claim, bool]:
     """What the row claims beyond quote and quantity, and whether it reads."""
-    numbers: dict[str, int | None] = {}
-    ok = True
-    for name in ("occurrence", "quantity_occurrence"):
-        text = record[name]
-        numbers[name] = int(text) if OCCURRENCE.fullmatch(text) else None
-        if text and numbers[name] is None:
-            findings.add("occurrence_format", line, f"{where(name)}: {name} {text[:20]!r}; "
-                         f"expected a whole number from 1 (which occurrence the row means), "
-                         f"or empty")
-            ok = False
-    qualifier = normalise_text(record["context_qualifier"], context.source.cleaning)
-    return Claim(numbers["occurrence"], numbers["quantity_occurrence"], qualifier,
-                 context.settings.max_quote_chars), ok
+    cells = (record["occurrence"], record["quantity_occurrence"], record["context_qualifier"])
+    key = (_read_claim, cells)
+    if key not in context.memo:   # most rows of a table share one claim (all empty)
+        context.memo[key] = _read_claim(context, cells)
+    claim, bad = context.memo[key]
+    for name in bad:
+        findings.add("occurrence_format", line, f"{where(name)}: {name} {record[name][:20]!r}; "
+                     f"expected a whole number from 1 (which occurrence the row means), "
+                     f"or empty")
+    return claim, not bad
 
 
 def _parse(line: int, record: dict, context: RowContext, findings: Findings,
            where: Where) -> Quantity | None:
-    cleaning = context.source.cleaning
+    cleaning = context.cleaning
     # Parsed in the source's own normal form, so 超過40% reads like 超过40%.
     quantity = context.parse(normalise_text(record["quantity"], cleaning))
     if isinstance(quantity, QuantityError):
@@ -244,52 +275,6 @@ def _parse(line: int, record: dict, context: RowContext, findings: Findings,
     except QuantityError as exc:
         findings.add("quantity_parse", line, f"{where('context_qualifier')}: {exc.reason}")
         return None
-
-
-def _fmt(value: Decimal | None) -> str:
-    return "" if value is None else format(value.normalize(), "f")
-
-
-def _within(value: Decimal, low: Decimal | None, high: Decimal | None) -> bool:
-    return (low is None or value >= low) and (high is None or value <= high)
-
-
-def _measure(line: int, record: dict, quantity: Quantity, indicator: Indicator,
-             context: RowContext, findings: Findings, where: Where) -> dict | None:
-    """The canonical value, its intervals and range flags (None: the unit does not fit)."""
-    flags: list[str] = []
-    if quantity.unit_text:
-        written_unit = context.units.project_unit(quantity.unit_text)
-    else:
-        written_unit = indicator.unit
-        flags.append("unit_implied")
-    try:
-        factor = context.units.factor(written_unit, indicator.unit)
-    except UnitError as exc:
-        findings.add("unit_compatible", line, f"{where('quantity')}: "
-                     f"{quantity.unit or quantity.text} for {indicator.indicator_id}: {exc.reason}")
-        return None
-    settings = context.settings
-    stated, allowed = intervals(quantity, settings.approximate_band, settings.near_band)
-    # Outwards to the database's 10 decimal places (a 5% band of 3.14% has 4).
-    stated, allowed = (i.scaled(factor).outward(DB_QUANTUM) for i in (stated, allowed))
-    value_canonical = quantity.scaled * factor
-    label = f"{where('quantity')}: {indicator.indicator_id} {record['period']} = {quantity.text}"
-    if not _within(value_canonical, indicator.valid_low, indicator.valid_high):
-        findings.add("valid_range", line, f"{label} is outside the valid range "
-                     f"[{_fmt(indicator.valid_low)}, {_fmt(indicator.valid_high)}] "
-                     f"{indicator.unit}")
-        flags.append("outside_valid_range")
-    if not _within(value_canonical, indicator.plausible_low, indicator.plausible_high):
-        findings.add("plausible_range", line, f"{label} is outside the plausible range "
-                     f"[{_fmt(indicator.plausible_low)}, {_fmt(indicator.plausible_high)}] "
-                     f"{indicator.unit}: {indicator.plausible_reason}")
-        flags.append("implausible")
-    stated = stated.clamped(indicator.valid_low, indicator.valid_high)
-    allowed = allowed.clamped(indicator.valid_low, indicator.valid_high)
-    return {"value_canonical": value_canonical, "unit_canonical": indicator.unit,
-            "lower": allowed.lower, "upper": allowed.upper,
-            "stated_lower": stated.lower, "stated_upper": stated.upper, "flags": flags}
 
 
 def _prove(line: int, record: dict, claim: Claim, context: RowContext, findings: Findings,

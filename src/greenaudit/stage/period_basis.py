@@ -12,6 +12,7 @@ observation is then published with the flag `period_inferred`.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 STATED = "stated"
 INFERRED = "inferred"
@@ -48,14 +49,20 @@ def unwritten(period: str, quote: str) -> list[str]:
         return []
     digits = quote.translate(_CN_DIGITS)
     missing = [year for year in (start, end) if year is not None
-               and not re.search(rf"(?<!\d){year}(?!\d)", digits)]
+               and not (year in digits and _pattern(rf"(?<!\d){year}(?!\d)").search(digits))]
     if month is not None:
         number = int(month)
-        arabic = re.search(rf"(?<![\d十])0?{number}月", digits)
-        chinese = re.search(rf"(?<![十一二三四五六七八九]){_CN_MONTHS[number - 1]}月", quote)
+        arabic = _pattern(rf"(?<![\d十])0?{number}月").search(digits)
+        chinese = _pattern(rf"(?<![十一二三四五六七八九]){_CN_MONTHS[number - 1]}月").search(quote)
         if not (arabic or chinese):
             missing.append(f"{number}月")
     return missing
+
+
+@lru_cache(maxsize=1024)
+def _pattern(pattern: str) -> re.Pattern:
+    """A compiled year or month pattern (one per year: the rows of a table repeat them)."""
+    return re.compile(pattern)
 
 
 def unwritten_message(period: str, missing: list[str]) -> str:

@@ -10,6 +10,7 @@ at a source's original characters uses `is_digit`.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
 DIGIT = "[0-9]"            # a digit in normalised text (never Python's broader \d)
@@ -21,9 +22,14 @@ def is_digit(ch: str) -> bool:
     return unicodedata.category(ch) == "Nd"
 
 
+# A digit other than 0-9: re's \d is exactly Unicode Nd for str patterns (tested over
+# every code point), so a text without one is returned as it is, at C speed.
+_OTHER_DIGIT = re.compile(r"(?![0-9])\d")
+
+
 def ascii_digits(text: str) -> str:
     """`text` with every Nd digit written as its ASCII digit (other characters unchanged)."""
-    if text.isascii():
+    if text.isascii() or _OTHER_DIGIT.search(text) is None:
         return text
     return "".join(str(unicodedata.decimal(ch)) if is_digit(ch) else ch for ch in text)
 

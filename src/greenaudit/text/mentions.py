@@ -18,6 +18,7 @@ apart: a number never runs across a place where the original had whitespace."""
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from dataclasses import dataclass
 
 from greenaudit.text.digits import DIGIT
@@ -87,16 +88,18 @@ class _Scan:
     """The normalised text with BREAK where the original had whitespace."""
 
     def __init__(self, text: str, breaks: set[int]) -> None:
-        chars: list[str] = []
+        pieces: list[str] = []
         self.index: list[int] = []   # scan position -> normalised position
-        for i, ch in enumerate(text):
-            if i in breaks:
-                chars.append(BREAK)
-                self.index.append(i)
-            chars.append(ch)
-            self.index.append(i)
-        self.index.append(len(text))
-        self.text = "".join(chars)
+        previous = 0
+        # Piece by piece between the breaks (few: about one per line), not per character.
+        for i in sorted(b for b in breaks if 0 <= b < len(text)):
+            pieces.append(text[previous:i])
+            pieces.append(BREAK)
+            self.index.extend(range(previous, i + 1))   # ... and BREAK maps to i
+            previous = i
+        pieces.append(text[previous:])
+        self.index.extend(range(previous, len(text) + 1))
+        self.text = "".join(pieces)
 
     def to_text(self, start: int, end: int) -> tuple[int, int]:
         # A span never starts on a BREAK, and one ending on it ends before the next character.
@@ -156,16 +159,15 @@ def _measure(scan: str, pos: int) -> str:
     return next((m for m in MEASURE_WORDS if scan.startswith(m, pos)), "")
 
 
-def _untaken(taken: list[bool], start: int, end: int) -> list[tuple[int, int]]:
-    """The maximal stretches of [start, end) not yet part of a mention."""
+def _untaken(taken: bytearray, start: int, end: int) -> list[tuple[int, int]]:
+    """The maximal stretches of [start, end) not yet part of a mention (taken[i] == 1)."""
     parts, i = [], start
     while i < end:
-        if taken[i]:
-            i += 1
-            continue
-        j = i
-        while j < end and not taken[j]:
-            j += 1
+        i = taken.find(0, i, end)
+        if i < 0:
+            break
+        j = taken.find(1, i, end)
+        j = end if j < 0 else j
         parts.append((i, j))
         i = j
     return parts
@@ -180,12 +182,23 @@ def _range_follows(scan: str, end: int, starts: set[int]) -> bool:
     return False
 
 
+_SPACE = re.compile(r"\s")   # str.isspace(), as for str patterns \s is
+
+
 def breaks_of(normalised: NormalisedText, original: str) -> set[int]:
-    """Positions i of the normalised text with whitespace in the original just before i."""
+    """Positions i of the normalised text with whitespace in the original just before i:
+    between the original ranges of characters i - 1 and i.
+
+    From the original's whitespace (about one character a line), not from every
+    character: the offsets map is sorted, so the only i whose gap can hold an original
+    offset w is the first with origin[i] > w.
+    """
+    origin, origin_end, n = normalised.origin, normalised.origin_end, len(normalised.text)
     breaks = set()
-    for i in range(1, len(normalised.text)):
-        gap = original[normalised.origin_end[i - 1]:normalised.origin[i]]
-        if any(ch.isspace() for ch in gap):
+    for space in _SPACE.finditer(original):
+        w = space.start()
+        i = bisect_right(origin, w)
+        if 1 <= i < n and origin_end[i - 1] <= w:
             breaks.add(i)
     return breaks
 
@@ -193,13 +206,12 @@ def breaks_of(normalised: NormalisedText, original: str) -> set[int]:
 def find_mentions(text: str, breaks: set[int] = frozenset()) -> list[Mention]:
     """Every numeric mention in normalised `text`, in order, without overlaps."""
     scan = _Scan(text, set(breaks))
-    taken = [False] * len(scan.text)
+    taken = bytearray(len(scan.text))   # 1 where a mention is: C-level slices and finds
     mentions: list[Mention] = []
     chinese_starts: set[int] = set()
 
     def take(start: int, end: int, kind: str) -> None:
-        for i in range(start, end):
-            taken[i] = True
+        taken[start:end] = b"\x01" * (end - start)
         if kind == "chinese":
             chinese_starts.add(start)
         a, b = scan.to_text(start, end)
@@ -208,10 +220,10 @@ def find_mentions(text: str, breaks: set[int] = frozenset()) -> list[Mention]:
     for match in CALENDAR.finditer(scan.text):
         take(match.start(), match.end(), "calendar")
     for match in ARABIC.finditer(scan.text):
-        if not any(taken[match.start():match.end()]):
+        if taken.find(1, match.start(), match.end()) < 0:
             take(match.start(), _arabic_end(scan.text, match.end()), "arabic")
     for match in CN_RATIO.finditer(scan.text):
-        if not any(taken[match.start():match.end()]):
+        if taken.find(1, match.start(), match.end()) < 0:
             take(match.start(), match.end(), "chinese")
     bare: list[tuple[int, int]] = []
     for match in CN_NUMERAL.finditer(scan.text):

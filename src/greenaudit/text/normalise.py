@@ -210,7 +210,35 @@ def normalise(raw: str, cleaning: Cleaning = Cleaning()) -> NormalisedText:
     return result
 
 
+def _without(text: str, pattern) -> str:
+    """`text` without the non-empty matches of `pattern` (drop_matches on text alone)."""
+    spans = [m.span() for m in pattern.finditer(text) if m.end() > m.start()]
+    if not spans:
+        return text
+    ends = [0] + [end for _, end in spans]
+    starts = [start for start, _ in spans] + [len(text)]
+    return "".join(text[a:b] for a, b in zip(ends, starts))
+
+
 @lru_cache(maxsize=65536)
 def normalise_text(raw: str, cleaning: Cleaning = Cleaning()) -> str:
-    """The text `normalise` gives, without the offset map (quotes, quantities; cached)."""
-    return normalise(raw, cleaning).text
+    """The text `normalise` gives, without the offset map (quotes, quantities; cached).
+
+    The same steps on the text alone: a quote or quantity is normalised once per row,
+    and building an offset map for it would cost more than the rest of the row's checks.
+    """
+    mapped = _one_to_one(raw)
+    if mapped is None:
+        text = _compatibility_chars(raw)[0]
+    else:
+        text = "".join(mapped.split())   # str.split() splits where str.isspace() holds
+    for dropped in cleaning.drop_strings:
+        target = normalise_text(dropped)
+        if target:
+            # Non-overlapping, left to right: what drop_matches removes for a literal.
+            text = text.replace(target, "")
+    for pattern in cleaning.compiled:
+        text = _without(text, pattern)
+    if cleaning.to_simplified and text:
+        text = "".join([to_simplified(ch) for ch in text])
+    return text

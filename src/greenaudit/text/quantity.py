@@ -94,11 +94,14 @@ class Quantity:
         return self.value * self.magnitude
 
 
+_THOUSANDS = re.compile(r"(?<=[0-9]),(?=[0-9]{3}(?![0-9]))")
+
+
 def clean_text(text: str) -> str:
     """NFKC, whitespace removed, thousands separators between digits removed."""
-    text = nfkc(text)
-    text = "".join(ch for ch in text if not ch.isspace())
-    return re.sub(r"(?<=[0-9]),(?=[0-9]{3}(?![0-9]))", "", text)
+    # str.split() splits at exactly the characters str.isspace() is true of.
+    text = "".join(nfkc(text).split())
+    return _THOUSANDS.sub("", text) if "," in text else text
 
 
 def _alternatives(words: Iterable[str]) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import ROUND_CEILING, ROUND_FLOOR, Context, Decimal
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from greenaudit.errors import QuantityError
@@ -40,8 +41,18 @@ class Interval:
 _WIDE = Context(prec=80)
 
 
+@lru_cache(maxsize=8)
+def _exponent(quantum: Decimal) -> int:
+    return int(quantum.as_tuple().exponent)
+
+
 def _round(x: Decimal | None, quantum: Decimal, rounding: str) -> Decimal | None:
-    if x is None or x.as_tuple().exponent >= quantum.as_tuple().exponent:
+    return None if x is None else round_outward(x, quantum, rounding)
+
+
+def round_outward(x: Decimal, quantum: Decimal, rounding: str) -> Decimal:
+    """`x` rounded (ROUND_FLOOR, ROUND_CEILING) to a multiple of `quantum` where finer."""
+    if x.as_tuple().exponent >= _exponent(quantum):
         return x
     return x.quantize(quantum, rounding, _WIDE)
 
