@@ -7,7 +7,7 @@ no Python traceback on the terminal; and, for a refused input, the published tab
 and database byte-for-byte as they were. The case format is in
 tests/bad_inputs/README.md. Each case runs in its own copy of the seeds built once for
 the run, so that only what its edit touches reruns; two at a time
-(GREENAUDIT_CORPUS_JOBS), or one per pytest-xdist worker.
+(GREENAUDIT_CORPUS_JOBS), or one per pytest-xdist worker, each when its test asks.
 """
 
 from __future__ import annotations
@@ -20,7 +20,6 @@ import re
 import shutil
 import time
 from collections.abc import Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,6 +30,7 @@ from workflow_support import (
     PUBLISHED_DB,
     SEEDS,
     TRACEBACK,
+    RunsAhead,
     copy_workspace,
     digests,
     published_files,
@@ -235,45 +235,22 @@ def run_case(path: Path, built: Path, root: Path) -> Run:
                time.monotonic() - start)
 
 
-# Cases run this many at a time (each `snakemake --cores 2`): a failing run is mostly
-# one job after another, so two runs keep two cores busy. Under pytest-xdist the workers
-# run cases side by side already, one each. 1 runs them one by one.
-JOBS = int(os.environ.get("GREENAUDIT_CORPUS_JOBS",
-                          "1" if os.environ.get("PYTEST_XDIST_WORKER") else "2"))
-
-
-class Corpus:
-    """Runs each case when its test asks, with the next JOBS - 1 cases of this process
-    started beside it, every case in its own copy of the built workspace."""
-
-    def __init__(self, built: Path, root: Path, order: list[Path]) -> None:
-        self.built, self.root, self.order = built, root, order
-        self.pool = ThreadPoolExecutor(max_workers=max(1, JOBS))
-        self.runs: dict[Path, Future] = {}
-
-    def run(self, path: Path) -> Run:
-        start = self.order.index(path) if path in self.order else len(self.order)
-        for ahead in [path, *self.order[start + 1:start + max(1, JOBS)]]:
-            if ahead not in self.runs:
-                self.runs[ahead] = self.pool.submit(run_case, ahead, self.built, self.root)
-        return self.runs.pop(path).result()
-
-
 @pytest.fixture(scope="session")
-def corpus(request, built_workspace: Path, tmp_path_factory) -> Iterator[Corpus]:
-    """The cases this process runs, in the order it runs them."""
+def corpus(request, built_workspace: Path, tmp_path_factory) -> Iterator[RunsAhead]:
+    """The cases this process runs, each started when its test (or the one before) asks."""
     order = [item.callspec.params["path"] for item in request.session.items
              if item.originalname == "test_bad_input"]
-    runner = Corpus(built_workspace, tmp_path_factory.mktemp("corpus"), order)
+    root = tmp_path_factory.mktemp("corpus")
+    runner = RunsAhead(lambda path: run_case(path, built_workspace, root), order)
     yield runner
-    runner.pool.shutdown(cancel_futures=True)
+    runner.close()
 
 
 @pytest.mark.slow
 @pytest.mark.bad_inputs
 @pytest.mark.parametrize("path", CASES, ids=[p.stem for p in CASES])
-def test_bad_input(path: Path, corpus: Corpus) -> None:
-    run = corpus.run(path)
+def test_bad_input(path: Path, corpus: RunsAhead) -> None:
+    run = corpus.result(path)
     case, workdir, output = run.case, run.workdir, run.output
     lines = output.splitlines()
     context = (f"{case.name}: {case.description} ({run.seconds:.0f} s)\n"

@@ -15,7 +15,7 @@ import pickle
 import shutil
 import sys
 import time
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -27,6 +27,7 @@ from workflow_support import (
     AUDIT,
     COMMITTED_AUDIT,
     TRACEBACK,
+    RunsAhead,
     differing_tables,
     digests,
     published_files,
@@ -185,17 +186,15 @@ def run_case(path: Path, built: Path, root: Path) -> Run:
                started)
 
 
-JOBS = int(os.environ.get("GREENAUDIT_CORPUS_JOBS", "2"))
-
-
 @pytest.fixture(scope="session")
-def fault_runs(request, built_workspace: Path, tmp_path_factory) -> dict[Path, Run]:
-    selected = [item.callspec.params["path"] for item in request.session.items
-                if item.originalname == "test_fault"]
+def fault_runs(request, built_workspace: Path, tmp_path_factory) -> Iterator[RunsAhead]:
+    """The fault cases this process runs, each started when its test (or the one before) asks."""
+    order = [item.callspec.params["path"] for item in request.session.items
+             if item.originalname == "test_fault"]
     root = tmp_path_factory.mktemp("faults")
-    with ThreadPoolExecutor(max_workers=max(1, JOBS)) as pool:
-        return dict(zip(selected, pool.map(lambda p: run_case(p, built_workspace, root),
-                                           selected)))
+    runner = RunsAhead(lambda path: run_case(path, built_workspace, root), order)
+    yield runner
+    runner.close()
 
 
 @pytest.mark.parametrize("path", CASES, ids=[p.stem for p in CASES])
@@ -208,8 +207,8 @@ def test_fault_case_is_well_formed(path: Path) -> None:
 @pytest.mark.slow
 @pytest.mark.faults
 @pytest.mark.parametrize("path", CASES, ids=[p.stem for p in CASES])
-def test_fault(path: Path, fault_runs: dict[Path, Run]) -> None:
-    run = fault_runs[path]
+def test_fault(path: Path, fault_runs: RunsAhead) -> None:
+    run = fault_runs.result(path)
     case, workdir, output = run.case, run.workdir, run.output
     context = f"{case.name}: {case.description}\n--- output (tail) ---\n{output[-4000:]}"
     assert (run.returncode == 0) == (case.outcome == "success"), context

@@ -8,7 +8,8 @@ import os
 import shutil
 import signal
 import subprocess
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Hashable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -128,6 +129,34 @@ def differing_tables(workdir: Path) -> list[str]:
     return [name for name in AUDIT
             if (workdir / "results" / "audit" / name).read_bytes()
             != (SEED_AUDIT / name).read_bytes()]
+
+
+# Workflow cases of a corpus run this many at a time (each `snakemake --cores 2`): a
+# run is mostly one job after another, so two keep two cores busy. Under pytest-xdist
+# the workers run cases side by side already, one each.
+CORPUS_JOBS = int(os.environ.get("GREENAUDIT_CORPUS_JOBS",
+                                 "1" if os.environ.get("PYTEST_XDIST_WORKER") else "2"))
+
+
+class RunsAhead:
+    """Runs each case of a corpus when its test asks for it, with the next `jobs - 1`
+    cases of this process started beside it: no fixture runs the whole corpus first."""
+
+    def __init__(self, run: Callable[[Hashable], object], order: list[Hashable],
+                 jobs: int = CORPUS_JOBS) -> None:
+        self._run, self.order, self.jobs = run, order, max(1, jobs)
+        self.pool = ThreadPoolExecutor(max_workers=self.jobs)
+        self.started: dict[Hashable, Future] = {}
+
+    def result(self, case: Hashable):
+        start = self.order.index(case) if case in self.order else len(self.order)
+        for ahead in [case, *self.order[start + 1:start + self.jobs]]:
+            if ahead not in self.started:
+                self.started[ahead] = self.pool.submit(self._run, ahead)
+        return self.started[case].result()
+
+    def close(self) -> None:
+        self.pool.shutdown(cancel_futures=True)
 
 
 def built_once(root: Path, build: Callable[[Path], None]) -> Path:
