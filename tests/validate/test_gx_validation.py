@@ -419,3 +419,51 @@ def test_the_gx_job_defers_scipy_stays_quiet_and_matches_in_process_results(tmp_
     assert log_lines == [f"INFO greenaudit: great expectations: {n_checks} checks, 0 failing"]
     assert (out / RESULTS_FILE).read_bytes() == (good["out1"] / RESULTS_FILE).read_bytes()
     assert pd.read_parquet(out / "checks.parquet")["status"].eq("pass").all()
+
+
+def _without_detailed(result: object) -> object:
+    """A normalised result without the `detailed` kwarg its expectations carry."""
+    if isinstance(result, dict):
+        return {k: _without_detailed(v) for k, v in result.items() if k != "detailed"}
+    if isinstance(result, list):
+        return [_without_detailed(v) for v in result]
+    return result
+
+
+def test_long_runs_read_statements_for_failing_groups_only_with_the_same_results(
+        tmp_path, monkeypatch):
+    """Over more than SHOWN_ITEMS groups per expectation the agreement metric reads the
+    statements of the failing groups only; checks and results are those of reading all."""
+    rows, published = [], {}
+    for year in range(2000, 2050):
+        second = "16.5" if year % 7 == 0 else "15.5"          # every 7th year conflicts
+        rows += [obs("000_a", year, "hi_share", str(year), "15.5"),
+                 obs("003_b", year, "hi_share", str(year), second)]
+        published[("hi_share", str(year))] = "agree"
+    published[("hi_share", "2003")] = "conflict"               # the table disagrees
+    # A group the indicators table lacks, keyed with a quote and brackets.
+    rows += [obs("000_a", 90, "hi_share", "2020", "15.5", breakdown="region=O'Hare [x]"),
+             obs("004_c", 91, "hi_share", "2020", "15.5", breakdown="region=O'Hare [x]")]
+    db = make_db(tmp_path / "audit.duckdb", rows, published=published)
+    catalog = catalog_from_database(db)
+    brief = run_gx_validation(db, tmp_path / "brief", catalog, max_expectations=2)
+    monkeypatch.setattr("greenaudit.validate.gx.run.SHOWN_ITEMS", 10**6)
+    full = run_gx_validation(db, tmp_path / "full", catalog, max_expectations=2)
+    agreement = [c for c in brief if c.check_id.startswith("gx.agreement.")]
+    # 51 groups in two runs (sorted as keys, the O'Hare group after 2020), each longer
+    # than SHOWN_ITEMS; failing 2002, 2003, 2009, 2016, O'Hare, 2023 | 2030, 2037, 2044.
+    assert [c.message.split(":")[0] for c in agreement] == ["20 of 26 groups pass",
+                                                            "22 of 25 groups pass"]
+    assert brief == full
+    assert sum(c.n_failed for c in agreement) == 2 * 9  # 7 conflicts, 2003, O'Hare
+    failing = " ".join(c.message for c in agreement)
+    assert "O'Hare" in failing and "the indicators table says nothing" in failing
+    assert "003 16.5%" in failing
+    results = [json.loads((tmp_path / out / RESULTS_FILE).read_text(encoding="utf-8"))
+               for out in ("brief", "full")]
+    kept = {item["item"]: item["rows"] for r in results[0]["suites"]["agreement"]["results"]
+            for item in r["result"]["details"]["items"]}
+    assert len(kept) == 9 and [row[0] for row in kept["hi_share@2020[region=O'Hare [x]]"]] \
+        == ["000", "004"]  # the failing groups, each with its statements
+    assert '"detailed": false' in (tmp_path / "brief" / RESULTS_FILE).read_text(encoding="utf-8")
+    assert _without_detailed(results[0]) == _without_detailed(results[1])

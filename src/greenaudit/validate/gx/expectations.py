@@ -31,26 +31,43 @@ from great_expectations.render.renderer.renderer import renderer
 
 from greenaudit.validate.gx.keys import anchor
 from greenaudit.validate.gx.specs import AGREEMENT, IDENTITIES, RANGES, SUITE_BY_NAME, UNITS
-from greenaudit.validate.gx.sql import QUERIES
-from greenaudit.validate.gx.verdicts import VERDICTS, combined, missing_item
+from greenaudit.validate.gx.sql import BRIEF_QUERIES, QUERIES
+from greenaudit.validate.gx.verdicts import combined, judge_run, missing_item, passes
 
 METRIC_PREFIX = "greenaudit."
 _SHOWN_ROWS = 20
 
 
-def _fetch(execution_engine: SqlAlchemyExecutionEngine, domain_kwargs: dict, suite: str
-           ) -> dict[str, dict]:
-    """The suite's query over the batch: {item: row as a dict}."""
+def _query(execution_engine: SqlAlchemyExecutionEngine, domain_kwargs: dict, query: str,
+           **params) -> dict[str, dict]:
+    """`query` over the batch: {item: row as a dict}."""
     selectable, _, _ = execution_engine.get_compute_domain(
         domain_kwargs, domain_type=MetricDomainTypes.TABLE)
     sql = QueryMetricProvider._get_substituted_batch_subquery_from_query_and_batch_selectable(
-        query=QUERIES[suite], batch_selectable=selectable, execution_engine=execution_engine)
+        query=query, batch_selectable=selectable, execution_engine=execution_engine)
     # Fetched before the connection is given back: DuckDB's cursor does not outlive it.
     with execution_engine.get_connection() as connection:
-        result = connection.execute(sa.text(sql))
+        result = connection.execute(sa.text(sql), params)
         columns = list(result.keys())
         rows = result.fetchall()
-    by_item = {str(row[0]): dict(zip(columns, row)) for row in rows}
+    return {str(row[0]): dict(zip(columns, row)) for row in rows}
+
+
+def _fetch(execution_engine: SqlAlchemyExecutionEngine, domain_kwargs: dict, suite: str,
+           detailed: bool = True) -> dict[str, dict]:
+    """The suite's rows by item. Not `detailed` (every expectation of the suite covers
+    more than SHOWN_ITEMS items), a suite with a brief query reads the columns it can do
+    without only for the items that fail."""
+    if detailed or suite not in BRIEF_QUERIES:
+        by_item = _query(execution_engine, domain_kwargs, QUERIES[suite])
+    else:
+        brief, details = BRIEF_QUERIES[suite]
+        by_item = _query(execution_engine, domain_kwargs, brief)
+        failing = [item for item, row in by_item.items() if not passes(suite, row)]
+        if failing:
+            for item, row in _query(execution_engine, domain_kwargs, details,
+                                    items=failing).items():
+                by_item[item].update({k: v for k, v in row.items() if k != "item"})
     return {"items": sorted(by_item), "rows": by_item}
 
 
@@ -58,12 +75,14 @@ class _SuiteMetric(QueryMetricProvider):
     """All items' rows of one suite, in one query (shared by the suite's expectations)."""
 
     suite: ClassVar[str] = ""
-    value_keys = ()
+    value_keys = ("detailed",)
 
     @metric_value(engine=SqlAlchemyExecutionEngine)
     def _sqlalchemy(cls, execution_engine, metric_domain_kwargs, metric_value_kwargs, metrics,
                     runtime_configuration):
-        return _fetch(execution_engine, metric_domain_kwargs, cls.suite)
+        detailed = (metric_value_kwargs or {}).get("detailed")
+        return _fetch(execution_engine, metric_domain_kwargs, cls.suite,
+                      True if detailed is None else bool(detailed))
 
 
 class AgreementStatements(_SuiteMetric):
@@ -94,10 +113,13 @@ class _DatasetExpectation(BatchExpectation):
     first_item: str
     last_item: str
     claim: str = ""
+    # False when every expectation of the suite covers more than SHOWN_ITEMS items: the
+    # metric may then leave out what only the passing items' details would show.
+    detailed: bool = True
 
     suite: ClassVar[str] = ""
     domain_keys: ClassVar[Tuple[str, ...]] = ("batch_id", "row_condition", "condition_parser")
-    success_keys: ClassVar[Tuple[str, ...]] = ("first_item", "last_item")
+    success_keys: ClassVar[Tuple[str, ...]] = ("first_item", "last_item", "detailed")
 
     def _validate(self, metrics: dict, runtime_configuration: Optional[dict] = None,
                   execution_engine: Any = None) -> dict:
@@ -105,8 +127,7 @@ class _DatasetExpectation(BatchExpectation):
         items = metric["items"]
         start = bisect.bisect_left(items, self.first_item)
         end = bisect.bisect_right(items, self.last_item)
-        judge = VERDICTS[self.suite]
-        verdicts = [judge(metric["rows"][item]) for item in items[start:end]]
+        verdicts = judge_run(self.suite, [metric["rows"][item] for item in items[start:end]])
         for item in sorted({self.first_item, self.last_item} - set(items[start:end])):
             verdicts.append(missing_item(self.suite, item))  # planned, but not in the data
         return combined(self.suite, verdicts, SUITE_BY_NAME[self.suite].noun)

@@ -32,13 +32,12 @@ _STATEMENT = ("[source_id, CAST(row_number AS VARCHAR), quantity, CAST(lower AS 
 # state: they agree if their stated intervals share a point, agree within rounding if
 # their allowed intervals do, and conflict otherwise (as database/agreement.py
 # defines the published verdict, which is shown beside it).
-AGREEMENT_SQL = f"""
+_AGREEMENT_SQL = """
 WITH groups AS (
     SELECT indicator_id, period, breakdown, min(unit_canonical) AS unit,
            count(*) AS n_statements,
            max(stated_lower) AS stated_lo, min(stated_upper) AS stated_hi,
-           max(lower) AS lo, min(upper) AS hi,
-           list({_STATEMENT} ORDER BY source_id, row_number) AS statements
+           max(lower) AS lo, min(upper) AS hi{statements}
     FROM {{batch}}
     GROUP BY indicator_id, period, breakdown
     HAVING count(DISTINCT source_id) > 1
@@ -52,7 +51,7 @@ published AS (
            string_agg(DISTINCT agreement, '|' ORDER BY agreement) AS agreement
     FROM indicators GROUP BY ALL
 )
-SELECT {_KEY} AS item, g.unit, g.n_statements, g.statements,
+SELECT {key} AS item, g.unit, g.n_statements{selected},
        CASE WHEN g.stated_lo IS NULL OR g.stated_hi IS NULL OR g.stated_lo <= g.stated_hi
                 THEN 'agree'
             WHEN g.lo IS NULL OR g.hi IS NULL OR g.lo <= g.hi THEN 'agree_within_rounding'
@@ -62,6 +61,19 @@ FROM groups g
 LEFT JOIN declared d USING (indicator_id, period, breakdown)
 LEFT JOIN published p USING (indicator_id, period, breakdown)
 ORDER BY item
+"""
+_STATEMENTS_LIST = f"list({_STATEMENT} ORDER BY source_id, row_number)"
+AGREEMENT_SQL = _AGREEMENT_SQL.format(key=_KEY, statements=f",\n           {_STATEMENTS_LIST} AS statements",
+                                      selected=", g.statements")
+# The same without the statements, which a run of many groups needs only for the
+# failing ones (a million observations make a few hundred thousand groups)...
+AGREEMENT_BRIEF_SQL = _AGREEMENT_SQL.format(key=_KEY, statements="", selected="")
+# ...fetched for those: the statements of the groups whose keys :items lists.
+AGREEMENT_STATEMENTS_SQL = f"""
+SELECT {_KEY} AS item, {_STATEMENTS_LIST} AS statements
+FROM {{batch}}
+WHERE {_KEY} IN (SELECT unnest(CAST(:items AS VARCHAR[])))
+GROUP BY indicator_id, period, breakdown
 """
 
 # Each catalog indicator's range (its valid range within its kind's hard bounds) and
@@ -146,5 +158,8 @@ FROM compared
 ORDER BY item
 """
 
+# Per suite, where a run of many items can do without some columns: the query without
+# them, and the query giving them for the failing items.
+BRIEF_QUERIES = {"agreement": (AGREEMENT_BRIEF_SQL, AGREEMENT_STATEMENTS_SQL)}
 QUERIES = {"agreement": AGREEMENT_SQL, "indicator_ranges": RANGES_SQL,
            "indicator_units": UNITS_SQL, "identities": IDENTITIES_SQL}

@@ -15,6 +15,9 @@ from greenaudit.validate.gx.specs import AGREEMENT, IDENTITIES, RANGES, UNITS, f
 
 PASSING_AGREEMENT = ("agree", "agree_within_rounding")
 _SHOWN = 5
+# An expectation over at most this many items keeps every item's verdict in full,
+# passing or not; over more, the failing ones (the passing are counted).
+SHOWN_ITEMS = 20
 
 
 @dataclass
@@ -62,11 +65,10 @@ def agreement_verdict(row: dict) -> ItemVerdict:
     the published indicators table gives must be the same."""
     verdict, declared, published = row["verdict"], row.get("declared"), row.get("published")
     rows = _statement_rows(row.get("statements"))
-    ok = verdict in PASSING_AGREEMENT or (verdict == "conflict" and bool(declared))
+    ok = agreement_passes(row)
     shown = verdict + (", declared" if verdict == "conflict" and declared else "")
     note = f"declared in schemas/known_discrepancies.yaml: {declared}" if declared else ""
     if published != verdict:
-        ok = False
         note = "; ".join(n for n in (note, "the indicators table says " + (
             published or "nothing (no row)")) if n)
     summary = f"{group_label(row['item'])}: {_said(rows)} → {shown}" + (f" ({note})" if note else "")
@@ -74,6 +76,13 @@ def agreement_verdict(row: dict) -> ItemVerdict:
     return ItemVerdict(row["item"], ok, shown, summary, n, 0 if ok else n,
                        ["source", "row", "statement", f"interval ({row.get('unit') or ''})"],
                        rows, note)
+
+
+def agreement_passes(row: dict) -> bool:
+    """The statements agree (or conflict as declared) and the indicators table says so."""
+    verdict = row["verdict"]
+    return ((verdict in PASSING_AGREEMENT or (verdict == "conflict" and bool(row.get("declared"))))
+            and row.get("published") == verdict)
 
 
 def range_verdict(row: dict) -> ItemVerdict:
@@ -132,6 +141,37 @@ VERDICTS: dict[str, Callable[[dict], ItemVerdict]] = {
 }
 
 
+def _counts(suite: str, row: dict) -> tuple[bool, int, int]:
+    """(passes, values judged, values failing) of an item, as its verdict counts them."""
+    if suite == AGREEMENT.name:
+        ok = agreement_passes(row)
+        n = int(row.get("n_statements") or len(row.get("statements") or []))
+        return ok, n, 0 if ok else n
+    if suite == IDENTITIES.name:
+        ok, n = bool(row.get("holds")), int(row.get("n_statements") or 0) + 1
+        return ok, n, 0 if ok else n
+    bad = int(row.get("n_outside" if suite == RANGES.name else "n_other") or 0)
+    return bad == 0, int(row.get("n_values") or 0), bad
+
+
+def passes(suite: str, row: dict) -> bool:
+    return _counts(suite, row)[0]
+
+
+def judge_run(suite: str, rows: list[dict]) -> list[ItemVerdict]:
+    """The verdicts of a run of items: in full where the run is shown whole (at most
+    SHOWN_ITEMS items), else in full for the failing items and counted for the rest,
+    whose summaries and statements nobody reads."""
+    judge = VERDICTS[suite]
+    if len(rows) <= SHOWN_ITEMS:
+        return [judge(row) for row in rows]
+    verdicts = []
+    for row in rows:
+        ok, n, failed = _counts(suite, row)
+        verdicts.append(ItemVerdict(row["item"], ok, "", "", n, failed) if ok else judge(row))
+    return verdicts
+
+
 def missing_item(suite: str, item: str) -> ItemVerdict:
     """An item the suite expects but its metric did not return: a failure, never a pass."""
     return ItemVerdict(item, False, "missing", f"{item}: not found in the data by GX", 0, 1)
@@ -149,7 +189,7 @@ def combined(suite: str, verdicts: list[ItemVerdict], noun: str) -> dict:
             if len(failing) > _SHOWN:
                 observed += f"; and {len(failing) - _SHOWN} more"
     # A run of many items keeps the failing ones in full (the passing are counted).
-    kept = verdicts if len(verdicts) <= 20 else failing[:50]
+    kept = verdicts if len(verdicts) <= SHOWN_ITEMS else failing[:50]
     return {
         "success": not failing,
         "result": {
