@@ -1,8 +1,8 @@
 """Parsed rules and each rule's last outcome, kept in the store (namespace `rules`).
 
 Parsing and typing a large schemas/rules.yaml costs far more than reading the
-parsed rules back (docs/benchmarks.md); a build where one source changed
-re-evaluates only the rules reading what it states. Both entries are keyed by the
+parsed rules back; a build where one source changed re-evaluates only the rules
+reading what it states. Both entries are keyed by the
 fingerprint of the rules file, the catalog and unit files that type it, its
 directory (rules carry it in messages) and the code. Under that key a rule id is
 the same rule, and its outcome depends on its inputs alone, so the outcomes entry
