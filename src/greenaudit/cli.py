@@ -20,6 +20,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     parser = argparse.ArgumentParser(prog="greenaudit", description=__doc__.splitlines()[0])
     parser.add_argument("-v", "--verbose", action="store_true")
+    parser.add_argument("--memory-mb", type=int, default=None, metavar="MB",
+                        help="the memory this job may use (the rule's mem_mb resource): "
+                             "DuckDB keeps within a share of it")
     sub = parser.add_subparsers(dest="command", required=True)
     workflow.register(sub)
     tools.register(sub)
@@ -33,6 +36,9 @@ def main(argv: list[str] | None = None) -> int:
 def execute(args: argparse.Namespace) -> int:
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
                         format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    from greenaudit.formats.duckdb_memory import set_job_memory
+
+    set_job_memory(getattr(args, "memory_mb", None))
     try:
         return args.func(args)
     except GreenauditError as exc:

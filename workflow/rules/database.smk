@@ -32,12 +32,12 @@ rule build_database:
         "results/benchmarks/build_database.tsv"
     threads: 2
     resources:
-        mem_mb=2000,
+        mem_mb=database_memory_mb,
         runtime=30,
     conda:
         "../envs/greenaudit.yaml"
     shell:
-        "greenaudit build-db --workspace {params.workspace:q} --out {output.database}"
+        "greenaudit --memory-mb {resources.mem_mb} build-db --workspace {params.workspace:q} --out {output.database}"
         " --transcriptions {input.transcriptions} --observations {input.observations}"
         " --checks {input.checks} --findings {input.findings} --coverage {input.coverage}"
         " --threads {threads} {params.cache} > {log} 2>&1"

@@ -24,6 +24,7 @@ from greenaudit.audit.formula import neutralise, neutralise_sql
 from greenaudit.cache.store import Store
 from greenaudit.checks import CHECK_COLUMNS, Check
 from greenaudit.formats.atomic import atomic_path
+from greenaudit.formats.duckdb_memory import connect
 from greenaudit.formats.atomic import write_text_atomic as write_atomic  # noqa: F401 - imported from here by stages
 
 log = logging.getLogger("greenaudit")
@@ -168,7 +169,7 @@ def export_tables(db_path: Path, audit: Path, threads: int | None = None,
     from greenaudit.cache.export import BY_SOURCE, ExportCache
 
     cache = ExportCache(store) if store is not None and store.enabled else None
-    con = duckdb.connect(str(db_path), read_only=True)
+    con = connect(db_path, read_only=True)
     try:
         if threads:
             con.execute(f"SET threads TO {int(threads)}")
@@ -198,7 +199,7 @@ def assemble(db_path: Path, extra_checks: list[Check], out_dir: Path) -> dict:
     missing = [name for name in EXPORTED_FILES if not (audit / name).is_file()]
     if missing:
         raise FileNotFoundError(f"{audit}: {', '.join(missing)} not exported (export_tables)")
-    con = duckdb.connect(str(db_path), read_only=True)
+    con = connect(db_path, read_only=True)
     try:
         staged = [Check(*row) for row in con.execute(
             f"SELECT {', '.join(CHECK_COLUMNS)} FROM checks").fetchall()]

@@ -23,6 +23,8 @@ from pathlib import Path
 
 import duckdb
 
+from greenaudit.formats.duckdb_memory import connect
+
 from .fingerprint import code_fingerprint, file_sha256, fingerprint
 from .store import Store
 
@@ -166,7 +168,7 @@ def open_loaded(path: Path, plan: LoadPlan, empty_sql: dict[str, str],
         try:
             if plan.store.copy_out(SLOT, load_key(), DATABASE, path) is None:
                 raise ValueError("the entry did not verify")
-            con = duckdb.connect(str(path))
+            con = connect(path)
             _set_threads(con, threads)
             update_from_entry(con, plan)
             _save(con, path, plan)
@@ -178,7 +180,7 @@ def open_loaded(path: Path, plan: LoadPlan, empty_sql: dict[str, str],
             plan.reuse = False
             for leftover in (path, path.with_name(path.name + ".wal")):
                 leftover.unlink(missing_ok=True)
-    con = duckdb.connect(str(path))
+    con = connect(path)
     _set_threads(con, threads)
     load_afresh(con, plan, empty_sql)
     if plan.store.enabled:

@@ -16,6 +16,7 @@ from pathlib import Path
 import duckdb
 
 from greenaudit.workspace.catalog import DISCREPANCIES_FILE, Discrepancy, Indicator
+from greenaudit.formats.duckdb_memory import connect
 from greenaudit.cache.load import open_loaded, plan_load
 from greenaudit.cache.store import Store
 from greenaudit.checks import Check, outcome
@@ -54,7 +55,7 @@ def _evaluate_staged_rules(rules: Sequence[Rule] | Callable[[], Sequence[Rule]],
         raise ValueError("rules need the unit system they were typed with")
     # Read here, in the rules' thread, beside the load.
     memo = memo_factory() if memo_factory is not None else None
-    staged = duckdb.connect()
+    staged = connect()
     try:
         files = ", ".join("'" + str(p).replace("'", "''") + "'" for p in observations)
         staged.execute(f"CREATE VIEW observations AS SELECT * FROM read_parquet([{files}])")

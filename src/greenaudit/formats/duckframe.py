@@ -20,6 +20,8 @@ import duckdb
 import pandas as pd
 import pyarrow as pa
 
+from greenaudit.formats.duckdb_memory import connect
+
 _NULLABLE = {
     pa.int8(): pd.Int8Dtype(), pa.int16(): pd.Int16Dtype(), pa.int32(): pd.Int32Dtype(),
     pa.int64(): pd.Int64Dtype(), pa.uint8(): pd.UInt8Dtype(), pa.uint16(): pd.UInt16Dtype(),
@@ -90,7 +92,7 @@ def read_frame(db_path: Path, table: str, columns: Sequence[str] | None = None,
     order that does not depend on how the rows are stored, at the cost of one column
     (sorting on every column costs DuckDB a key as wide as the row). Only identical
     rows, which nothing can tell apart, and rows whose hashes collide stay tied."""
-    con = duckdb.connect(str(db_path), read_only=True)
+    con = connect(db_path, read_only=True)
     fetched: list[pa.Table] = []  # popped below, so that no name keeps the Arrow copy alive
     try:
         types = column_types(con, table)

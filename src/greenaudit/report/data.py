@@ -14,6 +14,7 @@ import re
 from pathlib import Path
 
 from greenaudit.errors import InputError
+from greenaudit.formats.duckdb_memory import connect
 
 REQUIRED_TABLES = ("checks", "findings", "indicators", "observations")
 OPTIONAL_TABLES = ("coverage",)
@@ -93,7 +94,7 @@ class AuditTables:
         import duckdb
 
         self._duckdb = duckdb
-        self.con = duckdb.connect()
+        self.con = connect()
         if threads:
             self.con.execute(f"SET threads TO {int(threads)}")
         self.names = set(paths)

@@ -31,6 +31,7 @@ from greenaudit.cache.rows import summaries
 from greenaudit.cache.store import Store
 from greenaudit.checks import Check
 from greenaudit.formats.duckframe import column_types, read_frame
+from greenaudit.formats.duckdb_memory import connect
 from greenaudit.tables.vocabulary import DERIVED, DERIVED_SOURCE_PREFIX
 from greenaudit.validate.locate import first_of, location, row_keys
 
@@ -234,7 +235,7 @@ def _validate(db_path: Path, name: str, model, store: VerdictStore | None) -> _V
     where, with_nulls, current, earlier, key = None, None, {}, {}, ""
     if by_source:
         assert store is not None
-        con = duckdb.connect(str(db_path), read_only=True)
+        con = connect(db_path, read_only=True)
         try:
             types = column_types(con, name)
             if not types:

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from greenaudit.formats.atomic import replace_directory, temp_path
+from greenaudit.formats.duckdb_memory import duckdb_config
 from greenaudit.checks import Check
 
 from greenaudit.validate.gx.docs import SITE_NAME, build_data_docs, site_config
@@ -60,7 +61,7 @@ def _batch_definition(context, db_path: Path):
     # other core busy, and one thread's aggregation tables take less memory.
     datasource = context.data_sources.add_sql(
         DATASOURCE_NAME, connection_string=f"duckdb:///{Path(db_path).resolve()}",
-        kwargs={"connect_args": {"read_only": True, "config": {"threads": 1}}})
+        kwargs={"connect_args": {"read_only": True, "config": duckdb_config(threads=1)}})
     asset = datasource.add_table_asset(BATCH_TABLE, table_name=BATCH_TABLE)
     return datasource, asset.add_batch_definition_whole_table("whole_table")
 

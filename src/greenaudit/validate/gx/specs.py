@@ -14,6 +14,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from greenaudit.rules.load import DERIVED, DERIVED_SOURCE_PREFIX, RULES_LABEL
+from greenaudit.formats.duckdb_memory import connect
 
 from greenaudit.validate.gx.keys import group_key
 
@@ -115,7 +116,7 @@ def catalog_from_database(db_path: Path) -> dict[str, dict]:
     """
     import duckdb
 
-    con = duckdb.connect(str(db_path), read_only=True)
+    con = connect(db_path, read_only=True)
     try:
         rows = con.execute("SELECT indicator_id, kind, unit, valid_low, valid_high "
                            "FROM catalog ORDER BY indicator_id").fetchall()
@@ -181,9 +182,7 @@ def plan_expectations(items: dict[str, list[str]], catalog: dict[str, dict],
 
 def read_plan(db_path: Path, catalog: dict[str, dict], limit: int = MAX_EXPECTATIONS) -> Plan:
     """The suites' expectations for the database at `db_path`, and its missing tables."""
-    import duckdb
-
-    con = duckdb.connect(str(db_path), read_only=True)
+    con = connect(db_path, read_only=True)
     try:
         tables = {name for (name,) in con.execute(
             "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main'"
