@@ -20,7 +20,7 @@ rule export_tables:
     conda:
         "../envs/greenaudit.yaml"
     shell:
-        "greenaudit --memory-mb {resources.mem_mb} export --db {input.database} --tables {output.tables}"
+        "greenaudit export --db {input.database} --tables {output.tables}"
         " --threads {threads} {params.cache} > {log} 2>&1"
 
 

@@ -29,7 +29,7 @@ rule render_report:
     conda:
         "../envs/greenaudit.yaml"
     shell:
-        "greenaudit --memory-mb {resources.mem_mb} report --workspace {params.workspace:q} --tables {input.tables}"
+        "greenaudit report --workspace {params.workspace:q} --tables {input.tables}"
         " --status {input.status} --normalised {input.normalised}"
         " --failure-cases {input.failure_cases} --data-docs {input.data_docs}"
         " --charts {output.matrix} {output.series} {output.checks} --out {output.html}"

@@ -20,7 +20,7 @@ rule validate_pandera:
     conda:
         "../envs/greenaudit.yaml"
     shell:
-        "greenaudit --memory-mb {resources.mem_mb} validate-pandera --db {input.database} --failure-cases {output.failure_cases}"
+        "greenaudit validate-pandera --db {input.database} --failure-cases {output.failure_cases}"
         " --checks {output.checks} --workspace {params.workspace:q} {params.cache} > {log} 2>&1"
 
 
@@ -51,6 +51,6 @@ rule validate_gx:
     conda:
         "../envs/greenaudit.yaml"
     shell:
-        "greenaudit --memory-mb {resources.mem_mb} validate-gx --db {input.database}"
+        "greenaudit validate-gx --db {input.database}"
         " --results {output.results} --data-docs {output.data_docs} --checks {output.checks}"
         " --assets {params.assets:q} > {log} 2>&1"

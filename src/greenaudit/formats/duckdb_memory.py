@@ -1,12 +1,12 @@
 """DuckDB within the memory a job declares (its Snakemake `mem_mb` resource).
 
 By default a DuckDB database may use 80% of the machine's memory, whatever else
-runs beside it: the three jobs that read the audit database side by side (export,
-pandera, GX) could each take that, and on a cluster a job over its allocation is
-killed. A job run as `greenaudit --memory-mb N ...` gives every DuckDB database it
-opens a limit of DUCKDB_SHARE of N, beyond which DuckDB evicts pages and spills to
-its temporary directory; the rest of N is the job's Python objects. Without the
-option (a command run by hand) DuckDB keeps its default.
+runs beside it, and on a cluster a job over its allocation is killed. A job run as
+`greenaudit --memory-mb N ...` (the workflow does so for build_database, where it
+was measured to lower the peak) gives every DuckDB database it opens a limit of
+DUCKDB_SHARE of N, beyond which DuckDB evicts pages and spills to its temporary
+directory; the rest of N is the job's Python objects. Without the option (a
+command run by hand) DuckDB keeps its default.
 """
 
 from __future__ import annotations
