@@ -184,6 +184,12 @@ def test_items_get_one_expectation_each_until_the_limit_then_share_runs():
     assert group_label("b@2021[level=x]") == "b 2021 (level=x)"
 
 
+def test_a_group_label_keeps_a_breakdown_value_that_ends_in_a_bracket():
+    assert group_label("hi_share@2020") == "hi_share 2020"
+    assert group_label("hi_share@2020[region=north]") == "hi_share 2020 (region=north)"
+    assert group_label("hi_share@2020[region=O'Hare [x]]") == "hi_share 2020 (region=O'Hare [x])"
+
+
 def test_sources_are_labelled_briefly_unless_ambiguous():
     ids = ["000_a", "003_b", "derived:r"]
     assert [source_label(s, ids) for s in ids] == ["000", "003", "derived"]

@@ -81,7 +81,8 @@ def group_label(key: str) -> str:
     """hi_tech_mfg_share@2022 -> 'hi_tech_mfg_share 2022' (as the report names a group)."""
     indicator, _, rest = key.partition("@")
     period, _, breakdown = rest.partition("[")
-    return f"{indicator} {period}" + (f" ({breakdown.rstrip(']')})" if breakdown else "")
+    # The key closes the breakdown with one "]"; a value may end in "]" itself.
+    return f"{indicator} {period}" + (f" ({breakdown.removesuffix(']')})" if breakdown else "")
 
 
 def fmt_number(value: Decimal | float | int | None) -> str:
