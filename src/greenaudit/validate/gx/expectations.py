@@ -80,9 +80,8 @@ class _SuiteMetric(QueryMetricProvider):
     @metric_value(engine=SqlAlchemyExecutionEngine)
     def _sqlalchemy(cls, execution_engine, metric_domain_kwargs, metric_value_kwargs, metrics,
                     runtime_configuration):
-        detailed = (metric_value_kwargs or {}).get("detailed")
-        return _fetch(execution_engine, metric_domain_kwargs, cls.suite,
-                      True if detailed is None else bool(detailed))
+        detailed = (metric_value_kwargs or {}).get("detailed") is not False
+        return _fetch(execution_engine, metric_domain_kwargs, cls.suite, detailed)
 
 
 class AgreementStatements(_SuiteMetric):
